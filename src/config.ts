@@ -1,0 +1,48 @@
+// The one place that reads process.env. Every key is validated once, at start, and every bad key is
+// listed together so an operator fixes them in one pass. `.env.example` documents each key.
+import { z } from 'zod';
+
+const optionalString = z.string().trim().min(1).optional();
+const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CLIPMATCH_LIBRARY: z.string().default('data/library'),
+  CLIPMATCH_MODEL: z.string().optional(),
+  CLIPMATCH_THREADS: intFromEnv(0),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().min(1).default('clipmatch'),
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APP_ID: optionalString,
+  DISCORD_GUILD_ID: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_PORT: intFromEnv(3000, 1),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates an environment (process.env by default) and lists every bad key at once. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const res = envSchema.safeParse(source);
+  if (!res.success) {
+    throw new ConfigError(res.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return res.data;
+}
+
+let cached: Env | undefined;
+/** The validated environment of this process, parsed on first use. */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}

@@ -1,0 +1,50 @@
+// The one request and one result that every front end (CLI, Discord, Slack, worker) speaks.
+
+export type Aspect = '16:9' | '9:16' | '1:1';
+
+export interface ClipHit {
+  clipId: string;
+  videoId: string;
+  /** source video title or file name, for people */
+  source: string;
+  /** start time of the clip in its source video, seconds */
+  start: number;
+  distance: number;
+}
+
+export interface PlanSegment {
+  start: number;
+  end: number;
+  clipId: string;
+  /** offset into the clip where playback starts, seconds */
+  clipOffset: number;
+  score: number;
+}
+
+export interface VisualizeOptions {
+  /** local path of the song (URLs are fetched to a file before this point) */
+  audioPath: string;
+  libraryDir: string;
+  /** model folder; undefined = the untrained default */
+  modelDir?: string;
+  outPath: string;
+  aspect?: Aspect;
+  maxMb?: number;
+  signal?: AbortSignal;
+}
+
+export interface MatchResult {
+  closest: ClipHit[];
+  farthest: ClipHit[];
+  /** PNG contact sheet of the six clips with their scores */
+  sheet: string;
+  /** the 10-s window of the song that was embedded */
+  at: number;
+}
+
+export interface VisualizeResult extends MatchResult {
+  video: string;
+  duration: number;
+  sizeBytes: number;
+  plan: PlanSegment[];
+}
