@@ -20,6 +20,27 @@ export const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
   SLACK_PORT: intFromEnv(3000, 1),
+  // Bot and worker limits (docs/bot.md explains each).
+  BOT_MAX_AUDIO_MB: intFromEnv(25, 1),
+  BOT_MAX_AUDIO_SECONDS: intFromEnv(600, 10),
+  BOT_FETCH_TIMEOUT_S: intFromEnv(60, 1),
+  BOT_JOB_TIMEOUT_S: intFromEnv(900, 10),
+  BOT_USER_CONCURRENCY: intFromEnv(1, 1),
+  BOT_SERVER_CONCURRENCY: intFromEnv(3, 1),
+  BOT_COOLDOWN_S: intFromEnv(30),
+  BOT_MAX_QUEUE: intFromEnv(50, 1),
+  BOT_VIDEO_MAX_MB: intFromEnv(50, 1),
+  BOT_JOB_ATTEMPTS: intFromEnv(3, 1),
+  WORKER_CONCURRENCY: intFromEnv(1, 1),
+  // Large videos are served by the bot over HTTP at PUBLIC_BASE_URL (unset = no links, too-large videos are reported).
+  PUBLIC_BASE_URL: z.string().url().optional(),
+  FILES_PORT: intFromEnv(8080, 1),
+  FILES_DIR: z.string().default('data/bot-files'),
+  FILES_TTL_HOURS: intFromEnv(24, 1),
+  DISCORD_VISUALIZE_CHANNELS: z.string().default(''),
+  SLACK_WATCH_CHANNELS: z.string().default(''),
+  SLACK_UPLOAD_LIMIT_MB: intFromEnv(1000, 1),
+  YTDLP_PATH: z.string().default('yt-dlp'),
 });
 
 export type Env = z.infer<typeof envSchema>;
