@@ -1,0 +1,98 @@
+// clipmatch ingest / clipmatch library stats
+import type { Command } from 'commander';
+import { DEFAULT_CLIP_SECONDS } from '../core/types.js';
+import { env } from '../config.js';
+import { ingest, type IngestSummary } from '../library/ingest.js';
+import { Catalog } from '../library/catalog.js';
+import { fetchToFile } from '../media/fetch.js';
+import { cliProgressBars } from './progress.js';
+
+const MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
+
+function printSummary(s: IngestSummary): void {
+  const hours = (x: number) => (x / 3600).toFixed(2);
+  const lines = [
+    `library ${s.library}: added ${s.added.length} video(s), ${s.clipsAdded} clips, ${hours(s.secondsAdded)} h ` +
+      `in ${s.wallSeconds.toFixed(1)} s (${s.realtimeX.toFixed(1)}x real time)`,
+  ];
+  if (s.alreadyPresent.length) lines.push(`already in the library: ${s.alreadyPresent.length} video(s)`);
+  if (s.skipped.length) {
+    lines.push(`skipped ${s.skipped.length}:`);
+    for (const k of s.skipped) lines.push(`  ${k.source}: ${k.reason}`);
+  }
+  if (s.pca.refitted) lines.push(`visual PCA fitted on ${s.pca.rows} seconds of footage (${s.pca.fingerprint})`);
+  lines.push(`library now: ${s.library_totals.videos} videos, ${s.library_totals.clips} clips, ${hours(s.library_totals.seconds)} h`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('split videos (files, folders or http(s) links) into clips and compute their features')
+    .argument('<inputs...>', 'video files, folders or http(s) URLs')
+    .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
+    .option('--clip-seconds <n>', 'clip length in seconds', (v) => Number(v), DEFAULT_CLIP_SECONDS)
+    .option('--threads <n>', 'feature worker threads (0 = one per core)', (v) => Number(v), env().CLIPMATCH_THREADS)
+    .option('--refit-pca', 'refit the visual PCA on the whole library (invalidates models trained before)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (inputs: string[], o: { library: string; clipSeconds: number; threads: number; refitPca?: boolean; json?: boolean }) => {
+      const bars = cliProgressBars(!o.json && process.stderr.isTTY);
+      const ac = new AbortController();
+      const onSignal = () => ac.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const summary = await ingest({
+          libraryDir: o.library,
+          inputs,
+          clipSeconds: o.clipSeconds,
+          threads: o.threads,
+          refitPca: o.refitPca ?? false,
+          progress: bars.report,
+          signal: ac.signal,
+          fetchUrl: async (url, dir) =>
+            (await fetchToFile(url, { dir, maxBytes: MAX_DOWNLOAD_BYTES, timeoutMs: 10 * 60_000, accept: 'audio-or-video', signal: ac.signal })).path,
+        });
+        bars.stop();
+        if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+        else printSummary(summary);
+      } finally {
+        bars.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}
+
+export function registerLibrary(program: Command): void {
+  const lib = program.command('library').description('inspect a clip library');
+  lib
+    .command('stats')
+    .description('videos, clips, hours and feature extractors of a library')
+    .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
+    .option('--json', 'print JSON')
+    .action((o: { library: string; json?: boolean }) => {
+      const catalog = Catalog.open(o.library, { readonly: true });
+      try {
+        const stats = catalog.stats();
+        const skipped = catalog.skipped();
+        const pca = catalog.getMeta('pca_fingerprint') ?? null;
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ ...stats, visualPca: pca, skippedSources: skipped }, null, 2) + '\n');
+          return;
+        }
+        const lines = [
+          `library ${o.library}`,
+          `  videos   ${stats.videos}`,
+          `  clips    ${stats.clips} (${stats.clipsWithAudio} with audio)`,
+          `  footage  ${(stats.seconds / 3600).toFixed(2)} h`,
+          `  audio    ${Object.entries(stats.extractors.audio).map(([k, n]) => `${k} (${n} clips)`).join(', ') || '-'}`,
+          `  visual   ${Object.entries(stats.extractors.visual).map(([k, n]) => `${k} (${n} clips)`).join(', ') || '-'}${pca ? `, PCA ${pca}` : ''}`,
+        ];
+        if (skipped.length) lines.push(`  skipped  ${skipped.length}: ${skipped.map((s) => `${s.source} (${s.reason})`).join('; ')}`);
+        process.stdout.write(lines.join('\n') + '\n');
+      } finally {
+        catalog.close();
+      }
+    });
+}

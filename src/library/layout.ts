@@ -1,0 +1,23 @@
+// Where things live inside a library folder. A video's clips and feature matrices share one folder that
+// appears by an atomic rename only when the whole video is done, so a crash never leaves half a video.
+import { join } from 'node:path';
+
+export const libraryPaths = (root: string) => ({
+  root,
+  catalog: join(root, 'catalog.sqlite'),
+  videosDir: join(root, 'videos'),
+  tmpDir: join(root, 'tmp'),
+  pca: join(root, 'visual-pca.bin'),
+  videoDir: (videoId: string) => join(root, 'videos', videoId),
+  workDir: (videoId: string) => join(root, 'tmp', videoId),
+});
+
+/** Per-video feature matrices, float32 little-endian, clip-major then second-major. */
+export const FEATURE_FILES = {
+  audio: 'audio.f32',
+  cnn: 'cnn.f32',
+  cues: 'cues.f32',
+} as const;
+
+export const clipFileStem = (index: number): string => `clip-${String(index).padStart(4, '0')}`;
+export const clipIdFor = (videoId: string, index: number): string => `${videoId}-${String(index).padStart(4, '0')}`;

@@ -1,0 +1,146 @@
+// The library-wide visual projection: a PCA of the per-second CNN embeddings plus standardisation stats of
+// the cues, fitted on the library and stored in it. Its fingerprint is part of the visual extractor's
+// version, so a model trained on one projection refuses features made with another.
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { noProgress, type ExtractorInfo, type ProgressFn } from '../core/types.js';
+import { createRng, shuffle } from '../core/random.js';
+import { CNN_DIM } from '../features/visual/cnn.js';
+import { CUE_DIM } from '../features/visual/cues.js';
+import { deserializePca, fitPca, projectPca, serializePca, type Pca } from '../features/visual/pca.js';
+import { VISUAL_PCA_DIMS, composeVisual, visualInfo } from '../features/visual/index.js';
+import type { Catalog } from './catalog.js';
+import { FEATURE_FILES, libraryPaths } from './layout.js';
+
+/** What ingest stores per video before the library-wide projection exists. */
+export const RAW_VISUAL_INFO: ExtractorInfo = { name: 'mobilenetv2-flatten1+cues', version: '1' };
+
+/** Seconds of footage sampled for the fit: plenty for 1280 dimensions, bounded in memory and time. */
+const MAX_FIT_ROWS = 20_000;
+/** A first fit on fewer seconds than this is refitted once the library has doubled. */
+const SMALL_FIT_ROWS = 2_000;
+
+export interface VisualProjection {
+  pca: Pca;
+  cueMean: Float32Array;
+  cueStd: Float32Array;
+  rows: number;
+  fingerprint: string;
+  info: ExtractorInfo;
+}
+
+interface StoredProjection {
+  pca: string;
+  cueMean: number[];
+  cueStd: number[];
+  rows: number;
+  fingerprint: string;
+}
+
+const pcaPath = (root: string) => libraryPaths(root).pca;
+
+export async function readF32(path: string): Promise<Float32Array> {
+  const buf = await readFile(path);
+  const out = new Float32Array(buf.length / 4);
+  new Uint8Array(out.buffer).set(buf);
+  return out;
+}
+
+export async function loadProjection(root: string): Promise<VisualProjection | undefined> {
+  if (!existsSync(pcaPath(root))) return undefined;
+  const s = JSON.parse(await readFile(pcaPath(root), 'utf8')) as StoredProjection;
+  const pca = deserializePca(Buffer.from(s.pca, 'base64'));
+  return {
+    pca,
+    cueMean: Float32Array.from(s.cueMean),
+    cueStd: Float32Array.from(s.cueStd),
+    rows: s.rows,
+    fingerprint: s.fingerprint,
+    info: visualInfo(s.fingerprint),
+  };
+}
+
+/** Rows (seconds) of real footage per clip: the zero padding past a short clip's end is left out of the fit. */
+async function sampleRows(catalog: Catalog, root: string, progress: ProgressFn): Promise<{ cnn: Float32Array; cues: Float32Array; n: number; total: number }> {
+  const seconds = Math.ceil(Number(catalog.getMeta('clip_seconds') ?? '10'));
+  const videos = catalog.videos();
+  const refs: Array<{ videoId: string; row: number }> = [];
+  for (const v of videos) {
+    for (const c of catalog.clipsOf(v.videoId)) {
+      const real = Math.min(seconds, Math.ceil(c.duration - 1e-6));
+      for (let s = 0; s < real; s++) refs.push({ videoId: v.videoId, row: c.index * seconds + s });
+    }
+  }
+  const total = refs.length;
+  // Deterministic subsample so the same library always gives the same projection.
+  shuffle(refs, createRng(1234));
+  const chosen = refs.slice(0, MAX_FIT_ROWS);
+  const byVideo = new Map<string, number[]>();
+  for (const r of chosen) {
+    const list = byVideo.get(r.videoId) ?? [];
+    list.push(r.row);
+    byVideo.set(r.videoId, list);
+  }
+  const cnn = new Float32Array(chosen.length * CNN_DIM);
+  const cues = new Float32Array(chosen.length * CUE_DIM);
+  let n = 0;
+  let done = 0;
+  for (const [videoId, rows] of byVideo) {
+    const dir = libraryPaths(root).videoDir(videoId);
+    const vc = await readF32(join(dir, FEATURE_FILES.cnn));
+    const vq = await readF32(join(dir, FEATURE_FILES.cues));
+    for (const row of rows) {
+      cnn.set(vc.subarray(row * CNN_DIM, (row + 1) * CNN_DIM), n * CNN_DIM);
+      cues.set(vq.subarray(row * CUE_DIM, (row + 1) * CUE_DIM), n * CUE_DIM);
+      n++;
+    }
+    progress('pca (read)', ++done, byVideo.size);
+  }
+  return { cnn, cues, n, total };
+}
+
+/**
+ * Fits the projection when the library has none, when asked, or when the first fit was on a small
+ * library that has since doubled. Otherwise keeps it, so trained models stay valid as clips are added.
+ */
+export async function refitVisualPcaIfNeeded(
+  catalog: Catalog,
+  root: string,
+  { force = false, progress = noProgress }: { force?: boolean; progress?: ProgressFn } = {},
+): Promise<{ refitted: boolean; fingerprint: string | null; rows: number }> {
+  const current = await loadProjection(root);
+  const stats = catalog.stats();
+  if (stats.clips === 0) return { refitted: false, fingerprint: current?.fingerprint ?? null, rows: current?.rows ?? 0 };
+  const availableRows = Math.round(stats.seconds);
+  const needed = force || !current || (current.rows < SMALL_FIT_ROWS && availableRows >= 2 * current.rows);
+  if (!needed) return { refitted: false, fingerprint: current.fingerprint, rows: current.rows };
+
+  const { cnn, cues, n } = await sampleRows(catalog, root, progress);
+  progress('pca (fit)', 0, 1);
+  const pca = fitPca(cnn, n, CNN_DIM, VISUAL_PCA_DIMS, { seed: 7 });
+  progress('pca (fit)', 1, 1);
+  const cueMean = new Float32Array(CUE_DIM);
+  const cueStd = new Float32Array(CUE_DIM);
+  for (let i = 0; i < n; i++) for (let k = 0; k < CUE_DIM; k++) cueMean[k]! += cues[i * CUE_DIM + k]! / n;
+  for (let i = 0; i < n; i++) for (let k = 0; k < CUE_DIM; k++) cueStd[k]! += (cues[i * CUE_DIM + k]! - cueMean[k]!) ** 2 / n;
+  for (let k = 0; k < CUE_DIM; k++) cueStd[k] = Math.sqrt(cueStd[k]!) || 1;
+  const stored: StoredProjection = {
+    pca: Buffer.from(serializePca(pca)).toString('base64'),
+    cueMean: [...cueMean],
+    cueStd: [...cueStd],
+    rows: n,
+    fingerprint: pca.fingerprint,
+  };
+  const tmp = `${pcaPath(root)}.tmp`;
+  await writeFile(tmp, JSON.stringify(stored));
+  await rename(tmp, pcaPath(root));
+  catalog.setMeta('pca_fingerprint', pca.fingerprint);
+  return { refitted: true, fingerprint: pca.fingerprint, rows: n };
+}
+
+/** Turns one video's raw visual rows into 128-per-second visual descriptors. */
+export function projectVisual(proj: VisualProjection, cnn: Float32Array, cues: Float32Array, rows: number): Float32Array {
+  const projected = projectPca(proj.pca, cnn, rows);
+  return composeVisual(projected, cues, rows, { mean: proj.cueMean, std: proj.cueStd });
+}
