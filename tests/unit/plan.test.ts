@@ -13,7 +13,7 @@ function rng(seed: number): () => number {
 
 const noExtras = { continuity: 0, sameVideo: 0, videoUse: 0, reuse: 0 };
 
-test('beats greedy when the locally best clip is needed later', () => {
+void test('beats greedy when the locally best clip is needed later', () => {
   // Segment 0: A fits best, B nearly as well. Segment 1: only A fits; C is poor. Window 2 forbids A twice.
   const A = { clip: 0, video: 0, score: 1.0 };
   const B = { clip: 1, video: 1, score: 0.9 };
@@ -28,7 +28,7 @@ test('beats greedy when the locally best clip is needed later', () => {
   assert.ok(Math.abs(greedy.objective - 1.1) < 1e-9);
 });
 
-test('exhaustive check: DP finds the optimum on small random problems', () => {
+void test('exhaustive check: DP finds the optimum on small random problems', () => {
   const rand = rng(7);
   for (let trial = 0; trial < 30; trial++) {
     const S = 5;
@@ -53,7 +53,7 @@ test('exhaustive check: DP finds the optimum on small random problems', () => {
   }
 });
 
-test('no clip repeats within the window, even when one clip dominates every segment', () => {
+void test('no clip repeats within the window, even when one clip dominates every segment', () => {
   const rand = rng(11);
   const S = 60;
   const candidates = Array.from({ length: S }, () =>
@@ -66,14 +66,14 @@ test('no clip repeats within the window, even when one clip dominates every segm
   assert.ok(plan.choices.filter((c) => c.clip === 0).length >= Math.floor(S / 8));
 });
 
-test('the window shrinks to the smallest candidate list and is still honoured', () => {
+void test('the window shrinks to the smallest candidate list and is still honoured', () => {
   const candidates = Array.from({ length: 20 }, () => Array.from({ length: 3 }, (_, c) => ({ clip: c, video: c, score: 1 - c * 0.1 })));
   const plan = planMontage({ candidates }, { window: 8 });
   assert.equal(plan.window, 3);
   assert.ok(minRepeatGap(plan.choices.map((c) => c.clip)) >= 3);
 });
 
-test('no source video takes more than the cap when enough videos exist', () => {
+void test('no source video takes more than the cap when enough videos exist', () => {
   const S = 30;
   // Video 0 owns the best-scoring clips everywhere; four other videos are weaker.
   const candidates = Array.from({ length: S }, () =>
@@ -87,7 +87,7 @@ test('no source video takes more than the cap when enough videos exist', () => {
   assert.equal(fromZero, 12, 'the cap binds, so video 0 is used exactly up to it');
 });
 
-test('the cap is relaxed, and reported, only where no path can meet it', () => {
+void test('the cap is relaxed, and reported, only where no path can meet it', () => {
   const S = 10;
   // Segments 5..9 offer only video 0's clips.
   const candidates = Array.from({ length: S }, (_, s) =>
@@ -103,7 +103,7 @@ test('the cap is relaxed, and reported, only where no path can meet it', () => {
   assert.ok(plan.capRelaxed <= 5);
 });
 
-test('continuity pulls neighbours towards similar-looking clips', () => {
+void test('continuity pulls neighbours towards similar-looking clips', () => {
   // Two equally good clips per segment; clips 0/2 look alike, 1/3 look alike.
   const candidates = [
     [{ clip: 0, video: 0, score: 0.6 }, { clip: 1, video: 1, score: 0.5 }],
@@ -114,12 +114,12 @@ test('continuity pulls neighbours towards similar-looking clips', () => {
   assert.deepEqual(plan.choices.map((c) => c.clip), [0, 2]);
 });
 
-test('empty input and a segment without candidates', () => {
+void test('empty input and a segment without candidates', () => {
   assert.deepEqual(planMontage({ candidates: [] }).choices, []);
   assert.throws(() => planMontage({ candidates: [[{ clip: 0, video: 0, score: 1 }], []] }), RangeError);
 });
 
-test('a long-song-sized problem (150 segments x 32 candidates) keeps both guarantees', () => {
+void test('a long-song-sized problem (150 segments x 32 candidates) keeps both guarantees', () => {
   const rand = rng(3);
   const S = 150;
   const candidates = Array.from({ length: S }, () => Array.from({ length: 32 }, () => {

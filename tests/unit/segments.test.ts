@@ -20,7 +20,7 @@ function assertTiling(segs: Segment[], duration: number, min = 2, max = 10): voi
   }
 }
 
-test('steady 120 bpm: cuts land on bar lines and tile the song exactly', () => {
+void test('steady 120 bpm: cuts land on bar lines and tile the song exactly', () => {
   const duration = 60;
   const beats = range(0.5, duration, 0.5); // beat phase: bars start at 0.5, 2.5, 4.5, ...
   const onsets = beats.filter((_, i) => i % 4 === 0); // accents on the first beat of each bar
@@ -31,7 +31,7 @@ test('steady 120 bpm: cuts land on bar lines and tile the song exactly', () => {
   for (const s of segs.slice(1)) assert.ok(bar.has(s.start.toFixed(3)), `cut at ${s.start} is not on a bar line`);
 });
 
-test('busy passages get shorter segments than calm ones', () => {
+void test('busy passages get shorter segments than calm ones', () => {
   const duration = 120;
   const beats = range(0.5, duration, 0.5);
   // Calm first half: one onset per bar. Busy second half: eight onsets per second.
@@ -46,14 +46,14 @@ test('busy passages get shorter segments than calm ones', () => {
   assert.ok(t[100]! < t[20]!);
 });
 
-test('no beats or onsets at all still yields a valid tiling', () => {
+void test('no beats or onsets at all still yields a valid tiling', () => {
   for (const duration of [10, 10.37, 33.3, 900]) {
     const segs = segmentSong({ duration, beats: [], onsets: [] });
     assertTiling(segs, duration);
   }
 });
 
-test('onsets only (no tempo): cuts prefer onsets over the fallback grid', () => {
+void test('onsets only (no tempo): cuts prefer onsets over the fallback grid', () => {
   const duration = 40;
   const onsets = range(1.3, duration, 3.1);
   const segs = segmentSong({ duration, beats: [], onsets });
@@ -62,26 +62,26 @@ test('onsets only (no tempo): cuts prefer onsets over the fallback grid', () => 
   assert.ok(onOnset >= (segs.length - 1) * 0.8, `${onOnset} of ${segs.length - 1} cuts on onsets`);
 });
 
-test('short songs: one segment below the minimum, equal valid parts otherwise', () => {
+void test('short songs: one segment below the minimum, equal valid parts otherwise', () => {
   assert.deepEqual(segmentSong({ duration: 1.5, beats: [], onsets: [] }), [{ start: 0, end: 1.5 }]);
   assertTiling(segmentSong({ duration: 4.1, beats: [1.7], onsets: [] }), 4.1);
   assertTiling(segmentSong({ duration: 10, beats: range(0.4, 10, 0.45), onsets: [], tempo: 133 }), 10);
 });
 
-test('odd lengths near the limits stay within 2..10 s', () => {
+void test('odd lengths near the limits stay within 2..10 s', () => {
   for (const duration of [10.01, 19.99, 20.5, 187.3]) {
     const beats = range(0.37, duration, 0.61);
     assertTiling(segmentSong({ duration, beats, onsets: beats.filter((_, i) => i % 3 === 0), tempo: 98 }), duration);
   }
 });
 
-test('downbeat phase follows the accented beat', () => {
+void test('downbeat phase follows the accented beat', () => {
   const beats = range(0, 16, 0.5);
   const accents = new Set(beats.filter((_, i) => i % 4 === 2));
   assert.equal(downbeatPhase(beats, (t) => (accents.has(t) ? 1 : 0.1)), 2);
 });
 
-test('rejects a non-positive duration', () => {
+void test('rejects a non-positive duration', () => {
   assert.throws(() => segmentSong({ duration: 0, beats: [], onsets: [] }), RangeError);
   assert.throws(() => segmentSong({ duration: NaN, beats: [], onsets: [] }), RangeError);
 });
