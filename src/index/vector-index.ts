@@ -122,7 +122,10 @@ class FlatPlusHnsw implements VectorIndex {
     this.checkQuery(query);
     const m = Math.min(k, this.n);
     if (m <= 0) return { indices: new Int32Array(0), distances: new Float32Array(0) };
-    const res = exactSearch(this.rows(), query, this.dim, m, MetricKind.L2sq, 1) as Matches;
+    // usearch 2.25's exactSearch reads a view from the start of its buffer, ignoring byteOffset
+    // (Index.search does not): hand it a copy when the query is a subarray, e.g. from vector().
+    const q = query.byteOffset === 0 ? query : query.slice();
+    const res = exactSearch(this.rows(), q, this.dim, m, MetricKind.L2sq, 1) as Matches;
     return { indices: Int32Array.from(res.keys, (key) => Number(key)), distances: Float32Array.from(res.distances) };
   }
 

@@ -75,6 +75,18 @@ test('an exact index answers like the brute-force reference', () => {
   assert.deepEqual(Array.from(got.indices), naive(data, n, dim, q, 10, false));
   assert.deepEqual(Array.from(index.farthest(q, 3).indices), naive(data, n, dim, q, 3, true));
   assert.deepEqual(Array.from(index.vector(123)), Array.from(data.subarray(123 * dim, 124 * dim)));
+  // A query that is a view into a larger buffer (usearch's exactSearch once ignored the offset).
+  const hit = index.search(index.vector(777), 1);
+  assert.equal(hit.indices[0], 777);
+  assert.equal(hit.distances[0], 0);
+});
+
+test('spare capacity in the store is never searched', () => {
+  const index = createIndex(4, 100);
+  index.add(Float32Array.from([5, 5, 5, 5, 9, 9, 9, 9]), 2);
+  const got = index.search(Float32Array.from([0, 0, 0, 0]), 10);
+  assert.deepEqual(Array.from(got.indices), [0, 1]);
+  assert.equal(index.farthest(Float32Array.from([0, 0, 0, 0]), 10).indices.length, 2);
 });
 
 test('crossing exactBelow switches to HNSW, keeps earlier and later rows findable', () => {

@@ -1,0 +1,35 @@
+// What an index must match to be current, read cheaply from the catalogue without loading features:
+// the clip ids in row order, the extractor versions that made their features, and the visual PCA.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { extractorKey, openCatalog } from '../library/catalog.js';
+import { libraryPaths } from '../library/layout.js';
+
+export interface LibraryState {
+  /** every clip id, in the catalogue's order (the row order of the dataset) */
+  clipIds: string[];
+  /** distinct "name@version" of the audio and visual extractors in use, sorted */
+  extractorKeys: string[];
+  /** sha256 of the library's visual PCA file ('' when there is none): a refit changes every visual feature */
+  pcaHash: string;
+}
+
+export function describeLibrary(libraryDir: string): LibraryState {
+  const catalog = openCatalog(libraryDir, { readonly: true });
+  try {
+    const clipIds = catalog.clips().map((c) => c.clipId);
+    const keys = new Set<string>();
+    for (const v of catalog.videos()) {
+      keys.add(`audio:${v.audioExtractor}`);
+      keys.add(`visual:${v.visualExtractor}`);
+    }
+    const pca = libraryPaths(libraryDir).pca;
+    const pcaHash = existsSync(pca) ? createHash('sha256').update(readFileSync(pca)).digest('hex') : '';
+    return { clipIds, extractorKeys: [...keys].sort(), pcaHash };
+  } finally {
+    catalog.close();
+  }
+}
+
+/** "name@version", as the catalogue stores it. */
+export { extractorKey };

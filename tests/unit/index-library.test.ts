@@ -1,0 +1,180 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClipRecord } from '../../src/core/types.js';
+import { isUserError } from '../../src/core/errors.js';
+import type { Dataset } from '../../src/library/dataset.types.js';
+import { buildLibraryIndex, checkLibraryIndex, indexDirFor, libraryFingerprint, openLibraryIndex, type IndexEmbedder } from '../../src/index/library-index.js';
+import type { LibraryState } from '../../src/index/library-state.js';
+
+const FEAT = 6; // tiny per-clip feature length: the fake embedder only needs something to read
+
+/** A fake library: clip ids and deterministic visual features derived from each id. */
+class FakeLibrary {
+  ids: string[] = [];
+  extractor = 'visual-test@1';
+  pca = 'pca-a';
+  loads = 0;
+
+  state = (): LibraryState => ({ clipIds: [...this.ids], extractorKeys: [`visual:${this.extractor}`], pcaHash: this.pca });
+
+  dataset = (): Dataset => {
+    this.loads++;
+    const clips: ClipRecord[] = this.ids.map((clipId, index) => ({ clipId, videoId: 'v', index, start: index * 10, duration: 10, hasAudio: true, videoPath: '', audioPath: '' }));
+    const visual = new Float32Array(this.ids.length * FEAT);
+    this.ids.forEach((id, r) => {
+      const n = Number(id.slice(1));
+      for (let j = 0; j < FEAT; j++) visual[r * FEAT + j] = Math.sin(n * (j + 1));
+    });
+    return { clips, seconds: 1, dim: FEAT, audio: new Float32Array(visual.length), visual, extractors: { audio: { name: 'a', version: '1' }, visual: { name: 'visual-test', version: '1' } } };
+  };
+}
+
+/** Embeds by taking the first `dim` features times a scale; counts the clips it embedded. */
+function fakeEmbedder(fingerprint: string, dim = 4, scale = 1): IndexEmbedder & { embedded: number } {
+  return {
+    kind: 'fake',
+    dim,
+    fingerprint,
+    embedded: 0,
+    embedVisual(feats, n) {
+      this.embedded += n;
+      const out = new Float32Array(n * dim);
+      for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = feats[r * FEAT + j]! * scale;
+      return Promise.resolve(out);
+    },
+  };
+}
+
+function withLibrary(fn: (dir: string, lib: FakeLibrary, deps: { loadDataset: () => Dataset; describeLibrary: () => LibraryState }) => Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clipmatch-libidx-'));
+    const lib = new FakeLibrary();
+    try {
+      await fn(dir, lib, { loadDataset: lib.dataset, describeLibrary: lib.state });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `c${from + i}`);
+
+test('library fingerprint ignores order and sees ids, extractors and PCA', () => {
+  const base = { clipIds: ['a', 'b'], extractorKeys: ['x@1'], pcaHash: 'p' };
+  assert.equal(libraryFingerprint(base), libraryFingerprint({ ...base, clipIds: ['b', 'a'] }));
+  assert.notEqual(libraryFingerprint(base), libraryFingerprint({ ...base, clipIds: ['a'] }));
+  assert.notEqual(libraryFingerprint(base), libraryFingerprint({ ...base, extractorKeys: ['x@2'] }));
+  assert.notEqual(libraryFingerprint(base), libraryFingerprint({ ...base, pcaHash: 'q' }));
+});
+
+test('index folder names are safe path segments, distinct per fingerprint', () => {
+  const a = indexDirFor('/lib', 'model-abc123');
+  assert.equal(a, join('/lib', 'index', 'model-abc123'));
+  const b = indexDirFor('/lib', '../../etc/passwd');
+  assert.ok(b.startsWith(join('/lib', 'index') + '/'));
+  assert.ok(!b.slice(join('/lib', 'index').length + 1).includes('/'));
+  assert.notEqual(indexDirFor('/lib', 'a/b'), indexDirFor('/lib', 'a_b'));
+});
+
+test(
+  'build, look up by clip id, then detect staleness and refuse it',
+  withLibrary(async (dir, lib, deps) => {
+    lib.ids = ids(0, 50);
+    const emb = fakeEmbedder('m1');
+    assert.equal(checkLibraryIndex(dir, emb, deps).status, 'missing');
+    const stages = new Set<string>();
+    const summary = await buildLibraryIndex(dir, emb, (s) => stages.add(s), deps);
+    assert.deepEqual({ clips: summary.clips, embedded: summary.embedded, mode: summary.mode, kind: summary.kind }, { clips: 50, embedded: 50, mode: 'full', kind: 'exact' });
+    assert.deepEqual([...stages].sort(), ['embed', 'index']);
+    assert.equal(checkLibraryIndex(dir, emb, deps).status, 'fresh');
+
+    const idx = await openLibraryIndex(dir, emb, deps);
+    assert.equal(idx.size, 50);
+    const q = idx.embeddingOf('c17')!;
+    assert.deepEqual(idx.nearest(q, 1), [{ clipId: 'c17', distance: 0 }]);
+    assert.equal(idx.farthest(q, 3).length, 3);
+    assert.equal(idx.embeddingOf('nope'), undefined);
+
+    lib.ids.push('c50');
+    const st = checkLibraryIndex(dir, emb, deps);
+    assert.equal(st.status, 'stale');
+    assert.match(st.status === 'stale' ? st.reason : '', /1 clip\(s\) added/);
+    await assert.rejects(openLibraryIndex(dir, emb, deps), (e: unknown) => isUserError(e) && /clipmatch index --library/.test(e.message));
+  }),
+);
+
+test(
+  'added clips are appended without re-embedding the rest; removals rebuild whole',
+  withLibrary(async (dir, lib, deps) => {
+    lib.ids = ids(0, 30);
+    const emb = fakeEmbedder('m1');
+    await buildLibraryIndex(dir, emb, undefined, deps);
+    assert.equal(emb.embedded, 30);
+
+    const again = await buildLibraryIndex(dir, emb, undefined, deps);
+    assert.equal(again.mode, 'unchanged');
+    assert.equal(emb.embedded, 30);
+
+    lib.ids.push(...ids(30, 40));
+    const appended = await buildLibraryIndex(dir, emb, undefined, deps);
+    assert.deepEqual([appended.mode, appended.embedded, appended.clips], ['append', 10, 40]);
+    assert.equal(emb.embedded, 40);
+    const idx = await openLibraryIndex(dir, emb, deps);
+    assert.equal(idx.nearest(idx.embeddingOf('c35')!, 1)[0]!.clipId, 'c35');
+
+    lib.ids = lib.ids.filter((id) => id !== 'c3');
+    const rebuilt = await buildLibraryIndex(dir, emb, undefined, deps);
+    assert.deepEqual([rebuilt.mode, rebuilt.clips], ['full', 39]);
+    assert.equal(emb.embedded, 79);
+
+    lib.pca = 'pca-b'; // a refit changes every visual feature: no append
+    assert.equal((await buildLibraryIndex(dir, emb, undefined, deps)).mode, 'full');
+    // Only the index folder itself is left: no temp or old copies.
+    assert.deepEqual(readdirSync(join(dir, 'index')), ['m1']);
+  }),
+);
+
+test(
+  'another model is a different index; rebuildIfStale builds it',
+  withLibrary(async (dir, lib, deps) => {
+    lib.ids = ids(0, 20);
+    await buildLibraryIndex(dir, fakeEmbedder('m1'), undefined, deps);
+    const m2 = fakeEmbedder('m2', 3, 2);
+    const st = checkLibraryIndex(dir, m2, deps);
+    assert.equal(st.status, 'missing');
+    assert.match(st.status === 'missing' ? st.reason : '', /indexed for another model \(m1\)/);
+    await assert.rejects(openLibraryIndex(dir, m2, deps), /another model/);
+    const idx = await openLibraryIndex(dir, m2, { ...deps, rebuildIfStale: true });
+    assert.equal(idx.index.dim, 3);
+    assert.equal(idx.manifest.modelFingerprint, 'm2');
+    assert.ok(existsSync(join(dir, 'index', 'm1')) && existsSync(join(dir, 'index', 'm2')));
+  }),
+);
+
+test(
+  'HNSW kicks in above the exact threshold and survives reopening',
+  withLibrary(async (dir, lib, deps) => {
+    lib.ids = ids(0, 300);
+    const emb = fakeEmbedder('m1');
+    const s = await buildLibraryIndex(dir, emb, undefined, { ...deps, indexOptions: { exactBelow: 100, threads: 1 } });
+    assert.equal(s.kind, 'hnsw');
+    const idx = await openLibraryIndex(dir, emb, deps);
+    assert.equal(idx.manifest.kind, 'hnsw');
+    assert.equal(idx.nearest(idx.embeddingOf('c250')!, 1)[0]!.clipId, 'c250');
+  }),
+);
+
+test(
+  'an empty library and a dataset that disagrees with the catalogue are refused',
+  withLibrary(async (dir, lib, deps) => {
+    lib.ids = [];
+    await assert.rejects(buildLibraryIndex(dir, fakeEmbedder('m1'), undefined, deps), (e: unknown) => isUserError(e) && e.code === 'NO_LIBRARY');
+    lib.ids = ids(0, 5);
+    const described = lib.state();
+    lib.ids.push('c99');
+    await assert.rejects(buildLibraryIndex(dir, fakeEmbedder('m1'), undefined, { ...deps, describeLibrary: () => described }), /changed while it was being indexed/);
+  }),
+);
