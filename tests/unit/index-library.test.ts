@@ -62,7 +62,7 @@ function withLibrary(fn: (dir: string, lib: FakeLibrary, deps: { loadDataset: ()
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `c${from + i}`);
 
-test('library fingerprint ignores order and sees ids, extractors and PCA', () => {
+void test('library fingerprint ignores order and sees ids, extractors and PCA', () => {
   const base = { clipIds: ['a', 'b'], extractorKeys: ['x@1'], pcaHash: 'p' };
   assert.equal(libraryFingerprint(base), libraryFingerprint({ ...base, clipIds: ['b', 'a'] }));
   assert.notEqual(libraryFingerprint(base), libraryFingerprint({ ...base, clipIds: ['a'] }));
@@ -70,7 +70,7 @@ test('library fingerprint ignores order and sees ids, extractors and PCA', () =>
   assert.notEqual(libraryFingerprint(base), libraryFingerprint({ ...base, pcaHash: 'q' }));
 });
 
-test('index folder names are safe path segments, distinct per fingerprint', () => {
+void test('index folder names are safe path segments, distinct per fingerprint', () => {
   const a = indexDirFor('/lib', 'model-abc123');
   assert.equal(a, join('/lib', 'index', 'model-abc123'));
   const b = indexDirFor('/lib', '../../etc/passwd');
@@ -79,7 +79,7 @@ test('index folder names are safe path segments, distinct per fingerprint', () =
   assert.notEqual(indexDirFor('/lib', 'a/b'), indexDirFor('/lib', 'a_b'));
 });
 
-test(
+void test(
   'build, look up by clip id, then detect staleness and refuse it',
   withLibrary(async (dir, lib, deps) => {
     lib.ids = ids(0, 50);
@@ -106,7 +106,7 @@ test(
   }),
 );
 
-test(
+void test(
   'added clips are appended without re-embedding the rest; removals rebuild whole',
   withLibrary(async (dir, lib, deps) => {
     lib.ids = ids(0, 30);
@@ -137,7 +137,7 @@ test(
   }),
 );
 
-test(
+void test(
   'another model is a different index; rebuildIfStale builds it',
   withLibrary(async (dir, lib, deps) => {
     lib.ids = ids(0, 20);
@@ -154,7 +154,7 @@ test(
   }),
 );
 
-test(
+void test(
   'HNSW kicks in above the exact threshold and survives reopening',
   withLibrary(async (dir, lib, deps) => {
     lib.ids = ids(0, 300);
@@ -167,7 +167,7 @@ test(
   }),
 );
 
-test(
+void test(
   'an empty library and a dataset that disagrees with the catalogue are refused',
   withLibrary(async (dir, lib, deps) => {
     lib.ids = [];

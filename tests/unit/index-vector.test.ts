@@ -30,14 +30,14 @@ function naive(data: Float32Array, n: number, dim: number, q: Float32Array, k: n
   return rows.slice(0, k).map((r) => r.i);
 }
 
-test('l2sq matches the textbook sum for odd dimensions too', () => {
+void test('l2sq matches the textbook sum for odd dimensions too', () => {
   const data = Float32Array.from([1, 2, 3, 4, 5, 0, 0, 0, 0, 0]);
   const q = Float32Array.from([0, 0, 0, 0, 0]);
   assert.equal(l2sq(data, 0, q, 5), 1 + 4 + 9 + 16 + 25);
   assert.equal(l2sq(data, 1, q, 5), 0);
 });
 
-test('bruteForce nearest and farthest agree with a full sort', () => {
+void test('bruteForce nearest and farthest agree with a full sort', () => {
   const dim = 7;
   const n = 300;
   const data = randomRows(n, dim, 1);
@@ -53,7 +53,7 @@ test('bruteForce nearest and farthest agree with a full sort', () => {
   }
 });
 
-test('bruteForce clamps k to the number of rows and handles k = 0', () => {
+void test('bruteForce clamps k to the number of rows and handles k = 0', () => {
   const data = randomRows(3, 4, 3);
   const q = randomRows(1, 4, 4);
   assert.equal(bruteForce(data, 3, 4, q, 10).indices.length, 3);
@@ -61,7 +61,7 @@ test('bruteForce clamps k to the number of rows and handles k = 0', () => {
   assert.equal(bruteForce(data, 0, 4, q, 5).indices.length, 0);
 });
 
-test('an exact index answers like the brute-force reference', () => {
+void test('an exact index answers like the brute-force reference', () => {
   const dim = 16;
   const n = 1000;
   const data = randomRows(n, dim, 5);
@@ -81,7 +81,7 @@ test('an exact index answers like the brute-force reference', () => {
   assert.equal(hit.distances[0], 0);
 });
 
-test('spare capacity in the store is never searched', () => {
+void test('spare capacity in the store is never searched', () => {
   const index = createIndex(4, 100);
   index.add(Float32Array.from([5, 5, 5, 5, 9, 9, 9, 9]), 2);
   const got = index.search(Float32Array.from([0, 0, 0, 0]), 10);
@@ -89,7 +89,7 @@ test('spare capacity in the store is never searched', () => {
   assert.equal(index.farthest(Float32Array.from([0, 0, 0, 0]), 10).indices.length, 2);
 });
 
-test('crossing exactBelow switches to HNSW, keeps earlier and later rows findable', () => {
+void test('crossing exactBelow switches to HNSW, keeps earlier and later rows findable', () => {
   const dim = 16;
   const n = 1500;
   const data = randomRows(n, dim, 7);
@@ -114,7 +114,7 @@ test('crossing exactBelow switches to HNSW, keeps earlier and later rows findabl
   assert.ok(found / 200 >= 0.95, `recall@10 ${found / 200}`);
 });
 
-test('save and load round-trip both kinds', () => {
+void test('save and load round-trip both kinds', () => {
   const dir = mkdtempSync(join(tmpdir(), 'clipmatch-index-'));
   try {
     const dim = 8;
@@ -139,7 +139,7 @@ test('save and load round-trip both kinds', () => {
   }
 });
 
-test('bad input is refused with a clear message', () => {
+void test('bad input is refused with a clear message', () => {
   const index = createIndex(4);
   assert.throws(() => index.add(Float32Array.from([1, 2, 3]), 1), /expected 1 x 4 values/);
   assert.throws(() => index.add(Float32Array.from([1, NaN, 3, 4]), 1), /non-finite/);
@@ -150,7 +150,7 @@ test('bad input is refused with a clear message', () => {
   assert.throws(() => createIndex(0), /positive integer/);
 });
 
-test('a truncated vector file is detected on load', () => {
+void test('a truncated vector file is detected on load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'clipmatch-index-'));
   try {
     const index = createIndex(4);
