@@ -1,0 +1,81 @@
+// Song-level rhythm: onset envelope, tempo, beat grid and onsets, so a song can be cut into segments
+// that snap to beats. Only the onset envelope and RMS are computed per frame, so a 15-minute song
+// costs one pass of 512-point FFTs (at 16 kHz) and no per-frame matrix is kept.
+import { analyzeFrames } from './frames.js';
+import { checkSampleRate, sanitizePcm } from './extract.js';
+import { pickPeaks } from './onset.js';
+import { estimateTempo } from './tempo.js';
+import { trackBeats } from './beats.js';
+
+export interface RhythmAnalysis {
+  /** seconds between envelope frames (256 / 16000 = 0.016 at 16 kHz) */
+  hopSeconds: number;
+  /** time of envelope frame 0, seconds; frame i is at startSeconds + i * hopSeconds */
+  startSeconds: number;
+  /** onset strength per frame */
+  onsetEnvelope: Float32Array;
+  /** RMS per frame */
+  rms: Float32Array;
+  /** beats per minute, 0 when the song has no clear pulse */
+  tempo: number;
+  /** beat times, seconds, ascending */
+  beats: number[];
+  /** onset times, seconds, ascending */
+  onsets: number[];
+}
+
+export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnalysis {
+  checkSampleRate(sampleRate);
+  const fa = analyzeFrames(sanitizePcm(pcm), sampleRate, false);
+  const fps = sampleRate / fa.hop;
+  // frame i's onset strength measures what its last hop of samples, [i*hop + win - hop, i*hop + win),
+  // brought that frame i-1 lacked, so the frame is dated at the middle of that hop
+  const start = (fa.win - fa.hop / 2) / sampleRate;
+  const time = (i: number): number => start + (i * fa.hop) / sampleRate;
+  const { bpm } = estimateTempo(fa.onset, fps);
+  return {
+    hopSeconds: fa.hop / sampleRate,
+    startSeconds: start,
+    onsetEnvelope: fa.onset,
+    rms: fa.rms,
+    tempo: bpm,
+    beats: trackBeats(fa.onset, fps, bpm).map(time),
+    onsets: pickPeaks(fa.onset, fps).map(time),
+  };
+}
+
+/**
+ * Start (whole seconds) of the `windowSeconds`-long window with the most energy; 0 when the song is
+ * no longer than the window. Ties go to the earliest window.
+ */
+export function loudestWindow(pcm: Float32Array, sampleRate: number, windowSeconds: number): number {
+  checkSampleRate(sampleRate);
+  if (!(windowSeconds > 0)) throw new RangeError(`window must be positive, got ${windowSeconds}`);
+  const seconds = Math.ceil(pcm.length / sampleRate);
+  const win = Math.ceil(windowSeconds);
+  if (seconds <= win) return 0;
+  const energy = new Float64Array(seconds);
+  for (let s = 0; s < seconds; s++) {
+    let acc = 0;
+    const end = Math.min(pcm.length, (s + 1) * sampleRate);
+    for (let i = s * sampleRate; i < end; i++) {
+      const x = pcm[i]!;
+      if (Number.isFinite(x)) acc += x * x;
+    }
+    energy[s] = acc;
+  }
+  // only windows that lie wholly inside the song
+  const lastStart = Math.floor(pcm.length / sampleRate - windowSeconds);
+  let sum = 0;
+  for (let s = 0; s < win; s++) sum += energy[s]!;
+  let best = 0;
+  let bestSum = sum;
+  for (let s = 1; s <= lastStart; s++) {
+    sum += energy[s + win - 1]! - energy[s - 1]!;
+    if (sum > bestSum * (1 + 1e-12)) {
+      bestSum = sum;
+      best = s;
+    }
+  }
+  return best;
+}
