@@ -67,19 +67,10 @@ export function trackBeats(env: Float32Array, fps: number, bpm: number, opts: Pa
     }
   }
 
-  // the last beat: the latest local maximum of cum that reaches half the median of all of them
-  const peaks: number[] = [];
-  for (let t = 1; t < n - 1; t++) if (cum[t]! > cum[t - 1]! && cum[t]! >= cum[t + 1]!) peaks.push(t);
-  if (peaks.length === 0) return [];
-  const sorted = peaks.map((t) => cum[t]!).sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)]!;
-  let last = peaks[peaks.length - 1]!;
-  for (let i = peaks.length - 1; i >= 0; i--) {
-    if (cum[peaks[i]!]! >= 0.5 * median) {
-      last = peaks[i]!;
-      break;
-    }
-  }
+  // the last beat: the best cumulative score within the final period (Ellis). Choosing among all late
+  // local maxima instead lets the chain run on past the music along weak off-beat bumps.
+  let last = n - 1;
+  for (let t = Math.max(0, n - Math.round(period)); t < n; t++) if (cum[t]! > cum[last]!) last = t;
   const beats: number[] = [];
   for (let b = last; b >= 0; b = back[b]!) beats.push(b);
   beats.reverse();
