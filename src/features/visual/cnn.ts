@@ -38,7 +38,7 @@ function readBundledModel(): { json: KerasModelJson; weights: ArrayBuffer } {
     json = require(topoPath) as KerasModelJson;
     b64 = require(shardPath) as string;
   } catch (err) {
-    throw new Error(`cannot read the MobileNetV2 bundled with nsfwjs at ${dir}: ${String(err)}`);
+    throw new Error(`cannot read the MobileNetV2 bundled with nsfwjs at ${dir}: ${String(err)}`, { cause: err });
   } finally {
     // The 3.5 MB base64 string need not outlive the decoded weights.
     delete require.cache[topoPath];
