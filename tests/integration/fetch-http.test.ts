@@ -22,7 +22,7 @@ before(async () => {
   server = createServer((req, res) => {
     hits.push(req.url ?? '');
     const port = (server.address() as AddressInfo).port;
-    switch (req.url) {
+    switch (req.url ?? '') {
       case '/audio.wav':
         res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': WAV.length });
         res.end(WAV);
