@@ -5,6 +5,7 @@ import { ConfigError } from './config.js';
 import { isUserError } from './core/errors.js';
 import { MediaError } from './media/ffmpeg.js';
 import { registerIngest, registerLibrary } from './cli/ingest.command.js';
+import { registerIndex } from './cli/index.command.js';
 
 const program = new Command('clipmatch')
   .description('Give music a video: match songs to library clips and stitch them into a music video')
@@ -13,6 +14,7 @@ const program = new Command('clipmatch')
 
 registerIngest(program);
 registerLibrary(program);
+registerIndex(program);
 
 try {
   await program.parseAsync(process.argv);
