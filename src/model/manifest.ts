@@ -1,0 +1,167 @@
+// A trained model on disk: a folder holding weights.bin (tfjs weight encoding) and manifest.json
+// (architecture, hyperparameters, extractors, normalisation, training summary, eval results). The
+// manifest is written last, so a folder without one is an unfinished save and never loads.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { UserError } from '../core/errors.js';
+import type { ExtractorInfo } from '../core/types.js';
+import { tf } from './backend.js';
+import type { Normalisation } from './data.js';
+import { buildModel } from './models.js';
+import type { MatchModel } from './models.js';
+import { createRng } from '../core/random.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const WEIGHTS_FILE = 'weights.bin';
+
+const extractor = z.object({ name: z.string(), version: z.string() });
+const stats = z.object({ mean: z.array(z.number()), std: z.array(z.number()) });
+
+const activation = z.enum(['relu', 'tanh', 'linear']);
+const hyperSchema = z.object({
+  arch: z.enum(['siamese', 'two-tower', 'regression']),
+  layers: z.array(z.number().int()),
+  hidden: activation,
+  output: activation,
+  normalise: z.boolean(),
+  dropRate: z.number().min(0).max(1),
+  loss: z.enum(['contrastive', 'infonce', 'triplet', 'mse']),
+  margin: z.number(),
+  temperature: z.number(),
+  learningRate: z.number(),
+  batchSize: z.number().int().positive(),
+  l1: z.number(),
+  l2: z.number(),
+});
+
+const manifestSchema = z.object({
+  format: z.literal('clipmatch-model'),
+  formatVersion: z.literal(1),
+  arch: z.enum(['siamese', 'two-tower', 'regression']),
+  hyper: hyperSchema,
+  inputDim: z.number().int().positive(),
+  dim: z.number().int().positive(),
+  extractors: z.object({ audio: extractor, visual: extractor }),
+  normalisation: z.object({ fittedOn: z.string(), audio: stats, visual: stats }),
+  weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), dtype: z.string() }).passthrough()),
+  training: z.record(z.string(), z.unknown()),
+  eval: z.record(z.string(), z.unknown()).optional(),
+  createdAt: z.string(),
+});
+
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+export interface SavedModel {
+  model: MatchModel;
+  manifest: ModelManifest;
+  norm: Normalisation;
+  /** changes whenever the weights or the normalisation change; indexes built from another are stale */
+  fingerprint: string;
+}
+
+export interface SaveInfo {
+  extractors: { audio: ExtractorInfo; visual: ExtractorInfo };
+  norm: Normalisation;
+  training: Record<string, unknown>;
+  eval?: Record<string, unknown>;
+}
+
+function fingerprintOf(weights: Uint8Array, manifest: Pick<ModelManifest, 'arch' | 'normalisation'>): string {
+  const h = createHash('sha256');
+  h.update(weights);
+  h.update(JSON.stringify(manifest.normalisation));
+  return `${manifest.arch}-${h.digest('hex').slice(0, 16)}`;
+}
+
+export async function saveModel(dir: string, model: MatchModel, info: SaveInfo): Promise<ModelManifest> {
+  await mkdir(dir, { recursive: true });
+  const named: tf.NamedTensorMap = {};
+  for (const v of model.variables()) named[v.name] = v;
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const manifest: ModelManifest = {
+    format: 'clipmatch-model',
+    formatVersion: 1,
+    arch: model.hyper.arch,
+    hyper: model.hyper,
+    inputDim: model.inputDim,
+    dim: model.dim,
+    extractors: info.extractors,
+    normalisation: {
+      fittedOn: 'training split',
+      audio: { mean: [...info.norm.audio.mean], std: [...info.norm.audio.std] },
+      visual: { mean: [...info.norm.visual.mean], std: [...info.norm.visual.std] },
+    },
+    weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype })),
+    training: info.training,
+    ...(info.eval ? { eval: info.eval } : {}),
+    createdAt: new Date().toISOString(),
+  };
+  await writeFile(join(dir, WEIGHTS_FILE), new Uint8Array(data));
+  await writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
+  return manifest;
+}
+
+/** Records eval results in an existing model's manifest. */
+export async function updateManifest(dir: string, patch: Partial<Pick<ModelManifest, 'eval'>>): Promise<void> {
+  const manifest = await readManifest(dir);
+  await writeJsonAtomic(join(dir, MANIFEST_FILE), { ...manifest, ...patch });
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(value, null, 1));
+  await rename(tmp, path);
+}
+
+export async function readManifest(dir: string): Promise<ModelManifest> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  } catch {
+    throw new UserError('NO_MODEL', `no trained model at ${dir} (expected ${MANIFEST_FILE}; run clipmatch train)`);
+  }
+  const parsed = manifestSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new UserError('NO_MODEL', `${join(dir, MANIFEST_FILE)} is not a clipmatch model manifest: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+/** Refuses features from extractors other than the ones a model was trained on. */
+export function checkExtractors(modelDir: string, trained: ModelManifest['extractors'], got: { audio: ExtractorInfo; visual: ExtractorInfo }): void {
+  for (const kind of ['audio', 'visual'] as const) {
+    const a = trained[kind];
+    const b = got[kind];
+    if (a.name !== b.name || a.version !== b.version) {
+      throw new UserError(
+        'INCOMPATIBLE',
+        `the model at ${modelDir} was trained on ${kind} features from ${a.name}@${a.version}, but these come from ${b.name}@${b.version}; retrain it (clipmatch train) or re-extract the features`,
+      );
+    }
+  }
+}
+
+export async function loadModel(dir: string): Promise<SavedModel> {
+  const manifest = await readManifest(dir);
+  const bytes = await readFile(join(dir, WEIGHTS_FILE)).catch(() => {
+    throw new UserError('NO_MODEL', `the model at ${dir} has no ${WEIGHTS_FILE}`);
+  });
+  const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const tensors = tf.io.decodeWeights(buf, manifest.weights as tf.io.WeightsManifestEntry[]);
+  // Weights are overwritten below, so the initial draw's seed is irrelevant.
+  const model = buildModel(manifest.hyper, manifest.inputDim, createRng(0));
+  for (const v of model.variables()) {
+    const t = tensors[v.name];
+    if (!t || t.shape.join('x') !== v.shape.join('x')) {
+      throw new UserError('NO_MODEL', `the model at ${dir} lacks weights for ${v.name} or has the wrong shape`);
+    }
+    v.assign(t);
+  }
+  tf.dispose(tensors);
+  const f32 = (a: number[]) => Float32Array.from(a);
+  const norm: Normalisation = {
+    audio: { mean: f32(manifest.normalisation.audio.mean), std: f32(manifest.normalisation.audio.std) },
+    visual: { mean: f32(manifest.normalisation.visual.mean), std: f32(manifest.normalisation.visual.std) },
+  };
+  return { model, manifest, norm, fingerprint: fingerprintOf(bytes, manifest) };
+}

@@ -1,0 +1,125 @@
+// The three matching models. All map a normalised clip (inputDim values per modality) to a point in a
+// space where Euclidean distance ranks candidates:
+//  - siamese (the reference): one shared-weight MLP for audio and footage, contrastive loss on pairs;
+//  - regression (the baseline): an MLP predicting footage features from audio, compared in footage space;
+//  - two-tower (ours): a tower per modality, L2-normalised outputs, in-batch InfoNCE or hard triplets.
+import { tf } from './backend.js';
+import type { Rng } from '../core/random.js';
+import type { Activation, TowerParams } from './layers.js';
+import { createTower, disposeTower, towerForward, towerKernels, towerVariables } from './layers.js';
+
+export type Arch = 'siamese' | 'two-tower' | 'regression';
+export const ARCHS: readonly Arch[] = ['siamese', 'two-tower', 'regression'];
+export type LossName = 'contrastive' | 'infonce' | 'triplet' | 'mse';
+
+export interface Hyper {
+  arch: Arch;
+  /** hidden and output widths after the input, e.g. [1024, 256, 128, 128] */
+  layers: number[];
+  hidden: Activation;
+  output: Activation;
+  /** L2-normalise embeddings (distances become cosine distances) */
+  normalise: boolean;
+  dropRate: number;
+  loss: LossName;
+  margin: number;
+  temperature: number;
+  learningRate: number;
+  batchSize: number;
+  l1: number;
+  l2: number;
+}
+
+export function defaultHyper(arch: Arch): Hyper {
+  switch (arch) {
+    case 'siamese':
+      // The reference: [1024, 256, 128, 128], contrastive margin 1, Adam 1e-4, batch 16, L1 1e-3, L2 1e-2.
+      // Its "dropout .9" descends from TensorFlow's keep_prob 0.9, hence a 0.1 drop rate by default.
+      return { arch, layers: [1024, 256, 128, 128], hidden: 'relu', output: 'linear', normalise: false, dropRate: 0.1, loss: 'contrastive', margin: 1, temperature: 1, learningRate: 1e-4, batchSize: 16, l1: 0.001, l2: 0.01 };
+    case 'regression':
+      // The baseline: four dense tanh layers with dropout 0.3 regressing footage features by MSE; the
+      // last layer is linear because its targets are z-scores, not values in [-1, 1].
+      return { arch, layers: [512, 512, 512, -1], hidden: 'tanh', output: 'linear', normalise: false, dropRate: 0.3, loss: 'mse', margin: 0, temperature: 1, learningRate: 1e-3, batchSize: 32, l1: 0, l2: 0 };
+    case 'two-tower':
+      return { arch, layers: [512, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.2, loss: 'infonce', margin: 0.2, temperature: 0.1, learningRate: 1e-3, batchSize: 128, l1: 0, l2: 1e-5 };
+  }
+}
+
+export interface MatchModel {
+  readonly hyper: Hyper;
+  readonly inputDim: number;
+  /** embedding width */
+  readonly dim: number;
+  readonly towers: TowerParams[];
+  embedAudio(x: tf.Tensor2D, dropSeed?: number): tf.Tensor2D;
+  embedVisual(x: tf.Tensor2D, dropSeed?: number): tf.Tensor2D;
+  /** audio and footage at once: one pass through a shared tower instead of two */
+  embedPair(a: tf.Tensor2D, v: tf.Tensor2D, dropSeed?: number): [tf.Tensor2D, tf.Tensor2D];
+  variables(): tf.Variable[];
+  kernels(): tf.Variable[];
+  dispose(): void;
+}
+
+const finish = (h: tf.Tensor2D, hyper: Hyper): tf.Tensor2D => (hyper.normalise ? tf.div(h, tf.add(tf.norm(h, 2, 1, true), 1e-8)) : h);
+
+/** Builds a model with fresh seeded weights. A -1 width means "the input width" (regression output). */
+export function buildModel(hyper: Hyper, inputDim: number, rng: Rng): MatchModel {
+  const sizes = [inputDim, ...hyper.layers.map((w) => (w === -1 ? inputDim : w))];
+  const spec = { sizes, hidden: hyper.hidden, output: hyper.output, dropRate: hyper.dropRate };
+  const outDim = sizes[sizes.length - 1] as number;
+  const base = (towers: TowerParams[]) => ({
+    hyper,
+    inputDim,
+    towers,
+    variables: () => towers.flatMap(towerVariables),
+    kernels: () => towers.flatMap(towerKernels),
+    dispose: () => towers.forEach(disposeTower),
+  });
+  switch (hyper.arch) {
+    case 'siamese': {
+      const shared = createTower('shared', spec, rng);
+      const embed = (x: tf.Tensor2D, s?: number) => finish(towerForward(shared, x, s), hyper);
+      return {
+        ...base([shared]),
+        dim: outDim,
+        embedAudio: embed,
+        embedVisual: embed,
+        embedPair: (a, v, s) => {
+          const both = embed(tf.concat([a, v], 0), s);
+          const n = a.shape[0];
+          return [tf.slice(both, [0, 0], [n, -1]), tf.slice(both, [n, 0], [-1, -1])];
+        },
+      };
+    }
+    case 'two-tower': {
+      const ta = createTower('audio', spec, rng);
+      const tv = createTower('visual', spec, rng);
+      const ea = (x: tf.Tensor2D, s?: number) => finish(towerForward(ta, x, s), hyper);
+      const ev = (x: tf.Tensor2D, s?: number) => finish(towerForward(tv, x, s === undefined ? s : s + 1000), hyper);
+      return { ...base([ta, tv]), dim: outDim, embedAudio: ea, embedVisual: ev, embedPair: (a, v, s) => [ea(a, s), ev(v, s)] };
+    }
+    case 'regression': {
+      if (outDim !== inputDim) throw new RangeError('the regression baseline must output the footage feature width');
+      const reg = createTower('regressor', spec, rng);
+      const ea = (x: tf.Tensor2D, s?: number) => towerForward(reg, x, s);
+      // Footage is compared as is: its normalised features are the space the audio is regressed into.
+      const ev = (x: tf.Tensor2D) => tf.clone(x);
+      return { ...base([reg]), dim: inputDim, embedAudio: ea, embedVisual: ev, embedPair: (a, v, s) => [ea(a, s), ev(v)] };
+    }
+  }
+}
+
+/** Embeds rows in chunks without tracking gradients; returns (n x dim) values. */
+export function embedRows(model: MatchModel, which: 'audio' | 'visual', data: Float32Array, n: number, chunk = 256): Float32Array {
+  const out = new Float32Array(n * model.dim);
+  for (let i = 0; i < n; i += chunk) {
+    const m = Math.min(chunk, n - i);
+    const part = tf.tidy(() => {
+      const x = tf.tensor2d(data.subarray(i * model.inputDim, (i + m) * model.inputDim), [m, model.inputDim]);
+      return which === 'audio' ? model.embedAudio(x) : model.embedVisual(x);
+    });
+    out.set(part.dataSync() as Float32Array, i * model.dim);
+    part.dispose();
+  }
+  return out;
+}

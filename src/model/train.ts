@@ -1,0 +1,147 @@
+// The training loop: epochs of batches, a validation Recall@5 after each, early stopping when it stops
+// improving, and the best checkpoint restored at the end.
+import { tf } from './backend.js';
+import { createRng } from '../core/random.js';
+import type { Rng } from '../core/random.js';
+import { evaluateRetrieval, squaredDistances } from '../core/recall.js';
+import type { ProgressFn } from '../core/types.js';
+import { noProgress } from '../core/types.js';
+import { clipBatches, gatherRows, pairBatches } from './data.js';
+import type { PairedFeatures } from './data.js';
+import { contrastiveLoss, hardTripletLoss, infoNceLoss, mseLoss } from './losses.js';
+import { buildModel, embedRows } from './models.js';
+import type { Hyper, MatchModel } from './models.js';
+import { FusedAdam } from './optimizer.js';
+
+export interface EpochReport {
+  epoch: number;
+  /** data loss averaged over the epoch's batches */
+  loss: number;
+  /** L1/L2 penalty of the weights at the end of the epoch */
+  penalty: number;
+  /** audio-to-video Recall@5 on the validation clips (gallery of up to 100); NaN without validation */
+  valR5: number;
+  seconds: number;
+  /** training pairs per second: labelled pairs for the siamese, matching (clip) pairs otherwise */
+  pairsPerSecond: number;
+  best: boolean;
+}
+
+export interface TrainOptions {
+  hyper: Hyper;
+  epochs: number;
+  seed: number;
+  /** epochs without a better validation R@5 before stopping (5 by default) */
+  patience?: number;
+  onEpoch?: (e: EpochReport) => void;
+  progress?: ProgressFn;
+}
+
+export interface TrainResult {
+  model: MatchModel;
+  history: EpochReport[];
+  bestEpoch: number;
+  bestValR5: number;
+  seconds: number;
+}
+
+/** Audio-to-video R@5 over galleries of up to 100 clips; the early-stopping signal. */
+export function validationR5(model: MatchModel, val: PairedFeatures, seed: number): number {
+  const ea = embedRows(model, 'audio', val.audio, val.n);
+  const ev = embedRows(model, 'visual', val.visual, val.n);
+  const dist = squaredDistances(ea, val.n, ev, val.n, model.dim);
+  return evaluateRetrieval(dist, val.n, val.videoIds, { gallery: 100, draws: 10, seed }).audioToVideo.r5;
+}
+
+interface Step {
+  pairs: number;
+  loss: () => tf.Scalar;
+}
+
+function epochSteps(model: MatchModel, data: PairedFeatures, rng: Rng): Step[] {
+  const { hyper } = model;
+  const rows = (src: Float32Array, idx: number[]) => tf.tensor2d(gatherRows(src, data.dim, idx), [idx.length, data.dim]);
+  const seed = () => rng.int(2 ** 30);
+  if (hyper.loss === 'contrastive') {
+    return pairBatches(data.n, hyper.batchSize, rng).map((b) => {
+      const s = seed();
+      return {
+        pairs: b.labels.length,
+        loss: () => {
+          const [ea, ev] = model.embedPair(rows(data.audio, b.audioRows), rows(data.visual, b.visualRows), s);
+          return contrastiveLoss(ea, ev, tf.tensor1d(b.labels), hyper.margin);
+        },
+      };
+    });
+  }
+  return clipBatches(data.n, hyper.batchSize, rng).map((idx) => {
+    const s = seed();
+    return {
+      pairs: idx.length,
+      loss: () => {
+        const [ea, ev] = model.embedPair(rows(data.audio, idx), rows(data.visual, idx), s);
+        switch (hyper.loss) {
+          case 'infonce':
+            return infoNceLoss(ea, ev, hyper.temperature);
+          case 'triplet':
+            return hardTripletLoss(ea, ev, hyper.margin);
+          case 'mse':
+            return mseLoss(ea, ev);
+          case 'contrastive':
+            throw new Error('unreachable');
+        }
+      },
+    };
+  });
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Trains a fresh model on normalised paired features; `val` drives early stopping when given. */
+export async function trainModel(train: PairedFeatures, val: PairedFeatures | undefined, opts: TrainOptions): Promise<TrainResult> {
+  if (train.n < 2) throw new RangeError('training needs at least 2 clips');
+  const { hyper } = opts;
+  const rng = createRng(opts.seed);
+  const model = buildModel(hyper, train.dim, rng);
+  const params = model.towers.flatMap((t) => t.layers.flatMap((l) => [
+    { variable: l.w, l1: hyper.l1, l2: hyper.l2 },
+    { variable: l.b, l1: 0, l2: 0 },
+  ]));
+  const opt = new FusedAdam(params, { learningRate: hyper.learningRate });
+  const vars = model.variables();
+  const progress = opts.progress ?? noProgress;
+  const patience = opts.patience ?? 5;
+  const history: EpochReport[] = [];
+  let best = { epoch: 0, r5: -1, snap: opt.snapshot() };
+  const t0 = performance.now();
+  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+    const e0 = performance.now();
+    const steps = epochSteps(model, train, rng);
+    let lossSum = 0;
+    let pairs = 0;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i] as Step;
+      const { value, grads } = tf.variableGrads(step.loss, vars);
+      lossSum += (await value.data())[0] as number;
+      opt.apply(grads);
+      value.dispose();
+      tf.dispose(grads);
+      pairs += step.pairs;
+      if (i % 10 === 9 || i === steps.length - 1) {
+        progress(`epoch ${epoch}/${opts.epochs}`, i + 1, steps.length);
+        await yieldToLoop();
+      }
+    }
+    const seconds = (performance.now() - e0) / 1000;
+    const valR5 = val && val.n >= 2 ? validationR5(model, val, opts.seed) : Number.NaN;
+    // Without validation clips the last epoch counts as the best.
+    const improved = Number.isNaN(valR5) || valR5 > best.r5;
+    if (improved) best = { epoch, r5: Number.isNaN(valR5) ? -1 : valR5, snap: opt.snapshot() };
+    const report: EpochReport = { epoch, loss: lossSum / steps.length, penalty: opt.penalty(), valR5, seconds, pairsPerSecond: pairs / seconds, best: improved };
+    history.push(report);
+    opts.onEpoch?.(report);
+    if (!Number.isNaN(valR5) && epoch - best.epoch >= patience) break;
+  }
+  opt.restore(best.snap);
+  return { model, history, bestEpoch: best.epoch, bestValR5: best.r5, seconds: (performance.now() - t0) / 1000 };
+}
