@@ -27,10 +27,21 @@ export function visualInfo(fingerprint: string): ExtractorInfo {
 
 /** Library statistics of the cues, fitted with the PCA. */
 export interface CueStats {
-  mean: number[];
-  std: number[];
-  /** target spread of each standardised cue: the RMS spread of the PCA coordinates */
-  scale: number;
+  mean: ArrayLike<number>;
+  std: ArrayLike<number>;
+  /**
+   * target spread of each standardised cue, cueScale(pca): the RMS spread of the PCA coordinates, so
+   * a cue weighs like one PCA dimension. Absent: 1 (plain z-scores).
+   */
+  scale?: number;
+}
+
+/** RMS spread of a PCA's coordinates over its k components (1 when it has none). */
+export function cueScale(pca: Pca): number {
+  if (pca.rank === 0) return 1;
+  let total = 0;
+  for (let c = 0; c < pca.k; c++) total += pca.variance[c]!;
+  return Math.sqrt(total / pca.k);
 }
 
 const isZero = (a: Float32Array, start: number, len: number): boolean => {
@@ -57,13 +68,7 @@ export function fitCueStats(cues: Float32Array, n: number, pca?: Pca): CueStats 
     const v = m > 1 ? (s - m * mean[k]! ** 2) / (m - 1) : 0;
     return v > 1e-12 ? Math.sqrt(v) : 1;
   });
-  let scale = 1;
-  if (pca && pca.rank > 0) {
-    let total = 0;
-    for (let c = 0; c < pca.k; c++) total += pca.variance[c]!;
-    scale = Math.sqrt(total / pca.k);
-  }
-  return { mean, std, scale };
+  return { mean, std, scale: pca ? cueScale(pca) : 1 };
 }
 
 /** Projects `seconds` CNN rows; all-zero rows (seconds the clip did not have) stay zero. */
@@ -81,13 +86,14 @@ export function composeVisual(projected: Float32Array, cues: Float32Array, secon
   if (projected.length < seconds * VISUAL_PCA_DIMS) throw new RangeError(`composeVisual: need ${seconds} x ${VISUAL_PCA_DIMS} projected values`);
   if (cues.length < seconds * CUE_DIM) throw new RangeError(`composeVisual: need ${seconds} x ${CUE_DIM} cue values`);
   const out = new Float32Array(seconds * VISUAL_DIM);
+  const scale = stats?.scale ?? 1;
   for (let s = 0; s < seconds; s++) {
     const row = s * VISUAL_DIM;
     if (isZero(projected, s * VISUAL_PCA_DIMS, VISUAL_PCA_DIMS) && isZero(cues, s * CUE_DIM, CUE_DIM)) continue;
     out.set(projected.subarray(s * VISUAL_PCA_DIMS, (s + 1) * VISUAL_PCA_DIMS), row);
     for (let k = 0; k < CUE_DIM; k++) {
       const v = cues[s * CUE_DIM + k]!;
-      out[row + VISUAL_PCA_DIMS + k] = stats ? ((v - stats.mean[k]!) / stats.std[k]!) * stats.scale : v;
+      out[row + VISUAL_PCA_DIMS + k] = stats ? ((v - stats.mean[k]!) / (stats.std[k]! || 1)) * scale : v;
     }
   }
   return out;
@@ -102,5 +108,5 @@ export function composeClipVisual(raw: RawVisual, pca: Pca, stats?: CueStats): F
 /** Fingerprint of everything fitted on the library: the PCA and, when used, the cue stats. */
 export function visualFingerprint(pca: Pca, stats?: CueStats): string {
   if (!stats) return pca.fingerprint;
-  return createHash('sha256').update(pca.fingerprint).update(JSON.stringify(stats)).digest('hex').slice(0, 12);
+  return createHash('sha256').update(pca.fingerprint).update(JSON.stringify([Array.from(stats.mean), Array.from(stats.std), stats.scale ?? 1])).digest('hex').slice(0, 12);
 }
