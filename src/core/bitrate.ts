@@ -35,6 +35,8 @@ const AUDIO_KBPS = [128, 96, 64, 48, 32] as const;
 const MIN_BPP = 0.045;
 const MAX_BPP = 0.12;
 const MIN_VIDEO_KBPS = 24;
+const MIN_AUDIO_KBPS = 32;
+const MIN_HEIGHT = 180;
 
 /** Frame size for an aspect at a given short side; dimensions stay even for yuv420p. */
 export function frameSize(aspect: Aspect, shortSide: number): { width: number; height: number } {
@@ -63,7 +65,7 @@ export function chooseEncoding(durationSec: number, maxMb: number, aspect: Aspec
   const usable = maxBytes * (1 - margin) - containerOverheadBytes(durationSec, fps);
   const totalKbps = (usable * 8) / durationSec / 1000;
   // Audio gets at most 30% of the budget: the picture needs the bits more than the ear does.
-  const audioKbps = AUDIO_KBPS.find((k) => k <= totalKbps * 0.3) ?? AUDIO_KBPS[AUDIO_KBPS.length - 1];
+  const audioKbps: number = AUDIO_KBPS.find((k) => k <= totalKbps * 0.3) ?? MIN_AUDIO_KBPS;
   const videoBudget = totalKbps - audioKbps;
   if (videoBudget < MIN_VIDEO_KBPS) {
     const needMb = ((MIN_VIDEO_KBPS + audioKbps) * 1000 * durationSec) / 8 / (1 - margin) / BYTES_PER_MB + containerOverheadBytes(durationSec, fps) / BYTES_PER_MB;
@@ -72,13 +74,13 @@ export function chooseEncoding(durationSec: number, maxMb: number, aspect: Aspec
       `--max-mb ${maxMb} is too small for ${Math.round(durationSec)} s of video; allow at least ${Math.ceil(needMb * 10) / 10} MB`,
     );
   }
-  const heights = HEIGHTS.filter((h) => h <= maxHeight);
-  if (heights.length === 0) heights.push(HEIGHTS[HEIGHTS.length - 1]);
+  const heights: number[] = HEIGHTS.filter((h) => h <= maxHeight);
+  if (heights.length === 0) heights.push(MIN_HEIGHT);
   const bpp = (h: number) => {
     const { width, height } = frameSize(aspect, h);
     return (videoBudget * 1000) / (width * height * fps);
   };
-  const shortSide = heights.find((h) => bpp(h) >= MIN_BPP) ?? heights[heights.length - 1]!;
+  const shortSide = heights.find((h) => bpp(h) >= MIN_BPP) ?? heights[heights.length - 1] ?? MIN_HEIGHT;
   const { width, height } = frameSize(aspect, shortSide);
   const videoKbps = Math.floor(Math.min(videoBudget, (MAX_BPP * width * height * fps) / 1000));
   return { width, height, fps, videoKbps, audioKbps, audioChannels: audioKbps >= 96 ? 2 : 1, audioSampleRate: audioKbps >= 64 ? 44100 : 24000, maxBytes };
