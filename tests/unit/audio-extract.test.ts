@@ -145,3 +145,10 @@ void test('rejects an unusable sample rate', () => {
   assert.throws(() => audioExtractor.extract(new Float32Array(100), 0), RangeError);
   assert.throws(() => audioExtractor.extract(new Float32Array(100), 16000.5), RangeError);
 });
+
+void test('other sample rates: one vector per whole second, the tone still in chroma A', () => {
+  const v = audioExtractor.extract(sine(440, 2.5, 44100), 44100);
+  assert.equal(v.length, 2 * FEATURE_DIM);
+  assert.ok(v.every(Number.isFinite));
+  assert.equal(CHROMA_NAMES[argmax(chroma(second(v, 1)))], 'A');
+});

@@ -10,6 +10,7 @@ export class RealFFT {
   readonly bins: number;
   private readonly half: number;
   private readonly rev: Uint32Array;
+  /** per-stage twiddles: stage with half-length h uses entries [h, 2h) */
   private readonly cosT: Float64Array;
   private readonly sinT: Float64Array;
   private readonly cosU: Float64Array;
@@ -30,12 +31,15 @@ export class RealFFT {
       for (let b = 0, v = i; b < bits; b++, v >>= 1) r = (r << 1) | (v & 1);
       this.rev[i] = r;
     }
-    // twiddles of the half-size complex FFT: w^k = exp(-2*pi*i*k/m)
-    this.cosT = new Float64Array(m >> 1 || 1);
-    this.sinT = new Float64Array(m >> 1 || 1);
-    for (let k = 0; k < m >> 1; k++) {
-      this.cosT[k] = Math.cos((2 * Math.PI * k) / m);
-      this.sinT[k] = Math.sin((2 * Math.PI * k) / m);
+    // twiddles of the half-size complex FFT, laid out per stage so the inner loop reads them in order:
+    // entry h + j = exp(-2*pi*i*j/(2h))
+    this.cosT = new Float64Array(Math.max(2, m));
+    this.sinT = new Float64Array(Math.max(2, m));
+    for (let h = 1; h < m; h <<= 1) {
+      for (let j = 0; j < h; j++) {
+        this.cosT[h + j] = Math.cos((Math.PI * j) / h);
+        this.sinT[h + j] = Math.sin((Math.PI * j) / h);
+      }
     }
     // twiddles of the final split: exp(-2*pi*i*k/n)
     this.cosU = new Float64Array(m + 1);
@@ -97,15 +101,46 @@ export class RealFFT {
     const zi = this.zi;
     const cosT = this.cosT;
     const sinT = this.sinT;
-    for (let len = 2; len <= m; len <<= 1) {
-      const h = len >> 1;
-      const step = m / len;
+    // the first two stages need no multiplications (twiddles 1 and -i)
+    for (let p = 0; p < m; p += 2) {
+      const ar = zr[p]!;
+      const ai = zi[p]!;
+      const br = zr[p + 1]!;
+      const bi = zi[p + 1]!;
+      zr[p] = ar + br;
+      zi[p] = ai + bi;
+      zr[p + 1] = ar - br;
+      zi[p + 1] = ai - bi;
+    }
+    if (m >= 4) {
+      for (let p = 0; p < m; p += 4) {
+        const ar = zr[p]!;
+        const ai = zi[p]!;
+        const br = zr[p + 1]!;
+        const bi = zi[p + 1]!;
+        const cr = zr[p + 2]!;
+        const ci = zi[p + 2]!;
+        // d * (-i) = (di, -dr)
+        const dr = zi[p + 3]!;
+        const di = -zr[p + 3]!;
+        zr[p] = ar + cr;
+        zi[p] = ai + ci;
+        zr[p + 2] = ar - cr;
+        zi[p + 2] = ai - ci;
+        zr[p + 1] = br + dr;
+        zi[p + 1] = bi + di;
+        zr[p + 3] = br - dr;
+        zi[p + 3] = bi - di;
+      }
+    }
+    for (let h = 4; h < m; h <<= 1) {
+      const len = h << 1;
       for (let i = 0; i < m; i += len) {
-        for (let j = 0, t = 0; j < h; j++, t += step) {
+        for (let j = 0; j < h; j++) {
           const p = i + j;
           const q = p + h;
-          const c = cosT[t]!;
-          const s = sinT[t]!;
+          const c = cosT[h + j]!;
+          const s = sinT[h + j]!;
           const xr = zr[q]!;
           const xi = zi[q]!;
           const tr = xr * c + xi * s;

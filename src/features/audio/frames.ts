@@ -214,15 +214,23 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
     let fsum = 0;
     let logSum = 0;
     let pmax = 0;
+    // the geometric mean takes one log per 16 bins: a product of 16 values in [1e-10, ~1] cannot
+    // underflow a double, and logs are the costliest step of this loop
+    let prod = 1;
     for (let k = 0; k < bins; k++) {
       const p = pow[k]!;
       const m = Math.sqrt(p);
       mag[k] = m;
       msum += m;
       fsum += m * k;
-      logSum += Math.log(p > LOG_FLOOR ? p : LOG_FLOOR);
+      prod *= p > LOG_FLOOR ? p : LOG_FLOOR;
+      if ((k & 15) === 15) {
+        logSum += Math.log(prod);
+        prod = 1;
+      }
       if (p > pmax) pmax = p;
     }
+    logSum += Math.log(prod);
     const pmean = Math.max(total / bins, LOG_FLOOR);
     d.flatness[i] = Math.min(1, Math.exp(logSum / bins) / pmean);
     d.crest[i] = Math.log(Math.max(pmax, LOG_FLOOR) / pmean);
