@@ -9,6 +9,9 @@ export type Activation = 'relu' | 'tanh' | 'linear';
 export interface DenseLayer {
   w: tf.Variable;
   b: tf.Variable;
+  /** names in saved files, e.g. "audio/dense0/kernel"; tfjs variable names carry a per-model scope */
+  wName: string;
+  bName: string;
 }
 
 export interface TowerSpec {
@@ -63,7 +66,7 @@ function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
 }
 
 /** Glorot-uniform kernels, zero biases, drawn from a seeded generator so runs repeat exactly. */
-export function createTower(name: string, spec: TowerSpec, rng: Rng): TowerParams {
+export function createTower(name: string, spec: TowerSpec, rng: Rng, scope: string): TowerParams {
   const layers: DenseLayer[] = [];
   for (let i = 0; i + 1 < spec.sizes.length; i++) {
     const fanIn = spec.sizes[i] as number;
@@ -71,9 +74,14 @@ export function createTower(name: string, spec: TowerSpec, rng: Rng): TowerParam
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     const w = new Float32Array(fanIn * fanOut);
     for (let k = 0; k < w.length; k++) w[k] = (rng.next() * 2 - 1) * limit;
+    const wName = `${name}/dense${i}/kernel`;
+    const bName = `${name}/dense${i}/bias`;
+    // tfjs keeps one global registry of variable names: scope them so several models can coexist.
     layers.push({
-      w: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${name}/dense${i}/kernel`),
-      b: tf.variable(tf.zeros([fanOut]), true, `${name}/dense${i}/bias`),
+      w: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${scope}/${wName}`),
+      b: tf.variable(tf.zeros([fanOut]), true, `${scope}/${bName}`),
+      wName,
+      bName,
     });
   }
   return { name, spec, layers };
@@ -95,6 +103,7 @@ export function towerForward(t: TowerParams, x: tf.Tensor2D, dropSeed?: number):
   return h;
 }
 
+export const towerNamedVariables = (t: TowerParams): [string, tf.Variable][] => t.layers.flatMap((l) => [[l.wName, l.w], [l.bName, l.b]] as [string, tf.Variable][]);
 export const towerVariables = (t: TowerParams): tf.Variable[] => t.layers.flatMap((l) => [l.w, l.b]);
 export const towerKernels = (t: TowerParams): tf.Variable[] => t.layers.map((l) => l.w);
 export const disposeTower = (t: TowerParams): void => towerVariables(t).forEach((v) => v.dispose());

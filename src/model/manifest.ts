@@ -78,7 +78,7 @@ function fingerprintOf(weights: Uint8Array, manifest: Pick<ModelManifest, 'arch'
 export async function saveModel(dir: string, model: MatchModel, info: SaveInfo): Promise<ModelManifest> {
   await mkdir(dir, { recursive: true });
   const named: tf.NamedTensorMap = {};
-  for (const v of model.variables()) named[v.name] = v;
+  for (const [name, v] of model.namedVariables()) named[name] = v;
   const { data, specs } = await tf.io.encodeWeights(named);
   const manifest: ModelManifest = {
     format: 'clipmatch-model',
@@ -150,10 +150,12 @@ export async function loadModel(dir: string): Promise<SavedModel> {
   const tensors = tf.io.decodeWeights(buf, manifest.weights as tf.io.WeightsManifestEntry[]);
   // Weights are overwritten below, so the initial draw's seed is irrelevant.
   const model = buildModel(manifest.hyper, manifest.inputDim, createRng(0));
-  for (const v of model.variables()) {
-    const t = tensors[v.name];
+  for (const [name, v] of model.namedVariables()) {
+    const t = tensors[name];
     if (!t || t.shape.join('x') !== v.shape.join('x')) {
-      throw new UserError('NO_MODEL', `the model at ${dir} lacks weights for ${v.name} or has the wrong shape`);
+      model.dispose();
+      tf.dispose(tensors);
+      throw new UserError('NO_MODEL', `the model at ${dir} lacks weights for ${name} or has the wrong shape`);
     }
     v.assign(t);
   }

@@ -6,7 +6,7 @@
 import { tf } from './backend.js';
 import type { Rng } from '../core/random.js';
 import type { Activation, TowerParams } from './layers.js';
-import { createTower, disposeTower, towerForward, towerKernels, towerVariables } from './layers.js';
+import { createTower, disposeTower, towerForward, towerKernels, towerNamedVariables, towerVariables } from './layers.js';
 
 export type Arch = 'siamese' | 'two-tower' | 'regression';
 export const ARCHS: readonly Arch[] = ['siamese', 'two-tower', 'regression'];
@@ -56,6 +56,8 @@ export interface MatchModel {
   /** audio and footage at once: one pass through a shared tower instead of two */
   embedPair(a: tf.Tensor2D, v: tf.Tensor2D, dropSeed?: number): [tf.Tensor2D, tf.Tensor2D];
   variables(): tf.Variable[];
+  /** variables under their file names ("audio/dense0/kernel"), for saving and loading */
+  namedVariables(): [string, tf.Variable][];
   kernels(): tf.Variable[];
   dispose(): void;
 }
@@ -63,7 +65,10 @@ export interface MatchModel {
 const finish = (h: tf.Tensor2D, hyper: Hyper): tf.Tensor2D => (hyper.normalise ? tf.div(h, tf.add(tf.norm(h, 2, 1, true), 1e-8)) : h);
 
 /** Builds a model with fresh seeded weights. A -1 width means "the input width" (regression output). */
+let modelCount = 0;
+
 export function buildModel(hyper: Hyper, inputDim: number, rng: Rng): MatchModel {
+  const scope = `m${++modelCount}`;
   const sizes = [inputDim, ...hyper.layers.map((w) => (w === -1 ? inputDim : w))];
   const spec = { sizes, hidden: hyper.hidden, output: hyper.output, dropRate: hyper.dropRate };
   const outDim = sizes[sizes.length - 1] as number;
@@ -72,12 +77,13 @@ export function buildModel(hyper: Hyper, inputDim: number, rng: Rng): MatchModel
     inputDim,
     towers,
     variables: () => towers.flatMap(towerVariables),
+    namedVariables: () => towers.flatMap(towerNamedVariables),
     kernels: () => towers.flatMap(towerKernels),
     dispose: () => towers.forEach(disposeTower),
   });
   switch (hyper.arch) {
     case 'siamese': {
-      const shared = createTower('shared', spec, rng);
+      const shared = createTower('shared', spec, rng, scope);
       const embed = (x: tf.Tensor2D, s?: number) => finish(towerForward(shared, x, s), hyper);
       return {
         ...base([shared]),
@@ -92,15 +98,15 @@ export function buildModel(hyper: Hyper, inputDim: number, rng: Rng): MatchModel
       };
     }
     case 'two-tower': {
-      const ta = createTower('audio', spec, rng);
-      const tv = createTower('visual', spec, rng);
+      const ta = createTower('audio', spec, rng, scope);
+      const tv = createTower('visual', spec, rng, scope);
       const ea = (x: tf.Tensor2D, s?: number) => finish(towerForward(ta, x, s), hyper);
       const ev = (x: tf.Tensor2D, s?: number) => finish(towerForward(tv, x, s === undefined ? s : s + 1000), hyper);
       return { ...base([ta, tv]), dim: outDim, embedAudio: ea, embedVisual: ev, embedPair: (a, v, s) => [ea(a, s), ev(v, s)] };
     }
     case 'regression': {
       if (outDim !== inputDim) throw new RangeError('the regression baseline must output the footage feature width');
-      const reg = createTower('regressor', spec, rng);
+      const reg = createTower('regressor', spec, rng, scope);
       const ea = (x: tf.Tensor2D, s?: number) => towerForward(reg, x, s);
       // Footage is compared as is: its normalised features are the space the audio is regressed into.
       const ev = (x: tf.Tensor2D) => tf.clone(x);

@@ -1,0 +1,148 @@
+// Train-and-evaluate on a whole Dataset: the split, the validation carve-out, normalisation fitted on
+// the training clips, the training loop, the test evaluation and the saved folder. The CLI, benches and
+// tests call these rather than wiring the pieces themselves.
+import { createHash } from 'node:crypto';
+import { evaluateRetrieval, squaredDistances } from '../core/recall.js';
+import type { RetrievalReport } from '../core/recall.js';
+import { splitClips } from '../core/split.js';
+import type { SplitMode } from '../core/split.js';
+import type { ProgressFn } from '../core/types.js';
+import type { Dataset } from '../library/dataset.types.js';
+import { initBackend } from './backend.js';
+import type { BackendName } from './backend.js';
+import { fitNormalisation, pairedFeatures } from './data.js';
+import type { Normalisation } from './data.js';
+import { embedderFromModel } from './embedder.js';
+import type { Embedder } from './embedder.js';
+import { saveModel } from './manifest.js';
+import type { ModelManifest } from './manifest.js';
+import { defaultHyper } from './models.js';
+import type { Arch, Hyper } from './models.js';
+import { trainModel } from './train.js';
+import type { EpochReport, TrainResult } from './train.js';
+
+export interface DatasetSplit {
+  mode: SplitMode;
+  seed: number;
+  /** rows of the dataset with audio, by role */
+  train: number[];
+  val: number[];
+  test: number[];
+}
+
+/**
+ * The split every command agrees on: 80:20 by clip or by video for `seed`, then 10% of the training
+ * side (same mode, seed + 1) held out for early stopping. Clips without audio cannot form pairs.
+ */
+export function datasetSplit(ds: Dataset, mode: SplitMode, seed: number): DatasetSplit {
+  const outer = splitClips(ds.clips, { mode, seed });
+  const trainClips = outer.train.map((i) => ds.clips[i] as Dataset['clips'][number]);
+  const inner = trainClips.length >= 10 ? splitClips(trainClips, { mode, seed: seed + 1, testFraction: 0.1 }) : { train: trainClips.map((_, i) => i), test: [] };
+  const withAudio = (rows: number[]) => rows.filter((r) => ds.clips[r]?.hasAudio);
+  return {
+    mode,
+    seed,
+    train: withAudio(inner.train.map((i) => outer.train[i] as number)),
+    val: withAudio(inner.test.map((i) => outer.train[i] as number)),
+    test: withAudio(outer.test),
+  };
+}
+
+const rawOf = (ds: Dataset) => ({ audio: ds.audio, visual: ds.visual, dim: ds.dim, videoIds: ds.clips.map((c) => c.videoId) });
+
+export interface EvalOptions {
+  gallery: number | 'all';
+  draws?: number;
+  seed?: number;
+}
+
+/** Retrieval scores of an embedder over the dataset rows `rows` (raw features in, as in the product). */
+export function evaluateEmbedder(embedder: Embedder, ds: Dataset, rows: readonly number[], opts: EvalOptions): RetrievalReport {
+  const raw = rawOf(ds);
+  const n = rows.length;
+  const gather = (src: Float32Array) => {
+    const out = new Float32Array(n * ds.dim);
+    rows.forEach((r, i) => out.set(src.subarray(r * ds.dim, (r + 1) * ds.dim), i * ds.dim));
+    return out;
+  };
+  const ea = embedder.embedAudio(gather(raw.audio), n);
+  const ev = embedder.embedVisual(gather(raw.visual), n);
+  const dist = squaredDistances(ea, n, ev, n, embedder.dim);
+  return evaluateRetrieval(dist, n, rows.map((r) => raw.videoIds[r] as string), opts);
+}
+
+export interface TrainRunOptions {
+  arch: Arch;
+  split: SplitMode;
+  seed: number;
+  epochs: number;
+  patience?: number;
+  /** overrides of the architecture's default hyperparameters (e.g. dropRate) */
+  hyper?: Partial<Hyper>;
+  onEpoch?: (e: EpochReport) => void;
+  progress?: ProgressFn;
+}
+
+export interface TrainRun {
+  split: DatasetSplit;
+  norm: Normalisation;
+  result: TrainResult;
+  embedder: Embedder;
+  backend: BackendName;
+  /** test-split scores, gallery of 100 and the whole split */
+  eval: { gallery100: RetrievalReport; galleryAll: RetrievalReport } | undefined;
+}
+
+export async function trainOnDataset(ds: Dataset, opts: TrainRunOptions): Promise<TrainRun> {
+  const backend = await initBackend();
+  const split = datasetSplit(ds, opts.split, opts.seed);
+  const norm = fitNormalisation(ds.audio, ds.visual, ds.dim, split.train);
+  const raw = rawOf(ds);
+  const hyper: Hyper = { ...defaultHyper(opts.arch), ...opts.hyper, arch: opts.arch };
+  const result = await trainModel(pairedFeatures(raw, split.train, norm), split.val.length >= 2 ? pairedFeatures(raw, split.val, norm) : undefined, {
+    hyper,
+    epochs: opts.epochs,
+    seed: opts.seed,
+    ...(opts.patience !== undefined ? { patience: opts.patience } : {}),
+    ...(opts.onEpoch ? { onEpoch: opts.onEpoch } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+  });
+  const embedder = embedderFromModel(result.model, norm, ds.extractors, `${hyper.arch}-unsaved-${Date.now()}`);
+  const evaluation =
+    split.test.length >= 2
+      ? {
+          gallery100: evaluateEmbedder(embedder, ds, split.test, { gallery: 100, seed: opts.seed }),
+          galleryAll: evaluateEmbedder(embedder, ds, split.test, { gallery: 'all', seed: opts.seed }),
+        }
+      : undefined;
+  return { split, norm, result, embedder, backend, eval: evaluation };
+}
+
+/** Writes a finished run to `dir` with its training summary and test scores. */
+export async function saveRun(dir: string, ds: Dataset, run: TrainRun, libraryDir?: string): Promise<ModelManifest> {
+  const { result, split } = run;
+  const clipIds = createHash('sha256').update(ds.clips.map((c) => c.clipId).join('\n')).digest('hex').slice(0, 16);
+  return saveModel(dir, result.model, {
+    extractors: ds.extractors,
+    norm: run.norm,
+    training: {
+      ...(libraryDir ? { library: libraryDir } : {}),
+      clips: ds.clips.length,
+      videos: new Set(ds.clips.map((c) => c.videoId)).size,
+      clipListHash: clipIds,
+      split: split.mode,
+      seed: split.seed,
+      trainClips: split.train.length,
+      valClips: split.val.length,
+      testClips: split.test.length,
+      epochs: result.history.length,
+      bestEpoch: result.bestEpoch,
+      bestValR5: result.bestValR5,
+      seconds: result.seconds,
+      backend: run.backend,
+      history: result.history,
+    },
+    ...(run.eval ? { eval: { split: split.mode, seed: split.seed, ...run.eval } as Record<string, unknown> } : {}),
+  });
+}
+

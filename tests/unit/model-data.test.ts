@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRng } from '../../src/core/random.js';
+import { FEATURE_DIM } from '../../src/core/types.js';
+import { applyStats, clipBatches, fitStats, gatherRows, pairBatches } from '../../src/model/data.js';
+import { coldStartEmbedder } from '../../src/model/embedder.js';
+import { AUDIO_LAYOUT } from '../../src/features/audio/layout.js';
+import { VISUAL_LAYOUT } from '../../src/features/visual/layout.js';
+import { syntheticDataset } from '../../src/model/synthetic.js';
+
+test('normalisation is fitted on the given rows only and maps them to zero mean, unit std', () => {
+  // 4 rows x 2 dims; row 3 is an outlier not in the fit
+  const data = Float32Array.from([1, 5, 3, 5, 5, 5, 100, 100]);
+  const s = fitStats(data, 2, [0, 1, 2]);
+  assert.deepEqual([...s.mean], [3, 5]);
+  assert.ok(Math.abs((s.std[0] as number) - Math.sqrt(8 / 3)) < 1e-6);
+  assert.equal(s.std[1], 1, 'a constant column keeps unit scale');
+  const z = applyStats(s, gatherRows(data, 2, [0, 2]), 2);
+  assert.ok(Math.abs((z[0] as number) + (z[2] as number)) < 1e-6);
+  assert.equal(z[1], 0);
+});
+
+test('pair batches alternate matching and non-matching pairs and cover each clip twice', () => {
+  const batches = pairBatches(50, 16, createRng(1));
+  const all = batches.flatMap((b) => b.labels.map((y, i) => ({ y, a: b.audioRows[i] as number, v: b.visualRows[i] as number })));
+  assert.equal(all.length, 100);
+  assert.equal(batches[0]?.labels.length, 16);
+  all.forEach((p, i) => {
+    assert.equal(p.y, i % 2 === 0 ? 1 : 0);
+    assert.equal(p.a === p.v, p.y === 1);
+  });
+  assert.equal(new Set(all.filter((p) => p.y === 1).map((p) => p.a)).size, 50);
+});
+
+test('clip batches partition the clips and fold a tiny tail', () => {
+  const b = clipBatches(130, 64, createRng(2));
+  assert.deepEqual(b.map((x) => x.length), [64, 66]);
+  assert.equal(new Set(b.flat()).size, 130);
+});
+
+test('synthetic dataset has the Dataset shape and is deterministic', () => {
+  const a = syntheticDataset({ clips: 25, seed: 3, clipsPerVideo: 10 });
+  const b = syntheticDataset({ clips: 25, seed: 3, clipsPerVideo: 10 });
+  assert.equal(a.dim, 10 * FEATURE_DIM);
+  assert.equal(a.audio.length, 25 * a.dim);
+  assert.equal(new Set(a.clips.map((c) => c.videoId)).size, 3);
+  assert.deepEqual(a.visual.slice(0, 50), b.visual.slice(0, 50));
+});
+
+test('cold start pairs loud audio with busy footage', () => {
+  const e = coldStartEmbedder();
+  const dim = 10 * FEATURE_DIM;
+  const clip = (audioLevel: number, motion: number) => {
+    const a = new Float32Array(dim);
+    const v = new Float32Array(dim);
+    for (let s = 0; s < 10; s++) {
+      a[s * FEATURE_DIM + AUDIO_LAYOUT.rms] = audioLevel * (1 + 0.1 * s);
+      a[s * FEATURE_DIM + AUDIO_LAYOUT.onsetRate] = audioLevel * 20;
+      v[s * FEATURE_DIM + VISUAL_LAYOUT.motion] = motion * (1 + 0.1 * s);
+      v[s * FEATURE_DIM + VISUAL_LAYOUT.cut] = motion * 2;
+    }
+    return { a, v };
+  };
+  const quiet = clip(0.01, 0.005);
+  const loud = clip(0.3, 0.2);
+  const ea = e.embedAudio(Float32Array.from([...quiet.a, ...loud.a]), 2);
+  const ev = e.embedVisual(Float32Array.from([...quiet.v, ...loud.v]), 2);
+  assert.equal(ea.length, 2 * e.dim);
+  const d = (i: number, j: number) => {
+    let s = 0;
+    for (let k = 0; k < e.dim; k++) s += ((ea[i * e.dim + k] as number) - (ev[j * e.dim + k] as number)) ** 2;
+    return s;
+  };
+  assert.ok(d(0, 0) < d(0, 1), 'quiet audio is nearer calm footage');
+  assert.ok(d(1, 1) < d(1, 0), 'loud audio is nearer busy footage');
+  assert.ok(ea.every(Number.isFinite) && ev.every(Number.isFinite));
+});
