@@ -7,7 +7,7 @@ export const libraryPaths = (root: string) => ({
   catalog: join(root, 'catalog.sqlite'),
   videosDir: join(root, 'videos'),
   tmpDir: join(root, 'tmp'),
-  pca: join(root, 'visual-pca.bin'),
+  pca: join(root, 'visual-pca.json'),
   videoDir: (videoId: string) => join(root, 'videos', videoId),
   workDir: (videoId: string) => join(root, 'tmp', videoId),
 });

@@ -8,8 +8,9 @@ import { noProgress, type ExtractorInfo, type ProgressFn } from '../core/types.j
 import { createRng, shuffle } from '../core/random.js';
 import { CNN_DIM } from '../features/visual/cnn.js';
 import { CUE_DIM } from '../features/visual/cues.js';
-import { deserializePca, fitPca, projectPca, serializePca, type Pca } from '../features/visual/pca.js';
-import { VISUAL_PCA_DIMS, composeVisual, visualInfo } from '../features/visual/index.js';
+import { deserializePca, fitPca, serializePca, type Pca } from '../features/visual/pca.js';
+import { VISUAL_PCA_DIMS } from '../features/visual/layout.js';
+import { composeVisual, fitCueStats, projectCnn, visualFingerprint, visualInfo, type CueStats } from '../features/visual/index.js';
 import type { Catalog } from './catalog.js';
 import { FEATURE_FILES, libraryPaths } from './layout.js';
 
@@ -23,8 +24,7 @@ const SMALL_FIT_ROWS = 2_000;
 
 export interface VisualProjection {
   pca: Pca;
-  cueMean: Float32Array;
-  cueStd: Float32Array;
+  cueStats: CueStats;
   rows: number;
   fingerprint: string;
   info: ExtractorInfo;
@@ -32,8 +32,7 @@ export interface VisualProjection {
 
 interface StoredProjection {
   pca: string;
-  cueMean: number[];
-  cueStd: number[];
+  cueStats: CueStats;
   rows: number;
   fingerprint: string;
 }
@@ -50,11 +49,10 @@ export async function readF32(path: string): Promise<Float32Array> {
 export async function loadProjection(root: string): Promise<VisualProjection | undefined> {
   if (!existsSync(pcaPath(root))) return undefined;
   const s = JSON.parse(await readFile(pcaPath(root), 'utf8')) as StoredProjection;
-  const pca = deserializePca(Buffer.from(s.pca, 'base64'));
+  const pca = deserializePca(s.pca);
   return {
     pca,
-    cueMean: Float32Array.from(s.cueMean),
-    cueStd: Float32Array.from(s.cueStd),
+    cueStats: s.cueStats,
     rows: s.rows,
     fingerprint: s.fingerprint,
     info: visualInfo(s.fingerprint),
@@ -120,27 +118,22 @@ export async function refitVisualPcaIfNeeded(
   progress('pca (fit)', 0, 1);
   const pca = fitPca(cnn, n, CNN_DIM, VISUAL_PCA_DIMS, { seed: 7 });
   progress('pca (fit)', 1, 1);
-  const cueMean = new Float32Array(CUE_DIM);
-  const cueStd = new Float32Array(CUE_DIM);
-  for (let i = 0; i < n; i++) for (let k = 0; k < CUE_DIM; k++) cueMean[k]! += cues[i * CUE_DIM + k]! / n;
-  for (let i = 0; i < n; i++) for (let k = 0; k < CUE_DIM; k++) cueStd[k]! += (cues[i * CUE_DIM + k]! - cueMean[k]!) ** 2 / n;
-  for (let k = 0; k < CUE_DIM; k++) cueStd[k] = Math.sqrt(cueStd[k]!) || 1;
+  const cueStats = fitCueStats(cues, n, pca);
+  const fingerprint = visualFingerprint(pca, cueStats);
   const stored: StoredProjection = {
-    pca: Buffer.from(serializePca(pca)).toString('base64'),
-    cueMean: [...cueMean],
-    cueStd: [...cueStd],
+    pca: serializePca(pca),
+    cueStats,
     rows: n,
-    fingerprint: pca.fingerprint,
+    fingerprint,
   };
   const tmp = `${pcaPath(root)}.tmp`;
   await writeFile(tmp, JSON.stringify(stored));
   await rename(tmp, pcaPath(root));
-  catalog.setMeta('pca_fingerprint', pca.fingerprint);
-  return { refitted: true, fingerprint: pca.fingerprint, rows: n };
+  catalog.setMeta('pca_fingerprint', fingerprint);
+  return { refitted: true, fingerprint, rows: n };
 }
 
 /** Turns one video's raw visual rows into 128-per-second visual descriptors. */
 export function projectVisual(proj: VisualProjection, cnn: Float32Array, cues: Float32Array, rows: number): Float32Array {
-  const projected = projectPca(proj.pca, cnn, rows);
-  return composeVisual(projected, cues, rows, { mean: proj.cueMean, std: proj.cueStd });
+  return composeVisual(projectCnn(proj.pca, cnn, rows), cues, rows, proj.cueStats);
 }

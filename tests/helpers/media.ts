@@ -26,7 +26,7 @@ export interface VideoSpec {
 /** Writes a small H.264/AAC mp4 (or other container by extension) and returns its path. */
 export function makeVideo(path: string, spec: VideoSpec): string {
   const { seconds, source = 'testsrc2', size = '160x120', rate = 15, freq = 440 } = spec;
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${source}=size=${size}:rate=${rate}:duration=${seconds}`];
+  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${source}=size=${size}:rate=${rate}`];
   if (spec.audio) args.push('-f', 'lavfi', '-i', spec.audio);
   else if (freq !== null) args.push('-f', 'lavfi', '-i', `sine=frequency=${freq}:sample_rate=44100:duration=${seconds}`);
   if (spec.vf) args.push('-vf', spec.vf);

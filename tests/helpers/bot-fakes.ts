@@ -1,0 +1,191 @@
+// Test doubles for the bot core and queue tests: a recording ReplyUI, a fake render that writes tiny
+// files and reports stages, a random queue prefix and its cleanup.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import type { ReplyUI, ResultView } from '../../src/bots/core.js';
+import type { StatusView } from '../../src/bots/render.js';
+import type { ReplyTarget } from '../../src/jobs/jobs.types.js';
+import type { RenderFn } from '../../worker/render-child.js';
+import type { VisualizeResult } from '../../src/core/visualize.types.js';
+
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const randomPrefix = (): string => `cmtest-${randomBytes(5).toString('hex')}`;
+
+/** Deletes every key under the prefix (BullMQ's and ours). */
+export async function removePrefix(prefix: string): Promise<void> {
+  const r = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, found] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (found.length) await r.del(...found);
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+export type UiEvent =
+  | { kind: 'status'; view: StatusView }
+  | { kind: 'result'; view: ResultView; videoBytes?: Buffer }
+  | { kind: 'error'; message: string };
+
+export class RecordingUI implements ReplyUI {
+  readonly events: UiEvent[] = [];
+  readonly done: Promise<UiEvent>;
+  private resolveDone!: (e: UiEvent) => void;
+  constructor(
+    readonly uploadLimitBytes = 25 * 1024 * 1024,
+    readonly target: ReplyTarget = { channelId: 'c1' },
+  ) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+  async status(view: StatusView): Promise<void> {
+    this.events.push({ kind: 'status', view });
+  }
+  async result(view: ResultView): Promise<void> {
+    const { readFile } = await import('node:fs/promises');
+    const e: UiEvent = { kind: 'result', view, ...(view.video ? { videoBytes: await readFile(view.video.path) } : {}) };
+    this.events.push(e);
+    this.resolveDone(e);
+  }
+  async error(message: string): Promise<void> {
+    const e: UiEvent = { kind: 'error', message };
+    this.events.push(e);
+    this.resolveDone(e);
+  }
+  finals(): UiEvent[] {
+    return this.events.filter((e) => e.kind !== 'status');
+  }
+}
+
+export const hit = (i: number, distance: number) => ({
+  clipId: `clip${i}`,
+  videoId: `vid${i}`,
+  source: `Source ${i}`,
+  start: i * 10,
+  distance,
+});
+
+/** A render that writes a few bytes of "video" and "sheet" and walks through the service's stages. */
+export function fakeRender(opts: { delayMs?: number; onStart?: () => void } = {}): RenderFn {
+  return async (o, progress) => {
+    opts.onStart?.();
+    for (const stage of ['decode', 'embed', 'match', 'render']) {
+      progress(stage, 1, 1);
+      if (opts.delayMs) await abortableDelay(opts.delayMs, o.signal);
+    }
+    const sheet = join(o.outPath + '.sheet.png');
+    await writeFile(o.outPath, Buffer.from('fake-mp4-' + o.audioPath));
+    await writeFile(sheet, Buffer.from('fake-png'));
+    const res: VisualizeResult = {
+      closest: [hit(1, 0.1), hit(2, 0.2), hit(3, 0.3)],
+      farthest: [hit(7, 1.7), hit(8, 1.8), hit(9, 1.9)],
+      sheet,
+      at: 12,
+      video: o.outPath,
+      duration: 30,
+      sizeBytes: 20,
+      plan: [],
+    };
+    return res;
+  };
+}
+
+export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new Error('aborted'));
+    }, { once: true });
+  });
+}
+
+// ---- a whole stack (core + queue + events + worker) on a random prefix ----
+import { pino } from 'pino';
+import { tmpdir } from 'node:os';
+import { VisualizeCore } from '../../src/bots/core.js';
+import type { CoreConfig, CoreDeps } from '../../src/bots/core.js';
+import { BlobStore } from '../../src/jobs/blobs.js';
+import { consumerConnection, createVisualizeEvents, createVisualizeQueue, producerConnection } from '../../src/jobs/queue.js';
+import { makeVisualizeProcessor } from '../../worker/visualize.processor.js';
+import type { ProcessorDeps } from '../../worker/visualize.processor.js';
+import { startVisualizeWorker } from '../../worker/worker.js';
+import type { RunningWorker } from '../../worker/worker.js';
+
+export const quietLog = pino({ level: process.env.TEST_LOG ?? 'silent' });
+
+export const testCoreConfig = (over: Partial<CoreConfig> = {}): CoreConfig => ({
+  limits: { userConcurrency: 1, serverConcurrency: 5, cooldownMs: 0, slotTtlMs: 600_000 },
+  maxAudioBytes: 1024 * 1024,
+  maxQueue: 20,
+  attempts: 3,
+  backoffMs: 100,
+  editEveryMs: 50,
+  workDir: join(tmpdir(), 'clipmatch-bot-test'),
+  ...over,
+});
+
+export interface Stack {
+  prefix: string;
+  core: VisualizeCore;
+  redis: Redis;
+  queue: ReturnType<typeof createVisualizeQueue>;
+  events: ReturnType<typeof createVisualizeEvents>;
+  startWorker(over?: Partial<ProcessorDeps>): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: { core?: Partial<CoreConfig>; deps?: Partial<CoreDeps> } = {}): Promise<Stack> {
+  const prefix = randomPrefix();
+  const redis = new Redis({ ...producerConnection(REDIS_URL) });
+  await new Promise((r) => redis.once('ready', r));
+  const queue = createVisualizeQueue(producerConnection(REDIS_URL), prefix);
+  const events = createVisualizeEvents(consumerConnection(REDIS_URL), prefix);
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const core = new VisualizeCore({
+    queue, events, redis, prefix, config: testCoreConfig(opts.core), log: quietLog, ...opts.deps,
+  });
+  const workers: RunningWorker[] = [];
+  const workerRedis: Redis[] = [];
+  return {
+    prefix, core, redis, queue, events,
+    async startWorker(over = {}) {
+      const r = new Redis(REDIS_URL);
+      workerRedis.push(r);
+      const blobs = new BlobStore(r, prefix);
+      const processor = makeVisualizeProcessor({
+        fetchAudio: async (_src, dir) => {
+          const p = join(dir, 'song.wav');
+          await writeFile(p, 'fake');
+          return p;
+        },
+        render: fakeRender(),
+        blobs,
+        libraryDir: '/nonexistent',
+        videoMaxMb: 8,
+        isCancelled: async () => false,
+        progressEveryMs: 0,
+        ...over,
+      });
+      const w = await startVisualizeWorker({
+        connection: consumerConnection(REDIS_URL), prefix, processor, log: quietLog,
+        lockDurationMs: 2000, stalledIntervalMs: 1000,
+      });
+      workers.push(w);
+      return w;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close(true)));
+      await events.close();
+      await queue.close();
+      redis.disconnect();
+      workerRedis.forEach((r) => r.disconnect());
+      await removePrefix(prefix);
+    },
+  };
+}
