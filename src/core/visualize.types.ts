@@ -19,6 +19,10 @@ export interface PlanSegment {
   /** offset into the clip where playback starts, seconds */
   clipOffset: number;
   score: number;
+  /** source video of the clip */
+  videoId?: string;
+  /** squared L2 distance between the segment's audio embedding and the clip's embedding */
+  distance?: number;
 }
 
 export interface VisualizeOptions {

@@ -1,0 +1,158 @@
+// clipmatch match: embeds one 10-s window of a song (the loudest by default) and answers the three closest
+// and the three farthest library clips, with a contact sheet of all six. The library side (model, index,
+// catalogue) sits behind LibraryContext so that visualize reuses it and tests and benchmarks can hand in
+// their own.
+import { join } from 'node:path';
+import { DEFAULT_CLIP_SECONDS, FEATURE_DIM, noProgress, type ClipRecord, type ProgressFn } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import type { ClipHit, MatchResult } from '../core/visualize.types.js';
+import { audioExtractor, loudestWindow } from '../features/audio/index.js';
+import { renderContactSheet } from '../media/sheet.js';
+import { loadSong, pcmWindow, MAX_SONG_SECONDS, type Song } from './song.js';
+
+/** One 10-s window of song features in, one embedding out. */
+export interface SongEmbedder {
+  readonly dim: number;
+  embedAudio(feats: Float32Array, n: number): Float32Array;
+}
+
+export interface ClipSearch {
+  readonly size: number;
+  nearest(query: Float32Array, k: number): Array<{ clipId: string; distance: number }>;
+  farthest(query: Float32Array, k: number): Array<{ clipId: string; distance: number }>;
+  embeddingOf(clipId: string): Float32Array | undefined;
+}
+
+/** Everything match and visualize need from a library, opened once. */
+export interface LibraryContext {
+  root: string;
+  embedder: SongEmbedder;
+  index: ClipSearch;
+  clip(clipId: string): ClipRecord | undefined;
+  /** title (or file name) of a source video, for people */
+  videoTitle(videoId: string): string;
+  close(): void;
+}
+
+export interface MatchOptions {
+  audioPath: string;
+  libraryDir: string;
+  modelDir?: string;
+  /** start of the 10-s window, seconds; default: the most energetic window */
+  at?: number;
+  sheetPath: string;
+  signal?: AbortSignal;
+  /** an already opened library (tests, benchmarks, a worker reusing one between jobs) */
+  library?: LibraryContext;
+}
+
+export const WINDOW_SECONDS = DEFAULT_CLIP_SECONDS;
+
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new UserError('CANCELLED', 'cancelled');
+}
+
+/** Opens catalogue, model and (rebuilding it when stale) vector index of a library. */
+export async function openLibraryContext(libraryDir: string, modelDir: string | undefined, progress: ProgressFn = noProgress): Promise<LibraryContext> {
+  const { openCatalog } = await import('../library/catalog.js');
+  const { loadEmbedder } = await import('../model/embedder.js');
+  const { openLibraryIndex } = await import('../index/library-index.js');
+  const catalog = openCatalog(libraryDir, { readonly: true });
+  try {
+    const embedder = await loadEmbedder(modelDir);
+    const want = embedder.extractors.audio;
+    const have = audioExtractor.info;
+    if (want.version !== '*' && (want.name !== have.name || want.version !== have.version)) {
+      throw new UserError('INCOMPATIBLE', `the model expects audio features ${want.name}@${want.version}, but this build computes ${have.name}@${have.version}; retrain the model`);
+    }
+    const index = await openLibraryIndex(libraryDir, embedder, { rebuildIfStale: true, progress });
+    const titles = new Map<string, string>();
+    return {
+      root: libraryDir,
+      embedder,
+      index,
+      clip: (id) => catalog.getClip(id),
+      videoTitle: (videoId) => {
+        let t = titles.get(videoId);
+        if (t === undefined) {
+          t = catalog.getVideo(videoId)?.title ?? videoId;
+          titles.set(videoId, t);
+        }
+        return t;
+      },
+      close: () => catalog.close(),
+    };
+  } catch (err) {
+    catalog.close();
+    throw err;
+  }
+}
+
+/** Embeds `starts.length` 10-s windows of the song, from per-second features computed once. */
+export function embedWindows(song: Song, starts: readonly number[], embedder: SongEmbedder, perSecond?: Float32Array): Float32Array {
+  const feats = perSecond ?? audioExtractor.extract(song.pcm, song.sampleRate);
+  const dim = FEATURE_DIM;
+  const seconds = feats.length / dim;
+  const batch = new Float32Array(starts.length * WINDOW_SECONDS * dim);
+  starts.forEach((s, i) => {
+    const from = Math.max(0, Math.min(Math.round(s), seconds - WINDOW_SECONDS));
+    // Rows past the end of a short song stay zero, as the extractor pads a short tail.
+    batch.set(feats.subarray(from * dim, Math.min(seconds, from + WINDOW_SECONDS) * dim), i * WINDOW_SECONDS * dim);
+  });
+  return embedder.embedAudio(batch, starts.length);
+}
+
+const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
+function toHits(lib: LibraryContext, hits: Array<{ clipId: string; distance: number }>): ClipHit[] {
+  return hits.map((h) => {
+    const c = lib.clip(h.clipId);
+    return { clipId: h.clipId, videoId: c?.videoId ?? '', source: c ? lib.videoTitle(c.videoId) : h.clipId, start: c?.start ?? 0, distance: h.distance };
+  });
+}
+
+/** Closest and farthest clips for one embedded window, and their contact sheet. */
+export async function matchWindow(lib: LibraryContext, query: Float32Array, at: number, sheetPath: string, signal?: AbortSignal, progress: ProgressFn = noProgress): Promise<MatchResult> {
+  if (lib.index.size === 0) throw new UserError('NO_LIBRARY', `the library at ${lib.root} has no clips yet`);
+  progress('match', 0, 2);
+  const closest = toHits(lib, lib.index.nearest(query, 3));
+  const farthest = toHits(lib, lib.index.farthest(query, 3));
+  progress('match', 1, 2);
+  throwIfCancelled(signal);
+  const rows = [...closest.map((h, i) => ({ h, i, kind: 'closest' as const })), ...farthest.map((h, i) => ({ h, i, kind: 'farthest' as const }))].map(({ h, i, kind }) => {
+    const c = lib.clip(h.clipId);
+    return {
+      path: c ? join(lib.root, c.videoPath) : '',
+      duration: c?.duration ?? WINDOW_SECONDS,
+      kind,
+      label: `${kind} ${i + 1} · distance ${h.distance.toFixed(3)} · ${h.source} · ${clock(h.start)}`,
+    };
+  });
+  await renderContactSheet(rows, sheetPath, { signal });
+  progress('match', 2, 2);
+  return { closest, farthest, sheet: sheetPath, at };
+}
+
+export async function match(opts: MatchOptions, progress: ProgressFn = noProgress): Promise<MatchResult> {
+  const { signal } = opts;
+  progress('decode', 0, 1);
+  const song = await loadSong(opts.audioPath, { maxSeconds: MAX_SONG_SECONDS, signal });
+  progress('decode', 1, 1);
+  if (opts.at !== undefined && !(opts.at >= 0 && opts.at < song.duration)) {
+    throw new UserError('BAD_INPUT', `--at ${opts.at} is outside the song (0 to ${song.duration.toFixed(1)} s)`);
+  }
+  throwIfCancelled(signal);
+  const lib = opts.library ?? (await openLibraryContext(opts.libraryDir, opts.modelDir, progress));
+  try {
+    progress('embed', 0, 1);
+    const latest = Math.max(0, song.duration - WINDOW_SECONDS);
+    const at = Math.min(opts.at ?? loudestWindow(song.pcm, song.sampleRate, WINDOW_SECONDS), latest);
+    const feats = audioExtractor.extract(pcmWindow(song, at, WINDOW_SECONDS), song.sampleRate);
+    const query = lib.embedder.embedAudio(feats, 1);
+    progress('embed', 1, 1);
+    throwIfCancelled(signal);
+    return await matchWindow(lib, query, at, opts.sheetPath, signal, progress);
+  } finally {
+    if (!opts.library) lib.close();
+  }
+}
