@@ -6,6 +6,10 @@ import { isUserError } from './core/errors.js';
 import { MediaError } from './media/ffmpeg.js';
 import { registerIngest, registerLibrary } from './cli/ingest.command.js';
 import { registerIndex } from './cli/index.command.js';
+import { registerMatch } from './cli/match.command.js';
+import { registerVisualize } from './cli/visualize.command.js';
+import { registerTrain } from './cli/train.command.js';
+import { registerEval } from './cli/eval.command.js';
 
 const program = new Command('clipmatch')
   .description('Give music a video: match songs to library clips and stitch them into a music video')
@@ -15,6 +19,10 @@ const program = new Command('clipmatch')
 registerIngest(program);
 registerLibrary(program);
 registerIndex(program);
+registerMatch(program);
+registerVisualize(program);
+registerTrain(program);
+registerEval(program);
 
 try {
   await program.parseAsync(process.argv);
