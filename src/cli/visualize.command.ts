@@ -1,0 +1,73 @@
+// clipmatch visualize <audio file or URL> -o out.mp4: one music video whose picture is library clips
+// chosen per beat-aligned segment and whose sound is the song.
+import { InvalidArgumentError, type Command } from 'commander';
+import { env } from '../config.js';
+import type { Aspect, VisualizeResult } from '../core/visualize.types.js';
+import { visualize } from '../services/visualize.service.js';
+import { resolveSongInput } from '../services/song.js';
+import { abortOnSignals } from './match.command.js';
+import { cliProgressBars } from './progress.js';
+
+interface VisualizeCliOptions {
+  library: string;
+  model?: string;
+  output: string;
+  aspect: Aspect;
+  maxMb: number;
+  json?: boolean;
+}
+
+const ASPECTS: readonly Aspect[] = ['16:9', '9:16', '1:1'];
+
+const parseAspect = (v: string): Aspect => {
+  if (!(ASPECTS as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${ASPECTS.join(', ')}`);
+  return v as Aspect;
+};
+
+const parseMb = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a size in MB > 0');
+  return n;
+};
+
+function printResult(r: VisualizeResult): void {
+  const videos = new Set(r.plan.map((p) => p.videoId ?? p.clipId)).size;
+  const lines = [
+    `wrote ${r.video}: ${r.duration.toFixed(1)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB, ${r.plan.length} segments from ${videos} source video(s)`,
+    ...r.plan.map((p) => `  ${p.start.toFixed(2).padStart(7)}-${p.end.toFixed(2).padEnd(7)} ${p.clipId} (+${p.clipOffset.toFixed(1)} s)  score ${p.score.toFixed(3)}`),
+    `contact sheet (closest/farthest to ${r.at.toFixed(0)}-${(r.at + 10).toFixed(0)} s): ${r.sheet}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function registerVisualize(program: Command): void {
+  program
+    .command('visualize')
+    .description('stitch library clips into a music video for a song (H.264/AAC mp4 under a size cap)')
+    .argument('<audio>', 'audio file (or a video with sound) or an http(s) link')
+    .requiredOption('-o, --output <file>', 'output mp4')
+    .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
+    .option('--model <dir>', 'trained model folder (default: CLIPMATCH_MODEL, else the untrained default)', env().CLIPMATCH_MODEL)
+    .option('--aspect <ratio>', 'frame shape: 16:9, 9:16 or 1:1', parseAspect, '16:9' as Aspect)
+    .option('--max-mb <mb>', 'size cap of the video file in MB', parseMb, 10)
+    .option('--json', 'print the plan and output paths as JSON')
+    .action(async (audio: string, o: VisualizeCliOptions) => {
+      const ac = new AbortController();
+      const undo = abortOnSignals(ac);
+      const bars = cliProgressBars(!o.json && process.stderr.isTTY);
+      const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
+      try {
+        const result = await visualize(
+          { audioPath: input.path, libraryDir: o.library, modelDir: o.model, outPath: o.output, aspect: o.aspect, maxMb: o.maxMb, signal: ac.signal },
+          bars.report,
+        );
+        bars.stop();
+        if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else printResult(result);
+      } finally {
+        bars.stop();
+        undo();
+        await input.cleanup();
+      }
+    });
+}
