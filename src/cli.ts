@@ -8,8 +8,6 @@ import { registerIngest, registerLibrary } from './cli/ingest.command.js';
 import { registerIndex } from './cli/index.command.js';
 import { registerMatch } from './cli/match.command.js';
 import { registerVisualize } from './cli/visualize.command.js';
-import { registerMatch } from './cli/match.command.js';
-import { registerVisualize } from './cli/visualize.command.js';
 import { registerTrain } from './cli/train.command.js';
 import { registerEval } from './cli/eval.command.js';
 
@@ -21,8 +19,6 @@ const program = new Command('clipmatch')
 registerIngest(program);
 registerLibrary(program);
 registerIndex(program);
-registerMatch(program);
-registerVisualize(program);
 registerMatch(program);
 registerVisualize(program);
 registerTrain(program);
