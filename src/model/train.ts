@@ -53,12 +53,13 @@ export function validationR5(model: MatchModel, val: PairedFeatures, seed: numbe
   return evaluateRetrieval(dist, val.n, val.videoIds, { gallery: 100, draws: 10, seed }).audioToVideo.r5;
 }
 
-interface Step {
+export interface Step {
   pairs: number;
   loss: () => tf.Scalar;
 }
 
-function epochSteps(model: MatchModel, data: PairedFeatures, rng: Rng): Step[] {
+/** One epoch's batches for the model's loss, in order; each builds its loss when run. */
+export function epochSteps(model: MatchModel, data: PairedFeatures, rng: Rng): Step[] {
   const { hyper } = model;
   const rows = (src: Float32Array, idx: number[]) => tf.tensor2d(gatherRows(src, data.dim, idx), [idx.length, data.dim]);
   const seed = () => rng.int(2 ** 30);
@@ -97,18 +98,35 @@ function epochSteps(model: MatchModel, data: PairedFeatures, rng: Rng): Step[] {
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The optimiser of the reference setup: Adam with L1/L2 on kernels only. */
+export function createOptimizer(model: MatchModel): FusedAdam {
+  const { hyper } = model;
+  const params = model.towers.flatMap((t) =>
+    t.layers.flatMap((l) => [
+      { variable: l.w, l1: hyper.l1, l2: hyper.l2 },
+      { variable: l.b, l1: 0, l2: 0 },
+    ]),
+  );
+  return new FusedAdam(params, { learningRate: hyper.learningRate });
+}
+
+/** Runs one optimisation step and returns its data loss. */
+export function runStep(model: MatchModel, opt: FusedAdam, step: Step): number {
+  const { value, grads } = tf.variableGrads(step.loss, model.variables());
+  const loss = value.dataSync()[0] as number;
+  opt.apply(grads);
+  value.dispose();
+  tf.dispose(grads);
+  return loss;
+}
+
 /** Trains a fresh model on normalised paired features; `val` drives early stopping when given. */
 export async function trainModel(train: PairedFeatures, val: PairedFeatures | undefined, opts: TrainOptions): Promise<TrainResult> {
   if (train.n < 2) throw new RangeError('training needs at least 2 clips');
   const { hyper } = opts;
   const rng = createRng(opts.seed);
   const model = buildModel(hyper, train.dim, rng);
-  const params = model.towers.flatMap((t) => t.layers.flatMap((l) => [
-    { variable: l.w, l1: hyper.l1, l2: hyper.l2 },
-    { variable: l.b, l1: 0, l2: 0 },
-  ]));
-  const opt = new FusedAdam(params, { learningRate: hyper.learningRate });
-  const vars = model.variables();
+  const opt = createOptimizer(model);
   const progress = opts.progress ?? noProgress;
   const patience = opts.patience ?? 5;
   const history: EpochReport[] = [];
@@ -121,11 +139,7 @@ export async function trainModel(train: PairedFeatures, val: PairedFeatures | un
     let pairs = 0;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i] as Step;
-      const { value, grads } = tf.variableGrads(step.loss, vars);
-      lossSum += (await value.data())[0] as number;
-      opt.apply(grads);
-      value.dispose();
-      tf.dispose(grads);
+      lossSum += runStep(model, opt, step);
       pairs += step.pairs;
       if (i % 10 === 9 || i === steps.length - 1) {
         progress(`epoch ${epoch}/${opts.epochs}`, i + 1, steps.length);

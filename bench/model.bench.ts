@@ -1,0 +1,155 @@
+// Model speed: training pairs per second (reference siamese at batch 16, our two-tower at batch 128) on
+// each TensorFlow.js backend present, seconds per 14,400-pair epoch, and embedding throughput in clips
+// per second. Medians over timing windows; CPU-seconds are reported beside wall-seconds because the
+// 2-core box is shared (tfjs wasm and cpu run on one thread, so CPU time is the uncontended time).
+// Run alone:            node --import tsx bench/model.bench.ts
+// Synthetic accuracy:   node --import tsx bench/model.bench.ts compare [clips]
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { createRng } from '../src/core/random.js';
+import type { SplitMode } from '../src/core/split.js';
+import { switchBackend, tf } from '../src/model/backend.js';
+import type { BackendName } from '../src/model/backend.js';
+import { coldStartEmbedder } from '../src/model/embedder.js';
+import { buildModel, defaultHyper, embedRows } from '../src/model/models.js';
+import type { Arch, Hyper } from '../src/model/models.js';
+import { datasetSplit, evaluateEmbedder, trainOnDataset } from '../src/model/pipeline.js';
+import { syntheticDataset } from '../src/model/synthetic.js';
+import { createOptimizer, epochSteps, runStep } from '../src/model/train.js';
+
+const EPOCH_PAIRS = 14_400;
+const DIM = 1280;
+
+const median = (x: number[]): number => {
+  const s = [...x].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+function randomFeatures(n: number, seed: number) {
+  const rng = createRng(seed);
+  const f = () => Float32Array.from({ length: n * DIM }, () => rng.normal());
+  return { n, dim: DIM, audio: f(), visual: f(), videoIds: Array.from({ length: n }, (_, i) => `v${i >> 3}`) };
+}
+
+interface Speed {
+  batchSize: number;
+  /** wall-clock and CPU-time rates, medians over windows */
+  pairsPerSecond: number;
+  pairsPerCpuSecond: number;
+  /** seconds for 14,400 pairs at the wall-clock rate (two-tower: 14,400 clips' matching pairs) */
+  secondsPerEpoch14400: number;
+  secondsPerEpoch14400Cpu: number;
+}
+
+function trainSpeed(arch: Arch, windows: number, stepsPerWindow: number): Speed {
+  const hyper: Hyper = defaultHyper(arch);
+  const model = buildModel(hyper, DIM, createRng(1));
+  const opt = createOptimizer(model);
+  const data = randomFeatures(Math.max(hyper.batchSize * (windows * stepsPerWindow + 2), 64), 2);
+  const steps = epochSteps(model, data, createRng(3));
+  let k = 0;
+  const next = () => steps[k++ % steps.length]!;
+  runStep(model, opt, next()); // warm-up: kernels, operator caches, JIT
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let pairs = 0;
+    for (let i = 0; i < stepsPerWindow; i++) {
+      const s = next();
+      runStep(model, opt, s);
+      pairs += s.pairs;
+    }
+    wall.push(pairs / ((performance.now() - t0) / 1000));
+    const c = process.cpuUsage(c0);
+    cpu.push(pairs / ((c.user + c.system) / 1e6));
+  }
+  model.dispose();
+  const pps = median(wall);
+  const ppc = median(cpu);
+  return { batchSize: hyper.batchSize, pairsPerSecond: pps, pairsPerCpuSecond: ppc, secondsPerEpoch14400: EPOCH_PAIRS / pps, secondsPerEpoch14400Cpu: EPOCH_PAIRS / ppc };
+}
+
+function embedSpeed(arch: Arch, clips: number, windows: number): number {
+  const model = buildModel(defaultHyper(arch), DIM, createRng(1));
+  const data = randomFeatures(clips, 4);
+  embedRows(model, 'audio', data.audio, clips);
+  const rates: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    const t0 = performance.now();
+    embedRows(model, 'audio', data.audio, clips);
+    embedRows(model, 'visual', data.visual, clips);
+    rates.push(clips / ((performance.now() - t0) / 1000));
+  }
+  model.dispose();
+  return median(rates);
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = { note: 'pairs/s: siamese = labelled pairs at batch 16; two-tower = matching pairs (clips) at batch 128, each against 127 in-batch negatives. embed = clips/s, audio and footage both embedded.' };
+  for (const backend of ['wasm', 'cpu'] as BackendName[]) {
+    if (!(await switchBackend(backend))) {
+      out[backend] = 'not present';
+      continue;
+    }
+    const heavy = backend === 'cpu';
+    out[backend] = {
+      siamese: trainSpeed('siamese', 3, heavy ? 4 : 20),
+      twoTower: trainSpeed('two-tower', 3, heavy ? 2 : 6),
+      embedClipsPerSecond: { siamese: embedSpeed('siamese', 512, 3), twoTower: embedSpeed('two-tower', 512, 3) },
+    };
+  }
+  const ds = syntheticDataset({ clips: 512, seed: 1 });
+  const cold = coldStartEmbedder();
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) {
+    cold.embedAudio(ds.audio, 512);
+    cold.embedVisual(ds.visual, 512);
+  }
+  out.coldStartEmbedClipsPerSecond = (5 * 512) / ((performance.now() - t0) / 1000);
+  out.tensorsLeft = tf.memory().numTensors;
+  return out;
+}
+
+/**
+ * Accuracy on a synthetic library (hidden-cause data, not real footage): every architecture, both
+ * splits, the cold start. Slow: minutes per run on the 2-core box.
+ */
+export async function compare(clips = 2000, only?: string): Promise<Record<string, unknown>> {
+  await switchBackend('wasm');
+  const ds = syntheticDataset({ clips, seed: 7 });
+  const variants: { name: string; arch: Arch; epochs: number; patience: number; hyper?: Partial<Hyper> }[] = [
+    { name: 'siamese drop 0.1', arch: 'siamese', epochs: 30, patience: 4, hyper: { dropRate: 0.1 } },
+    { name: 'siamese drop 0.9', arch: 'siamese', epochs: 30, patience: 4, hyper: { dropRate: 0.9 } },
+    { name: 'regression', arch: 'regression', epochs: 40, patience: 5 },
+    { name: 'two-tower infonce', arch: 'two-tower', epochs: 40, patience: 5 },
+    { name: 'two-tower triplet', arch: 'two-tower', epochs: 40, patience: 5, hyper: { loss: 'triplet' } },
+  ];
+  const results: Record<string, unknown> = { data: `synthetic hidden-cause library, ${clips} clips, 10 per video (not real footage)` };
+  for (const split of ['clip', 'video'] as SplitMode[]) {
+    for (const v of variants.filter((x) => !only || x.name.startsWith(only))) {
+      const run = await trainOnDataset(ds, { arch: v.arch, split, seed: 1, epochs: v.epochs, patience: v.patience, hyper: v.hyper ?? {} });
+      const row = (r: NonNullable<typeof run.eval>['gallery100']) => ({ ...r.audioToVideo, v2aR5: r.videoToAudio.r5, randomR5: r.random.r5, gallery: r.gallery });
+      results[`${split} / ${v.name}`] = {
+        epochs: run.result.history.length,
+        bestEpoch: run.result.bestEpoch,
+        trainSeconds: +run.result.seconds.toFixed(1),
+        gallery100: run.eval ? row(run.eval.gallery100) : null,
+        galleryAll: run.eval ? row(run.eval.galleryAll) : null,
+      };
+      process.stderr.write(`${split} / ${v.name}: ${JSON.stringify(results[`${split} / ${v.name}`])}\n`);
+      run.result.model.dispose();
+    }
+    const test = datasetSplit(ds, split, 1).test;
+    const cold = evaluateEmbedder(coldStartEmbedder(), ds, test, { gallery: 100, seed: 1 });
+    results[`${split} / cold-start`] = { ...cold.audioToVideo, randomR5: cold.random.r5 };
+  }
+  return results;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const res = process.argv[2] === 'compare' ? await compare(Number(process.argv[3] ?? 2000), process.argv[4]) : await run();
+  process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+}
