@@ -23,8 +23,11 @@ export interface HnswParams {
 
 /** Chosen from the measurements in docs/index-choice.md (1M x 128-d, 2 cores). */
 export const DEFAULT_HNSW: HnswParams = { connectivity: 16, expansionAdd: 128, expansionSearch: 128 };
-/** Exact scan up to this many rows: usearch's brute force stays under ~5 ms per query here. */
-export const DEFAULT_EXACT_BELOW = 200_000;
+/**
+ * Exact scan up to this many rows: usearch's SIMD scan measured 2.2 ms median per query at 100k x 128-d
+ * on the 2-core machine (docs/index-choice.md), leaving headroom under the 5 ms goal.
+ */
+export const DEFAULT_EXACT_BELOW = 100_000;
 
 export interface VectorIndex {
   readonly size: number;
