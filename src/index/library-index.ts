@@ -277,7 +277,7 @@ export async function openLibraryIndex(
   const status = checkLibraryIndex(libraryDir, embedder, opts);
   if (status.status !== 'fresh') {
     if (!opts.rebuildIfStale) {
-      throw new UserError('INCOMPATIBLE', `${status.reason}; run: clipmatch index --library ${libraryDir}${embedder.kind === 'untrained' ? '' : ' --model <model dir>'}`);
+      throw new UserError('INCOMPATIBLE', `${status.reason}; run: clipmatch index --library ${libraryDir} (with the same --model)`);
     }
     log.info({ libraryDir, reason: status.reason }, 'rebuilding the clip index');
     await buildLibraryIndex(libraryDir, embedder, opts.progress, opts);
