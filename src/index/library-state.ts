@@ -2,7 +2,7 @@
 // the clip ids in row order, the extractor versions that made their features, and the visual PCA.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { extractorKey, openCatalog } from '../library/catalog.js';
+import { openCatalog } from '../library/catalog.js';
 import { libraryPaths } from '../library/layout.js';
 
 export interface LibraryState {
@@ -30,6 +30,3 @@ export function describeLibrary(libraryDir: string): LibraryState {
     catalog.close();
   }
 }
-
-/** "name@version", as the catalogue stores it. */
-export { extractorKey };
