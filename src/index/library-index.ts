@@ -185,8 +185,9 @@ export async function buildLibraryIndex(
   if (dsIds.length !== described.size || dsIds.some((id) => !described.has(id))) {
     throw new Error('the library changed while it was being indexed (an ingest running?); run clipmatch index again');
   }
-  if (embedder.extractors && `${embedder.extractors.visual.name}@${embedder.extractors.visual.version}` !== `${ds.extractors.visual.name}@${ds.extractors.visual.version}`) {
-    const want = embedder.extractors.visual;
+  const want = embedder.extractors?.visual;
+  // The cold-start embedder reads any extractor's layout and says so with a wildcard.
+  if (want && want.name !== 'any' && want.version !== '*' && (want.name !== ds.extractors.visual.name || want.version !== ds.extractors.visual.version)) {
     throw new UserError(
       'INCOMPATIBLE',
       `model ${embedder.fingerprint} expects visual features ${want.name}@${want.version} but the library has ${ds.extractors.visual.name}@${ds.extractors.visual.version}; retrain the model on this library`,

@@ -178,3 +178,14 @@ void test(
     await assert.rejects(buildLibraryIndex(dir, fakeEmbedder('m1'), undefined, { ...deps, describeLibrary: () => described }), /changed while it was being indexed/);
   }),
 );
+
+void test(
+  'a model trained on other visual features is refused; a wildcard embedder is not',
+  withLibrary(async (dir, lib, deps) => {
+    lib.ids = ids(0, 5);
+    const other = { ...fakeEmbedder('m9'), extractors: { audio: { name: 'a', version: '1' }, visual: { name: 'visual-test', version: '2' } } };
+    await assert.rejects(buildLibraryIndex(dir, other, undefined, deps), (e: unknown) => isUserError(e) && e.code === 'INCOMPATIBLE' && /retrain/.test(e.message));
+    const any = { ...fakeEmbedder('cold'), extractors: { audio: { name: 'any', version: '*' }, visual: { name: 'any', version: '*' } } };
+    assert.equal((await buildLibraryIndex(dir, any, undefined, deps)).clips, 5);
+  }),
+);
