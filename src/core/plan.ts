@@ -215,8 +215,8 @@ export function scorePlan(choices: readonly Candidate[], input: PlanInput, opts:
 }
 
 /** Smallest distance, in segments, between two uses of the same clip (Infinity when none repeats). */
-export function minRepeatGap(clips: readonly number[]): number {
-  const last = new Map<number, number>();
+export function minRepeatGap<T>(clips: readonly T[]): number {
+  const last = new Map<T, number>();
   let gap = Infinity;
   clips.forEach((c, i) => {
     const p = last.get(c);
