@@ -126,6 +126,7 @@ async function benchSize(n: number, o: Required<IndexBenchOptions>): Promise<Rec
     const e = Math.min(n, s + step);
     const keys = BigUint64Array.from({ length: e - s }, (_, i) => BigInt(s + i));
     built.add(keys, data.subarray(s * dim, e * dim), 0);
+    if (n >= 500_000) process.stderr.write(`index bench: usearch build ${e}/${n} after ${Math.round((performance.now() - t0) / 1000)} s\n`);
     await new Promise((r) => setImmediate(r)); // lets a caller's progress output through
   }
   const buildS = (performance.now() - t0) / 1000;
