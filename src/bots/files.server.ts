@@ -1,0 +1,93 @@
+// Serves videos that exceed a channel's upload limit, at PUBLIC_BASE_URL/f/<random id>/<name>. Links are
+// unguessable and expire after FILES_TTL_HOURS; byte ranges are honoured so players can seek.
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { basename, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+
+export interface FilePublisher {
+  /** copies the file into the served folder and returns its public URL */
+  publish(path: string, name: string): Promise<string>;
+  close(): Promise<void>;
+  readonly port: number;
+}
+
+export interface FileServerOptions {
+  dir: string;
+  port: number;
+  publicBaseUrl: string;
+  ttlMs: number;
+  host?: string;
+}
+
+const TYPES: Record<string, string> = { '.mp4': 'video/mp4', '.png': 'image/png', '.webm': 'video/webm' };
+const safeName = (name: string) => basename(name).replace(/[^\w.-]/g, '_').slice(0, 100) || 'file';
+
+export async function startFileServer(opts: FileServerOptions): Promise<FilePublisher> {
+  await mkdir(opts.dir, { recursive: true });
+  const server: Server = createServer((req, res) => {
+    const m = /^\/f\/([a-f0-9]{32})\/([\w.-]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!m || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404).end();
+      return;
+    }
+    const path = join(opts.dir, m[1] as string, m[2] as string);
+    stat(path).then(
+      (st) => {
+        const type = TYPES[/\.\w+$/.exec(path)?.[0] ?? ''] ?? 'application/octet-stream';
+        const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+        let start = 0;
+        let end = st.size - 1;
+        if (range && (range[1] || range[2])) {
+          start = range[1] ? Number(range[1]) : Math.max(0, st.size - Number(range[2]));
+          end = range[1] && range[2] ? Math.min(end, Number(range[2])) : end;
+          if (start > end) {
+            res.writeHead(416, { 'content-range': `bytes */${st.size}` }).end();
+            return;
+          }
+        }
+        const headers = { 'content-type': type, 'accept-ranges': 'bytes', 'content-length': end - start + 1 };
+        if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${st.size}` });
+        else res.writeHead(200, headers);
+        if (req.method === 'HEAD') res.end();
+        else createReadStream(path, { start, end }).pipe(res);
+      },
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+  });
+
+  const sweep = async () => {
+    for (const id of await readdir(opts.dir).catch(() => [] as string[])) {
+      const p = join(opts.dir, id);
+      const st = await stat(p).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > opts.ttlMs) await rm(p, { recursive: true, force: true });
+    }
+  };
+  const timer = setInterval(() => void sweep(), Math.min(opts.ttlMs, 3600_000));
+  timer.unref();
+  const base = opts.publicBaseUrl.replace(/\/+$/, '');
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    async publish(path, name) {
+      const id = randomBytes(16).toString('hex');
+      const file = safeName(name);
+      await mkdir(join(opts.dir, id), { recursive: true });
+      await copyFile(path, join(opts.dir, id, file));
+      return `${base}/f/${id}/${encodeURIComponent(file)}`;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

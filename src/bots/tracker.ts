@@ -1,0 +1,86 @@
+// Live requests of this bot process and their status edits. Edits are throttled per reply (platforms
+// rate-limit message edits) and chained so they never overtake each other or the final answer.
+import type { JobProgress } from '../jobs/jobs.types.js';
+import type { LimitSubject } from '../jobs/limits.js';
+import type { Logger } from '../log.js';
+import type { ReplyUI } from './core.js';
+import type { StatusView } from './render.js';
+
+interface Tracked {
+  ui: ReplyUI;
+  subject: LimitSubject;
+  view: StatusView;
+  shown?: string;
+  lastEditAt: number;
+  timer?: NodeJS.Timeout;
+  chain: Promise<void>;
+}
+
+export interface Finished {
+  ui: ReplyUI;
+  subject: LimitSubject;
+  /** settles when the last status edit is done */
+  idle: Promise<void>;
+}
+
+export class Tracker {
+  private readonly jobs = new Map<string, Tracked>();
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  track(jobId: string, ui: ReplyUI, subject: LimitSubject): void {
+    this.jobs.set(jobId, { ui, subject, view: { stage: 'queued' }, lastEditAt: 0, chain: Promise.resolve() });
+  }
+
+  forget(jobId: string): void {
+    const t = this.jobs.get(jobId);
+    if (t?.timer) clearTimeout(t.timer);
+    this.jobs.delete(jobId);
+  }
+
+  anyQueued(): boolean {
+    for (const t of this.jobs.values()) if (t.view.stage === 'queued') return true;
+    return false;
+  }
+
+  queued(jobId: string, position: number): void {
+    const t = this.jobs.get(jobId);
+    if (!t || t.view.stage !== 'queued') return;
+    t.view = { stage: 'queued', position };
+    this.schedule(jobId, t);
+  }
+
+  progress(jobId: string, p: JobProgress): void {
+    const t = this.jobs.get(jobId);
+    if (!t || !p || typeof p.stage !== 'string' || p.stage === 'queued') return;
+    t.view = { stage: p.stage, ...(typeof p.fraction === 'number' ? { fraction: p.fraction } : {}) };
+    this.schedule(jobId, t);
+  }
+
+  finish(jobId: string): Finished | undefined {
+    const t = this.jobs.get(jobId);
+    if (!t) return undefined;
+    this.forget(jobId);
+    return { ui: t.ui, subject: t.subject, idle: t.chain };
+  }
+
+  private schedule(jobId: string, t: Tracked): void {
+    if (t.timer) return; // the pending edit will show the newest view
+    const wait = Math.max(0, t.lastEditAt + this.everyMs - Date.now());
+    t.timer = setTimeout(() => {
+      t.timer = undefined;
+      if (this.jobs.get(jobId) !== t) return;
+      const view = t.view;
+      const key = JSON.stringify(view);
+      if (key === t.shown) return;
+      t.shown = key;
+      t.lastEditAt = Date.now();
+      t.chain = t.chain
+        .then(() => t.ui.status(view, jobId))
+        .catch((err: unknown) => this.log.warn({ jobId, err: (err as Error).message }, 'status edit failed'));
+    }, wait);
+  }
+}

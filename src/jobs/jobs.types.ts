@@ -1,0 +1,70 @@
+// The one typed list of jobs. Every payload that crosses Redis is declared here, so the bot (producer)
+// and the workers (consumers) on other machines agree on shapes through the type checker.
+import type { Aspect, ClipHit } from '../core/visualize.types.js';
+
+export type Platform = 'discord' | 'slack';
+
+/** Where the song comes from. Workers fetch every kind themselves, except `blob` which the bot stored. */
+export type AudioSource =
+  /** a link the user typed: untrusted, fetched with the SSRF checks (or yt-dlp for pages) */
+  | { kind: 'url'; url: string }
+  /** a platform CDN attachment: still fetched with the SSRF checks, size known in advance */
+  | { kind: 'attachment'; url: string; name: string; bytes?: number; contentType?: string }
+  /** bytes the bot already downloaded (e.g. Slack private files that need the bot token) */
+  | { kind: 'blob'; key: string; name: string; bytes: number };
+
+/** Enough to post into the right place again after the bot restarted (no tokens in here). */
+export interface ReplyTarget {
+  channelId: string;
+  /** Discord: the status message; Slack: the status message ts */
+  messageId?: string;
+  /** Slack thread ts to answer in */
+  threadId?: string;
+}
+
+export interface VisualizeJobData {
+  v: 1;
+  platform: Platform;
+  /** the platform's interaction or message id: the job id is derived from it */
+  requestId: string;
+  userId: string;
+  /** Discord guild id or Slack team id ("dm" outside a server) */
+  serverId: string;
+  source: AudioSource;
+  aspect?: Aspect;
+  reply: ReplyTarget;
+  requestedAt: number;
+}
+
+/** A file a worker left in Redis for the bot to pick up (workers and bot may run on different machines). */
+export interface BlobRef {
+  key: string;
+  name: string;
+  bytes: number;
+  contentType: string;
+}
+
+export interface VisualizeJobResult {
+  closest: ClipHit[];
+  farthest: ClipHit[];
+  /** second of the song that was embedded */
+  at: number;
+  duration: number;
+  video: BlobRef;
+  sheet: BlobRef;
+}
+
+/** Stages shown to people. `queued` and `uploading` happen in the bot, the rest in a worker. */
+export type Stage = 'queued' | 'downloading' | 'analysing' | 'matching' | 'rendering' | 'uploading';
+
+export interface JobProgress {
+  stage: Stage;
+  /** 0..1 within the stage, or undefined when unknown */
+  fraction?: number;
+}
+
+export interface JobDefinitions {
+  visualize: { data: VisualizeJobData; result: VisualizeJobResult };
+}
+export type JobName = keyof JobDefinitions;
+export const JOB_NAMES = ['visualize'] as const satisfies readonly JobName[];

@@ -1,0 +1,70 @@
+// `npm run worker`: one worker process. Start as many as needed on as many machines as needed; each
+// uses the GPU when tfjs-node-gpu is installed there (the visualize child picks the backend).
+// SIGTERM/SIGINT: stop taking jobs and finish the running ones; a second signal abandons them to
+// other workers (their locks lapse and they are picked up as stalled jobs), so no job is lost.
+import { Redis } from 'ioredis';
+import { env } from '../src/config.js';
+import { childLogger } from '../src/log.js';
+import { BlobStore } from '../src/jobs/blobs.js';
+import { consumerConnection, keys, redisOptions } from '../src/jobs/queue.js';
+import { makeFetchAudio } from './audio-source.js';
+import { isYtDlpAvailable } from '../src/media/fetch.js';
+import { renderInChild } from './render-child.js';
+import { makeVisualizeProcessor } from './visualize.processor.js';
+import { startVisualizeWorker } from './worker.js';
+
+const log = childLogger({ module: 'worker', pid: process.pid });
+
+async function main(): Promise<void> {
+  const cfg = env();
+  const redis = new Redis({ ...redisOptions(cfg.REDIS_URL), maxRetriesPerRequest: 3 });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  const blobs = new BlobStore(redis, cfg.QUEUE_PREFIX);
+  const ytdlp = await isYtDlpAvailable();
+  log.info({ ytdlp: ytdlp ? cfg.YTDLP_PATH : 'not installed: page links (YouTube...) are refused' }, 'yt-dlp');
+
+  const processor = makeVisualizeProcessor({
+    fetchAudio: makeFetchAudio({
+      maxBytes: cfg.BOT_MAX_AUDIO_MB * 1024 * 1024,
+      maxSeconds: cfg.BOT_MAX_AUDIO_SECONDS,
+      timeoutMs: cfg.BOT_FETCH_TIMEOUT_S * 1000,
+      blobs,
+    }),
+    render: renderInChild(cfg.BOT_JOB_TIMEOUT_S * 1000),
+    blobs,
+    libraryDir: cfg.CLIPMATCH_LIBRARY,
+    ...(cfg.CLIPMATCH_MODEL ? { modelDir: cfg.CLIPMATCH_MODEL } : {}),
+    videoMaxMb: cfg.BOT_VIDEO_MAX_MB,
+    isCancelled: async (jobId) => (await redis.exists(keys.cancelFlag(cfg.QUEUE_PREFIX, jobId))) === 1,
+  });
+  const running = await startVisualizeWorker({
+    connection: consumerConnection(cfg.REDIS_URL),
+    prefix: cfg.QUEUE_PREFIX,
+    processor,
+    concurrency: cfg.WORKER_CONCURRENCY,
+    log,
+  });
+  log.info({ prefix: cfg.QUEUE_PREFIX, concurrency: cfg.WORKER_CONCURRENCY }, 'worker ready');
+
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) {
+      log.warn({ sig }, 'second signal: abandoning running jobs to other workers');
+      void running.close(true).finally(() => process.exit(1));
+      return;
+    }
+    stopping = true;
+    log.info({ sig }, 'finishing running jobs, then exiting (signal again to abandon them)');
+    void running
+      .close()
+      .then(() => redis.quit())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err: err instanceof Error ? err.message : String(err) }, 'worker failed to start');
+  process.exit(1);
+});
