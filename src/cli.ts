@@ -10,6 +10,7 @@ import { registerMatch } from './cli/match.command.js';
 import { registerVisualize } from './cli/visualize.command.js';
 import { registerTrain } from './cli/train.command.js';
 import { registerEval } from './cli/eval.command.js';
+import { registerDemo } from './cli/demo.command.js';
 
 const program = new Command('clipmatch')
   .description('Give music a video: match songs to library clips and stitch them into a music video')
@@ -23,6 +24,7 @@ registerMatch(program);
 registerVisualize(program);
 registerTrain(program);
 registerEval(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system tools clipmatch runs (ffmpeg/ffprobe, and a font for labels) from Debian when missing.
+# Used by `npm run demo` and by CI; safe to run again.
+set -euo pipefail
+missing=()
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "clipmatch needs: ${missing[*]} (install ffmpeg with your system's package manager)" >&2
+  exit 1
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "clipmatch needs: ${missing[*]}; run as root: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+echo "installing ${missing[*]} from Debian..." >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
