@@ -66,9 +66,11 @@ export function registerEval(program: Command): void {
         process.stderr.write(`warning: the model was trained on the ${trainedSplit} split with seed ${trainedSeed}; this test split may contain its training clips\n`);
       }
       if (o.gallery !== undefined && o.gallery !== 'all' && o.gallery !== '100') throw new UserError('BAD_INPUT', `--gallery must be 100 or all (got "${o.gallery}")`);
-      const galleries: (100 | 'all')[] = o.gallery === 'all' ? ['all'] : o.gallery === '100' || o.json ? [100] : [100, 'all'];
       const rows = datasetSplit(ds, split, seed).test;
       if (rows.length < 2) throw new UserError('NO_LIBRARY', `the ${split} split of ${o.library} leaves ${rows.length} test clip(s) with audio; add more footage`);
+      // With 100 test clips or fewer, a gallery of 100 is the whole split: one table says it all.
+      const both: (100 | 'all')[] = rows.length > 100 ? [100, 'all'] : ['all'];
+      const galleries: (100 | 'all')[] = o.gallery === 'all' ? ['all'] : o.gallery === '100' || o.json ? [100] : both;
       const embedders: { name: string; e: Embedder }[] = [];
       if (o.model) {
         const e = await loadEmbedder(o.model, ds.extractors);

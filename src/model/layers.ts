@@ -77,12 +77,12 @@ export function createTower(name: string, spec: TowerSpec, rng: Rng, scope: stri
     const wName = `${name}/dense${i}/kernel`;
     const bName = `${name}/dense${i}/bias`;
     // tfjs keeps one global registry of variable names: scope them so several models can coexist.
-    layers.push({
-      w: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${scope}/${wName}`),
-      b: tf.variable(tf.zeros([fanOut]), true, `${scope}/${bName}`),
-      wName,
-      bName,
-    });
+    const w0 = tf.tensor2d(w, [fanIn, fanOut]);
+    const b0 = tf.zeros([fanOut]);
+    layers.push({ w: tf.variable(w0, true, `${scope}/${wName}`), b: tf.variable(b0, true, `${scope}/${bName}`), wName, bName });
+    // the variables hold their own reference to the data
+    w0.dispose();
+    b0.dispose();
   }
   return { name, spec, layers };
 }
