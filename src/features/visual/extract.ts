@@ -1,7 +1,7 @@
 // Raw visual descriptors of one clip: frames sampled at 2 fps, embedded by MobileNetV2 and averaged
 // per second, plus the per-second cues from the same frames. The library-wide PCA comes later.
 import { decodeFrames } from '../../media/frames.js';
-import type { RawVisual } from '../types.js';
+import type { FrameBatch, RawVisual } from '../types.js';
 import { CNN_DIM, CNN_NATIVE_SIZE, embedFrames, loadCnn } from './cnn.js';
 import { computeCues, secondOf } from './cues.js';
 
@@ -29,7 +29,9 @@ export interface ExtractVisualOptions {
 export async function extractRawVisual(clipPath: string, seconds: number, opts: ExtractVisualOptions = {}): Promise<RawVisual> {
   if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`seconds must be a positive integer, got ${seconds}`);
   const { fps = VISUAL_FPS, size = CNN_NATIVE_SIZE, batchSize = 10 } = opts;
-  const model = await loadCnn(size);
+  // The first call loads the network while ffmpeg decodes.
+  const model = loadCnn(size);
+  model.catch(() => undefined); // awaited below; this only keeps a failed load from going unhandled meanwhile
   const batch = await decodeFrames(clipPath, {
     fps,
     width: size,
@@ -40,10 +42,27 @@ export async function extractRawVisual(clipPath: string, seconds: number, opts: 
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
+  await model;
+  return rawVisualFromFrames(batch, seconds, { batchSize });
+}
+
+/**
+ * The same descriptors from frames already decoded at `batch.fps`, size x size (e.g. by a decode that
+ * also writes the clips, sparing a second pass over the video). Frames past `seconds` are ignored.
+ */
+export async function rawVisualFromFrames(
+  batch: FrameBatch,
+  seconds: number,
+  opts: { batchSize?: number } = {},
+): Promise<RawVisual> {
+  if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`seconds must be a positive integer, got ${seconds}`);
+  if (batch.width !== batch.height) throw new RangeError(`the CNN takes square frames, got ${batch.width}x${batch.height}`);
+  const { fps } = batch;
+  const model = await loadCnn(batch.width);
   // ffmpeg's fps filter may emit one frame at the very end of the range: it belongs to no second here.
   let count = batch.count;
   while (count > 0 && secondOf(count - 1, fps) >= seconds) count--;
-  const frames = await embedFrames(model, batch.rgb, count, batchSize);
+  const frames = await embedFrames(model, batch.rgb, count, opts.batchSize ?? 10);
   const cnn = new Float32Array(seconds * CNN_DIM);
   const perSecond = new Array<number>(seconds).fill(0);
   for (let i = 0; i < count; i++) {
