@@ -71,8 +71,8 @@ function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], en
   const filters: string[] = [];
   pieces.forEach((p, k) => {
     const len = frames[k]! / fps;
-    // Input seeking is frame-accurate when re-encoding; a little extra so rounding never starves trim.
-    args.push('-ss', p.offset.toFixed(3), '-t', (len + 0.5).toFixed(3), '-i', p.path);
+    // Input seeking is frame-accurate when re-encoding; a few frames extra so rounding never starves trim.
+    args.push('-ss', p.offset.toFixed(3), '-t', (len + 0.2).toFixed(3), '-i', p.path);
     filters.push(
       `[${k}:v:0]fps=${fps},scale=${W}:${H}:force_original_aspect_ratio=increase:flags=bilinear,crop=${W}:${H},setsar=1,format=yuv420p,` +
         // A clip shorter than its slot holds its last frame instead of leaving a gap.
