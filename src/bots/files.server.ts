@@ -18,7 +18,8 @@ export interface FilePublisher {
 export interface FileServerOptions {
   dir: string;
   port: number;
-  publicBaseUrl: string;
+  /** default http://127.0.0.1:<port>, for tests */
+  publicBaseUrl?: string;
   ttlMs: number;
   host?: string;
 }
@@ -72,10 +73,11 @@ export async function startFileServer(opts: FileServerOptions): Promise<FilePubl
   };
   const timer = setInterval(() => void sweep(), Math.min(opts.ttlMs, 3600_000));
   timer.unref();
-  const base = opts.publicBaseUrl.replace(/\/+$/, '');
+  const port = (server.address() as AddressInfo).port;
+  const base = (opts.publicBaseUrl ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
 
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     async publish(path, name) {
       const id = randomBytes(16).toString('hex');
       const file = safeName(name);

@@ -1,0 +1,52 @@
+// What a command is: platform-neutral data plus one `execute`. Platform adapters turn their events into
+// a CommandInput; deploy scripts and manifests turn definitions into platform registrations.
+import type { ReplyUI, SubmitOutcome, VisualizeCore } from '../src/bots/core.js';
+import type { Aspect } from '../src/core/visualize.types.js';
+import type { Platform } from '../src/jobs/jobs.types.js';
+
+export interface OptionDefinition {
+  name: string;
+  description: string;
+  type: 'attachment' | 'string';
+  required?: boolean;
+  choices?: string[];
+}
+
+export interface CommandDefinition {
+  /** slash command name, e.g. "visualize" (/visualize on both platforms) */
+  name: string;
+  description: string;
+  options: OptionDefinition[];
+  /** the message action: Discord "Apps -> <name>", Slack message shortcut <callbackId> */
+  messageAction?: { name: string; callbackId: string };
+}
+
+/** An attachment as both platforms describe one. */
+export interface InputFile {
+  url: string;
+  name: string;
+  bytes?: number;
+  contentType?: string;
+}
+
+export interface CommandInput {
+  platform: Platform;
+  requestId: string;
+  userId: string;
+  serverId: string;
+  channelId: string;
+  /** files on the command or on the target message, in order */
+  files: InputFile[];
+  /** link typed by the user */
+  url?: string;
+  aspect?: Aspect;
+}
+
+export interface CommandServices {
+  core: VisualizeCore;
+}
+
+export interface Command {
+  definition: CommandDefinition;
+  execute(input: CommandInput, ui: ReplyUI, services: CommandServices): Promise<SubmitOutcome>;
+}

@@ -1,0 +1,137 @@
+// discord.js glue: gateway events -> CommandInput, ReplyUI -> messages. Every handler acknowledges first
+// (deferReply / a reply message), then hands over to the command; nothing heavy runs here.
+import { Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
+import type { Attachment, ButtonInteraction, ChatInputCommandInteraction, Interaction, Message, MessageContextMenuCommandInteraction } from 'discord.js';
+import type { CommandRegistry } from '../../../commands/registry.js';
+import type { CommandInput, InputFile } from '../../../commands/command.types.js';
+import { isAudioFile } from '../../../commands/visualize.command.js';
+import type { Aspect } from '../../core/visualize.types.js';
+import type { VisualizeJobData } from '../../jobs/jobs.types.js';
+import type { Logger } from '../../log.js';
+import type { ReplyUI, VisualizeCore } from '../core.js';
+import { statusText } from '../render.js';
+import { CANCEL_PREFIX, InteractionUI, MessageUI, RecoveredUI } from './discord.ui.js';
+
+export interface DiscordBotOptions {
+  token: string;
+  core: () => VisualizeCore;
+  registry: CommandRegistry;
+  log: Logger;
+  /** channel ids where posted audio is visualized */
+  visualizeChannels: Set<string>;
+  /** REST API base, e.g. a local fake in tests (default https://discord.com/api) */
+  apiUrl?: string;
+}
+
+/** A channel is a visualize channel when configured, or when its admins put [clipmatch] in its topic. */
+export const TOPIC_MARK = '[clipmatch]';
+
+const fileOf = (a: Attachment): InputFile => ({
+  url: a.url,
+  name: a.name,
+  bytes: a.size,
+  ...(a.contentType ? { contentType: a.contentType } : {}),
+});
+
+export class DiscordBot {
+  readonly client: Client;
+
+  constructor(private readonly o: DiscordBotOptions) {
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
+      ...(o.apiUrl ? { rest: { api: o.apiUrl } } : {}),
+    });
+    this.client.on(Events.InteractionCreate, (i) => void this.onInteraction(i));
+    this.client.on(Events.MessageCreate, (m) => void this.onMessage(m));
+    this.client.on(Events.Error, (err) => o.log.warn({ err: err.message }, 'discord client error'));
+  }
+
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+    await this.client.login(this.o.token);
+    await ready;
+    this.o.log.info({ user: this.client.user?.tag }, 'discord connected');
+  }
+
+  async stop(): Promise<void> {
+    await this.client.destroy();
+  }
+
+  /** A reply target for a job whose interaction this process no longer holds. */
+  recover(data: VisualizeJobData): ReplyUI {
+    return new RecoveredUI(this.client, data.reply, data.userId);
+  }
+
+  private async onInteraction(i: Interaction): Promise<void> {
+    try {
+      if (i.isChatInputCommand()) await this.onCommand(i);
+      else if (i.isMessageContextMenuCommand()) await this.onMessageAction(i);
+      else if (i.isButton() && i.customId.startsWith(CANCEL_PREFIX)) await this.onCancel(i);
+    } catch (err) {
+      this.o.log.error({ interaction: i.id, err: (err as Error).message }, 'interaction failed');
+    }
+  }
+
+  private async onCommand(i: ChatInputCommandInteraction): Promise<void> {
+    const cmd = this.o.registry.get(i.commandName);
+    if (!cmd) return;
+    const res = await i.deferReply({ withResponse: true });
+    const audio = i.options.getAttachment('audio');
+    const url = i.options.getString('url');
+    const aspect = i.options.getString('aspect') as Aspect | null;
+    const input = this.input(i, audio ? [fileOf(audio)] : [], url ?? undefined, aspect ?? undefined);
+    const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
+    await cmd.execute(input, ui, { core: this.o.core() });
+  }
+
+  private async onMessageAction(i: MessageContextMenuCommandInteraction): Promise<void> {
+    const cmd = this.o.registry.action(i.commandName);
+    if (!cmd) return;
+    await i.deferReply({ withResponse: true });
+    const files = [...i.targetMessage.attachments.values()].map(fileOf);
+    const input = this.input(i, files, undefined, undefined);
+    await cmd.execute(input, new InteractionUI(i, { channelId: i.channelId }), { core: this.o.core() });
+  }
+
+  private async onCancel(i: ButtonInteraction): Promise<void> {
+    await i.deferReply({ flags: MessageFlags.Ephemeral });
+    const text = await this.o.core().cancel(i.customId.slice(CANCEL_PREFIX.length), i.user.id);
+    await i.editReply({ content: text });
+  }
+
+  private async onMessage(m: Message): Promise<void> {
+    if (m.author.bot || !m.inGuild() || m.attachments.size === 0) return;
+    const topic = 'topic' in m.channel ? (m.channel.topic ?? '') : '';
+    if (!this.o.visualizeChannels.has(m.channelId) && !topic.includes(TOPIC_MARK)) return;
+    const files = [...m.attachments.values()].map(fileOf).filter(isAudioFile);
+    const cmd = this.o.registry.action('visualize_message') ?? this.o.registry.get('visualize');
+    if (files.length === 0 || !cmd) return;
+    try {
+      const reply = await m.reply({ content: statusText({ stage: 'queued' }), allowedMentions: { repliedUser: false } });
+      const input: CommandInput = {
+        platform: 'discord',
+        requestId: m.id,
+        userId: m.author.id,
+        serverId: m.guildId,
+        channelId: m.channelId,
+        files,
+      };
+      await cmd.execute(input, new MessageUI(reply), { core: this.o.core() });
+    } catch (err) {
+      this.o.log.error({ message: m.id, err: (err as Error).message }, 'channel message failed');
+    }
+  }
+
+  private input(i: Interaction, files: InputFile[], url?: string, aspect?: Aspect): CommandInput {
+    return {
+      platform: 'discord',
+      requestId: i.id,
+      userId: i.user.id,
+      serverId: i.guildId ?? 'dm',
+      channelId: i.channelId ?? 'dm',
+      files,
+      ...(url ? { url } : {}),
+      ...(aspect ? { aspect } : {}),
+    };
+  }
+}

@@ -1,0 +1,121 @@
+// Discord replies for one request: an interaction's deferred reply, a reply to a channel message, or,
+// after a bot restart, a fresh message in the channel. Status edits carry a Cancel button.
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, GuildPremiumTier } from 'discord.js';
+import type { Client, Guild, Message, MessageEditOptions, RepliableInteraction, SendableChannels } from 'discord.js';
+import type { ReplyUI, ResultView } from '../core.js';
+import { MB, resultLines, statusText } from '../render.js';
+import type { StatusView } from '../render.js';
+import type { ReplyTarget } from '../../jobs/jobs.types.js';
+
+export const CANCEL_PREFIX = 'clipmatch-cancel:';
+
+/** Upload limit of a guild without an interaction to report it (Discord's documented tiers). */
+export function guildUploadLimit(guild: Guild | null): number {
+  switch (guild?.premiumTier) {
+    case GuildPremiumTier.Tier2:
+      return 50 * MB;
+    case GuildPremiumTier.Tier3:
+      return 100 * MB;
+    case GuildPremiumTier.None:
+    case GuildPremiumTier.Tier1:
+    case undefined:
+      return 10 * MB;
+  }
+}
+
+const cancelRow = (jobId: string) =>
+  new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(CANCEL_PREFIX + jobId).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+  );
+
+export function statusMessage(view: StatusView, jobId: string): MessageEditOptions {
+  return { content: statusText(view), components: [cancelRow(jobId)] };
+}
+
+export function resultMessage(view: ResultView): MessageEditOptions {
+  const lines = resultLines(view);
+  const embed = new EmbedBuilder()
+    .setTitle('clipmatch')
+    .setDescription(lines.title)
+    .addFields(
+      { name: 'Closest clips', value: lines.closest.join('\n') || '-' },
+      { name: 'Farthest clips', value: lines.farthest.join('\n') || '-' },
+    )
+    .setImage(`attachment://${view.sheet.name}`);
+  const files = [new AttachmentBuilder(view.sheet.path, { name: view.sheet.name })];
+  if (view.video) files.push(new AttachmentBuilder(view.video.path, { name: view.video.name }));
+  const extra = view.videoLink ? `\nVideo: ${view.videoLink}` : view.videoNote ? `\n${view.videoNote}` : '';
+  return { content: extra.trim(), embeds: [embed], files, components: [] };
+}
+
+export const errorMessage = (message: string): MessageEditOptions => ({ content: message, embeds: [], components: [] });
+
+abstract class DiscordUI implements ReplyUI {
+  abstract readonly target: ReplyTarget;
+  abstract readonly uploadLimitBytes: number;
+  protected abstract edit(msg: MessageEditOptions): Promise<unknown>;
+  async status(view: StatusView, jobId: string): Promise<void> {
+    await this.edit(statusMessage(view, jobId));
+  }
+  async result(view: ResultView): Promise<void> {
+    await this.edit(resultMessage(view));
+  }
+  async error(message: string): Promise<void> {
+    await this.edit(errorMessage(message));
+  }
+}
+
+/** A slash command or context menu: the deferred reply is edited through the interaction webhook. */
+export class InteractionUI extends DiscordUI {
+  readonly uploadLimitBytes: number;
+  constructor(
+    private readonly interaction: RepliableInteraction,
+    readonly target: ReplyTarget,
+  ) {
+    super();
+    this.uploadLimitBytes = interaction.attachmentSizeLimit || guildUploadLimit(interaction.guild);
+  }
+  protected edit(msg: MessageEditOptions): Promise<unknown> {
+    return this.interaction.editReply(msg);
+  }
+}
+
+/** Audio posted in a visualize channel: the bot's reply message is edited. */
+export class MessageUI extends DiscordUI {
+  readonly uploadLimitBytes: number;
+  readonly target: ReplyTarget;
+  constructor(private readonly reply: Message) {
+    super();
+    this.uploadLimitBytes = guildUploadLimit(reply.guild);
+    this.target = { channelId: reply.channelId, messageId: reply.id };
+  }
+  protected edit(msg: MessageEditOptions): Promise<unknown> {
+    return this.reply.edit(msg);
+  }
+}
+
+/** After a restart the interaction is gone: answer with a new message that mentions the requester. */
+export class RecoveredUI extends DiscordUI {
+  readonly uploadLimitBytes: number;
+  constructor(
+    private readonly client: Client,
+    readonly target: ReplyTarget,
+    private readonly userId: string,
+  ) {
+    super();
+    this.uploadLimitBytes = 10 * MB;
+  }
+  override async status(): Promise<void> {
+    // no live reply to edit; the final answer is what matters
+  }
+  protected async edit(msg: MessageEditOptions): Promise<unknown> {
+    const channel = await this.client.channels.fetch(this.target.channelId);
+    if (!channel?.isSendable()) throw new Error(`channel ${this.target.channelId} is not sendable`);
+    const { content, embeds, files } = msg;
+    return (channel as SendableChannels).send({
+      content: `<@${this.userId}> ${content ?? ''}`.trim(),
+      ...(embeds ? { embeds } : {}),
+      ...(files ? { files } : {}),
+    });
+  }
+}

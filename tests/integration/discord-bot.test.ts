@@ -1,0 +1,139 @@
+// The real discord.js client against a fake Discord on loopback (REST + gateway), with the real queue
+// and worker code behind it (fake render): acknowledgement, progress edits, final reply with files,
+// a link when the video exceeds the reported upload limit, and audio posted in a marked channel.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCommands } from '../../commands/registry.js';
+import { DiscordBot } from '../../src/bots/discord/discord.adapter.js';
+import { startFileServer } from '../../src/bots/files.server.js';
+import type { FilePublisher } from '../../src/bots/files.server.js';
+import { APP_ID, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
+import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
+import { quietLog, startStack } from '../helpers/bot-fakes.js';
+import type { Stack } from '../helpers/bot-fakes.js';
+
+let seq = 600000000000000000n;
+const id = () => String(seq++);
+
+function slashInteraction(options: unknown[], over: Record<string, unknown> = {}) {
+  const iid = id();
+  return {
+    id: iid,
+    application_id: APP_ID,
+    type: 2,
+    token: `itoken-${iid}`,
+    version: 1,
+    guild_id: GUILD_ID,
+    channel_id: CHANNEL_ID,
+    channel: { id: CHANNEL_ID, type: 0, guild_id: GUILD_ID, name: 'general' },
+    member: { user: USER, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+    app_permissions: '2248473465835073',
+    locale: 'en-US',
+    guild_locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: { '0': GUILD_ID },
+    context: 0,
+    attachment_size_limit: 10 * 1024 * 1024,
+    data: { id: id(), name: 'visualize', type: 1, options },
+    ...over,
+  };
+}
+
+describe('discord adapter', { timeout: 60_000 }, () => {
+  let s: Stack;
+  let fake: FakeDiscord;
+  let bot: DiscordBot;
+  let files: FilePublisher;
+  before(async () => {
+    files = await startFileServer({ dir: join(tmpdir(), `clipmatch-files-${process.pid}`), port: 0, host: '127.0.0.1', ttlMs: 60_000 });
+    s = await startStack({ deps: { files } });
+    await s.startWorker();
+    fake = await startFakeDiscord();
+    bot = new DiscordBot({ token: 'test-token', core: () => s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
+    await bot.start();
+  });
+  after(async () => {
+    await bot.stop();
+    await fake.close();
+    await s.close();
+    await files.close();
+  });
+
+  const finalEdit = (token: string) => (r: RecordedRequest) =>
+    r.method === 'PATCH' && r.path === `/webhooks/${APP_ID}/${token}/messages/@original` && Array.isArray(r.json?.embeds) && (r.json.embeds as unknown[]).length > 0;
+
+  it('defers, edits progress, and replies with the contact sheet and the video', async () => {
+    const from = fake.requests.length;
+    const it = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/song.mp3' }]);
+    fake.dispatch('INTERACTION_CREATE', it);
+
+    const ack = await fake.waitFor((r) => r.path === `/interactions/${it.id}/${it.token}/callback`, from);
+    assert.equal(ack.method, 'POST');
+    assert.equal(ack.json?.type, 5, 'DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE');
+
+    const final = await fake.waitFor(finalEdit(it.token), from);
+    const edits = fake.requests.slice(from).filter((r) => r.method === 'PATCH' && r.path.includes(it.token));
+    const progress = edits.filter((r) => r !== final);
+    assert.ok(progress.length >= 1, 'at least one progress edit');
+    for (const p of progress) {
+      assert.match(String(p.json?.content), /…$/);
+      const button = (p.json?.components as { components: { custom_id: string; label: string }[] }[])[0]?.components[0];
+      assert.equal(button?.label, 'Cancel');
+      assert.equal(button?.custom_id, `clipmatch-cancel:discord-${it.id}`);
+    }
+    const embed = (final.json?.embeds as { fields: { name: string; value: string }[]; image: { url: string } }[])[0];
+    assert.deepEqual(embed?.fields.map((f) => f.name), ['Closest clips', 'Farthest clips']);
+    assert.match(embed?.fields[0]?.value ?? '', /^1\. Source 1 @ 0:10 \(distance 0\.100\)/);
+    assert.equal(embed?.image.url, 'attachment://clipmatch.mp4.sheet.png');
+    assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+    assert.deepEqual(final.json?.components, []);
+  });
+
+  it('links the video when it exceeds the upload limit the interaction reports', async () => {
+    const from = fake.requests.length;
+    const it = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/big.mp3' }], { attachment_size_limit: 16 });
+    fake.dispatch('INTERACTION_CREATE', it);
+    const final = await fake.waitFor(finalEdit(it.token), from);
+    assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png']);
+    const link = /Video: (\S+)/.exec(String(final.json?.content))?.[1];
+    assert.ok(link, `a link in ${String(final.json?.content)}`);
+    const res = await fetch(link);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'video/mp4');
+    assert.match(await res.text(), /^fake-mp4-/);
+  });
+
+  it('answers audio posted in a channel whose topic marks it', async () => {
+    const from = fake.requests.length;
+    const mid = id();
+    fake.dispatch('MESSAGE_CREATE', {
+      id: mid, channel_id: MARKED_CHANNEL_ID, guild_id: GUILD_ID, author: USER, content: 'new track',
+      member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [],
+      mention_roles: [], embeds: [], pinned: false, type: 0, flags: 0,
+      attachments: [{ id: id(), filename: 'track.mp3', size: 1000, url: 'https://cdn.discordapp.com/attachments/1/2/track.mp3', proxy_url: 'https://media.discordapp.net/track.mp3', content_type: 'audio/mpeg' }],
+    });
+    const reply = await fake.waitFor((r) => r.method === 'POST' && r.path === `/channels/${MARKED_CHANNEL_ID}/messages`, from);
+    assert.equal((reply.json?.message_reference as { message_id: string }).message_id, mid);
+    assert.equal(reply.json?.content, 'Queued…');
+    const final = await fake.waitFor((r) => r.method === 'PATCH' && r.path.startsWith(`/channels/${MARKED_CHANNEL_ID}/messages/`) && r.files.length > 0, from);
+    assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+  });
+
+  it('ignores audio in an ordinary channel', async () => {
+    const from = fake.requests.length;
+    fake.dispatch('MESSAGE_CREATE', {
+      id: id(), channel_id: CHANNEL_ID, guild_id: GUILD_ID, author: USER, content: '', timestamp: new Date().toISOString(),
+      edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], embeds: [], pinned: false, type: 0,
+      attachments: [{ id: id(), filename: 'a.mp3', size: 10, url: 'https://cdn.discordapp.com/a.mp3', proxy_url: 'https://media.discordapp.net/a.mp3', content_type: 'audio/mpeg' }],
+    });
+    // a slash command dispatched afterwards is answered; the message before it was not
+    const it = slashInteraction([]);
+    fake.dispatch('INTERACTION_CREATE', it);
+    const answer = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(it.token), from);
+    assert.match(String(answer.json?.content), /Attach an audio file or give a link/);
+    assert.equal(fake.requests.slice(from).filter((r) => r.path.startsWith(`/channels/${CHANNEL_ID}/messages`)).length, 0);
+  });
+});
