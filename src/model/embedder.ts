@@ -21,6 +21,8 @@ export interface Embedder {
   embedVisual(visual: Float32Array, n: number): Float32Array;
   /** changes whenever embeddings would change; an index built under another fingerprint is stale */
   fingerprint: string;
+  /** frees the model's weights (a loaded model holds ~6 MB of tensors); the embedder is unusable after */
+  dispose?(): void;
 }
 
 /** Wraps an in-memory model (e.g. straight after training) as an Embedder. */
@@ -49,6 +51,7 @@ export function embedderFromModel(
       // The regression baseline compares in normalised footage space: no network on this side.
       return model.hyper.arch === 'regression' ? x : embedRows(model, 'visual', x, n);
     },
+    dispose: () => model.dispose(),
   };
 }
 
