@@ -13,6 +13,7 @@ import { minRepeatGap } from '../../src/core/plan.js';
 import type { ClipRecord } from '../../src/core/types.js';
 import { audioExtractor } from '../../src/features/audio/index.js';
 import { createIndex } from '../../src/index/vector-index.js';
+import { renderMontage } from '../../src/media/render.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
 import { coldStartEmbedder } from '../../src/model/embedder.js';
 import type { LibraryContext } from '../../src/services/match.service.js';
@@ -228,5 +229,20 @@ void test('a cancel during rendering removes the partial video and the sheet', a
   );
   assert.equal(existsSync(target), false);
   assert.equal(existsSync(target.replace(/\.mp4$/, '.sheet.png')), false);
+  assert.deepEqual(leftovers(), []);
+});
+
+void test('a render that comes out over the cap is redone at a lower bitrate', async () => {
+  const target = out('retry.mp4');
+  const clips = ['testsrc2-0', 'mandelbrot-1', 'smptebars-2'].map((id) => join(lib.root, lib.clip(id)!.videoPath));
+  const cuts = [0, 4, 9, SONG_SECONDS];
+  const pieces = clips.map((path, i) => ({ path, offset: 0, start: cuts[i]!, end: cuts[i + 1]! }));
+  // A deliberately optimistic first bitrate: 14 s at 3 Mb/s cannot fit in 400 kB.
+  const encoding = { width: 640, height: 360, fps: 25, videoKbps: 3000, audioKbps: 64, audioChannels: 1 as const, audioSampleRate: 44100, maxBytes: 400_000 };
+  const res = await renderMontage({ songPath: song, duration: SONG_SECONDS, pieces, outPath: target, encoding });
+  assert.ok(res.attempts >= 2, `attempts ${res.attempts}`);
+  assert.ok(res.videoKbps < 3000);
+  assert.ok(statSync(target).size <= 400_000);
+  assert.equal(res.frames, Math.round(SONG_SECONDS * 25));
   assert.deepEqual(leftovers(), []);
 });
