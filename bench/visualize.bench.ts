@@ -26,6 +26,7 @@ const SONG_SECONDS = 180;
 const STAGES = ['decode', 'analyse', 'embed', 'search', 'plan', 'match', 'render'] as const;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 function rng(seed: number): () => number {
@@ -179,7 +180,14 @@ export async function run(): Promise<Record<string, unknown>> {
       output: { sizeBytes: res.sizeBytes, durationSeconds: res.duration, segments: res.plan.length },
       plan: {
         segments: planned.segments.length,
-        segmentSeconds: { min: round(Math.min(...lens)), mean: round(lens.reduce((a, b) => a + b, 0) / lens.length), max: round(Math.max(...lens)) },
+        segmentSeconds: {
+          min: round(Math.min(...lens)),
+          mean: round(mean(lens)),
+          max: round(Math.max(...lens)),
+          // the song's middle minute has twice the hi-hats: its segments should be shorter
+          busyMiddleMean: round(mean(planned.segments.filter((x) => x.start >= 60 && x.end <= 120).map((x) => x.end - x.start))),
+          calmMean: round(mean(planned.segments.filter((x) => x.end <= 60 || x.start >= 120).map((x) => x.end - x.start))),
+        },
         window: planned.output.window,
         videoCap: planned.output.videoCap,
         capRelaxed: planned.output.capRelaxed,
