@@ -30,6 +30,8 @@ export interface SongPlan {
   plan: PlanSegment[];
   output: PlanOutput;
   input: PlanInput;
+  /** the song's per-second audio features, reused for the contact-sheet query */
+  perSecond: Float32Array;
 }
 
 /** Where in a clip a piece starts: repeated uses of a clip show different parts of it when they can. */
@@ -139,7 +141,7 @@ export function planSong(song: Song, lib: LibraryContext, opts: { candidates?: n
       distance,
     };
   });
-  return { segments, plan, output, input };
+  return { segments, plan, output, input, perSecond };
 }
 
 const sheetPathFor = (outPath: string) => `${outPath.replace(/\.[^./\\]+$/, '')}.sheet.png`;
@@ -162,7 +164,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     throwIfCancelled(signal);
 
     const at = loudestWindow(song.pcm, song.sampleRate, WINDOW_SECONDS);
-    const query = embedWindows(song, [at], lib.embedder);
+    const query = embedWindows(song, [at], lib.embedder, planned.perSecond);
     wroteSheet = true;
     const matched = await matchWindow(lib, query, at, sheetPath, signal, progress);
     throwIfCancelled(signal);
