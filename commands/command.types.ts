@@ -27,6 +27,8 @@ export interface InputFile {
   name: string;
   bytes?: number;
   contentType?: string;
+  /** set when the bot already stored the bytes in Redis (files that need the bot's token to read) */
+  blobKey?: string;
 }
 
 export interface CommandInput {
@@ -40,6 +42,8 @@ export interface CommandInput {
   /** link typed by the user */
   url?: string;
   aspect?: Aspect;
+  /** the adapter already claimed the request id (it had to before posting anything) */
+  claimed?: boolean;
 }
 
 export interface CommandServices {

@@ -11,6 +11,7 @@ export const isAudioFile = (f: { name: string; contentType?: string }): boolean 
 /** The attachment wins over a link when both are given; the first audio file of a message is used. */
 export function pickSource(input: Pick<CommandInput, 'files' | 'url'>): AudioSource | undefined {
   const file = input.files.find(isAudioFile) ?? (input.url ? undefined : input.files[0]);
+  if (file?.blobKey) return { kind: 'blob', key: file.blobKey, name: file.name, bytes: file.bytes ?? 0 };
   if (file) {
     return {
       kind: 'attachment',
@@ -46,6 +47,7 @@ export const visualizeCommand: Command = {
         channelId: input.channelId,
         ...(source ? { source } : {}),
         ...(input.aspect ? { aspect: input.aspect } : {}),
+        ...(input.claimed ? { claimed: true } : {}),
       },
       ui,
     );

@@ -14,8 +14,8 @@ export interface AudioFetchConfig {
   maxSeconds: number;
   timeoutMs: number;
   blobs: BlobStore;
-  /** only for tests that serve fixtures on loopback */
-  allowPrivate?: boolean;
+  /** only for tests that serve fixtures on loopback: origins ("host:port") allowed to be private */
+  allowPrivate?: string[];
 }
 
 export type FetchAudio = (source: AudioSource, dir: string, signal: AbortSignal) => Promise<string>;
@@ -52,7 +52,7 @@ async function download(cfg: AudioFetchConfig, source: AudioSource, dir: string,
         timeoutMs: cfg.timeoutMs,
         accept: 'audio-or-video',
         signal,
-        ...(cfg.allowPrivate ? { allowPrivate: true } : {}),
+        ...(cfg.allowPrivate ? { allowPrivate: cfg.allowPrivate } : {}),
       });
       return res.path;
     }

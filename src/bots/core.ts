@@ -27,6 +27,8 @@ export interface VisualizeRequest {
   channelId: string;
   source?: AudioSource;
   aspect?: Aspect;
+  /** already claimed through claim() by an adapter that must post before submitting */
+  claimed?: boolean;
 }
 
 export interface LocalFile {
@@ -123,8 +125,7 @@ export class VisualizeCore {
     let acquired = false;
     try {
       const source = this.validate(req);
-      const first = await this.d.redis.set(keys.claim(this.d.prefix, jobId), '1', 'EX', 7 * 24 * 3600, 'NX');
-      if (first !== 'OK') return 'duplicate';
+      if (!req.claimed && !(await this.claim(req.platform, req.requestId))) return 'duplicate';
       const counts = await withTimeout(this.d.queue.getJobCounts('waiting', 'delayed', 'prioritized', 'paused'));
       const queued = Object.values(counts).reduce((a, b) => a + b, 0);
       if (queued >= this.d.config.maxQueue) throw new UserError('BUSY', MESSAGES.busy);
@@ -157,6 +158,18 @@ export class VisualizeCore {
       }
       return 'refused';
     }
+  }
+
+  /** First sight of a request id? A redelivered event (same id) gets false and must post nothing. */
+  async claim(platform: Platform, requestId: string): Promise<boolean> {
+    const key = keys.claim(this.d.prefix, jobIdFor(platform, requestId));
+    return (await this.d.redis.set(key, '1', 'EX', 7 * 24 * 3600, 'NX')) === 'OK';
+  }
+
+  /** Stores a song the bot had to download itself (e.g. with its Slack token) for the worker to read. */
+  async stageInput(platform: Platform, requestId: string, data: Buffer, contentType: string): Promise<string> {
+    const ref = await this.blobs.putBuffer(jobIdFor(platform, requestId), INPUT_BLOB, data, contentType);
+    return ref.key;
   }
 
   /** The Cancel button: only the requester; a waiting job is removed, a running one is aborted. */

@@ -9,7 +9,7 @@ import type { Aspect } from '../../core/visualize.types.js';
 import type { VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
 import type { ReplyUI, VisualizeCore } from '../core.js';
-import { statusText } from '../render.js';
+import { MESSAGES, statusText } from '../render.js';
 import { CANCEL_PREFIX, InteractionUI, MessageUI, RecoveredUI } from './discord.ui.js';
 
 export interface DiscordBotOptions {
@@ -107,7 +107,14 @@ export class DiscordBot {
     const cmd = this.o.registry.action('visualize_message') ?? this.o.registry.get('visualize');
     if (files.length === 0 || !cmd) return;
     try {
+      // the gateway can replay a message after a resume: claim it before posting anything
+      const fresh = await this.o.core().claim('discord', m.id).catch(() => 'down' as const);
+      if (fresh === false) return;
       const reply = await m.reply({ content: statusText({ stage: 'queued' }), allowedMentions: { repliedUser: false } });
+      if (fresh === 'down') {
+        await reply.edit({ content: MESSAGES.queueDown });
+        return;
+      }
       const input: CommandInput = {
         platform: 'discord',
         requestId: m.id,
@@ -115,6 +122,7 @@ export class DiscordBot {
         serverId: m.guildId,
         channelId: m.channelId,
         files,
+        claimed: true,
       };
       await cmd.execute(input, new MessageUI(reply), { core: this.o.core() });
     } catch (err) {

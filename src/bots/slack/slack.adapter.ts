@@ -1,0 +1,200 @@
+// Bolt glue: the /visualize command, the "Visualize" message shortcut, audio shared in watched channels
+// and the Cancel button -> CommandInput; SlackUI renders. HTTP mode verifies request signatures (Bolt's
+// HTTPReceiver with the signing secret); Socket Mode is used when an app-level token is configured.
+import { App, LogLevel } from '@slack/bolt';
+import type { webApi } from '@slack/bolt';
+import type { CommandRegistry } from '../../../commands/registry.js';
+import type { Command, CommandInput, InputFile } from '../../../commands/command.types.js';
+import { isAudioFile } from '../../../commands/visualize.command.js';
+import type { Aspect } from '../../core/visualize.types.js';
+import type { VisualizeJobData } from '../../jobs/jobs.types.js';
+import type { Logger } from '../../log.js';
+import type { ReplyUI, VisualizeCore } from '../core.js';
+import { MESSAGES } from '../render.js';
+import { CANCEL_ACTION, SlackUI } from './slack.ui.js';
+
+export interface SlackBotOptions {
+  botToken: string;
+  signingSecret?: string;
+  /** app-level token: Socket Mode instead of the HTTP receiver */
+  appToken?: string;
+  port: number;
+  core: () => VisualizeCore;
+  registry: CommandRegistry;
+  log: Logger;
+  watchChannels: Set<string>;
+  uploadLimitBytes: number;
+  maxAudioBytes: number;
+  /** Web API base, e.g. a local fake in tests (default https://slack.com/api/) */
+  apiUrl?: string;
+}
+
+interface SlackFile {
+  id?: string;
+  name?: string;
+  mimetype?: string;
+  size?: number;
+  url_private_download?: string;
+  url_private?: string;
+}
+
+const ASPECT = /(?:^|\s)(16:9|9:16|1:1)(?:\s|$)/;
+
+export class SlackBot {
+  readonly app: App;
+
+  constructor(private readonly o: SlackBotOptions) {
+    const clientOptions = o.apiUrl ? { slackApiUrl: o.apiUrl } : {};
+    this.app = o.appToken
+      ? new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN })
+      : new App({ token: o.botToken, signingSecret: o.signingSecret ?? '', port: o.port, clientOptions, logLevel: LogLevel.WARN });
+    this.register();
+  }
+
+  async start(): Promise<void> {
+    await this.app.start(this.o.port);
+    this.o.log.info({ mode: this.o.appToken ? 'socket' : `http :${this.o.port}` }, 'slack connected');
+  }
+
+  async stop(): Promise<void> {
+    await this.app.stop();
+  }
+
+  /** After a restart: a fresh status message in the same place stands in for the lost one. */
+  recover(data: VisualizeJobData): ReplyUI {
+    const target = { ...data.reply, messageId: data.reply.messageId ?? '' };
+    return new SlackUI(this.app.client, target, this.o.uploadLimitBytes);
+  }
+
+  private register(): void {
+    for (const cmd of this.o.registry.all()) {
+      this.app.command(`/${cmd.definition.name}`, async ({ command, ack, client }) => {
+        await ack();
+        const text = command.text ?? '';
+        const aspect = ASPECT.exec(text)?.[1] as Aspect | undefined;
+        const url = text.replace(ASPECT, ' ').trim().split(/\s+/)[0] || undefined;
+        await this.run(cmd, client, command.channel_id, undefined, {
+          platform: 'slack',
+          requestId: command.trigger_id,
+          userId: command.user_id,
+          serverId: command.team_id,
+          channelId: command.channel_id,
+          files: [],
+          ...(url ? { url } : {}),
+          ...(aspect ? { aspect } : {}),
+        });
+      });
+      const action = cmd.definition.messageAction;
+      if (!action) continue;
+      this.app.shortcut({ callback_id: action.callbackId, type: 'message_action' }, async ({ shortcut, ack, client }) => {
+        await ack();
+        if (shortcut.type !== 'message_action') return;
+        const files = ((shortcut.message.files ?? []) as SlackFile[]).map(toInputFile);
+        await this.run(cmd, client, shortcut.channel.id, shortcut.message.thread_ts ?? shortcut.message.ts, {
+          platform: 'slack',
+          requestId: shortcut.trigger_id,
+          userId: shortcut.user.id,
+          serverId: shortcut.team?.id ?? 'dm',
+          channelId: shortcut.channel.id,
+          files,
+        });
+      });
+    }
+
+    this.app.event('message', async ({ event, client, body }) => {
+      if (event.subtype !== 'file_share' || !this.o.watchChannels.has(event.channel)) return;
+      const files = ((event.files ?? []) as SlackFile[]).map(toInputFile).filter(isAudioFile);
+      const cmd = this.o.registry.action('visualize_message');
+      if (!files.length || !cmd || !event.user) return;
+      await this.run(cmd, client, event.channel, event.thread_ts ?? event.ts, {
+        platform: 'slack',
+        requestId: `${event.channel}-${event.ts}`,
+        userId: event.user,
+        serverId: body.team_id ?? 'dm',
+        channelId: event.channel,
+        files,
+      });
+    });
+
+    this.app.action(CANCEL_ACTION, async ({ ack, body, action, client }) => {
+      await ack();
+      if (action.type !== 'button' || !('channel' in body) || !body.channel) return;
+      const text = await this.o.core().cancel(action.value ?? '', body.user.id);
+      await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
+    });
+
+    this.app.error(async (err) => {
+      this.o.log.error({ err: err.message }, 'slack handler failed');
+    });
+  }
+
+  /** Posts the status message (the visible acknowledgement), stages private files, runs the command. */
+  private async run(cmd: Command, client: webApi.WebClient, channel: string, threadTs: string | undefined, input: CommandInput): Promise<void> {
+    let fresh: boolean | 'down';
+    try {
+      fresh = await this.o.core().claim(input.platform, input.requestId);
+    } catch {
+      fresh = 'down';
+    }
+    if (fresh === false) return; // Slack redelivered an event we already answer
+    let ui: SlackUI;
+    try {
+      ui = await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes);
+    } catch (err) {
+      this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
+      await client.chat
+        .postEphemeral({ channel, user: input.userId, text: 'I cannot post in this channel; invite me first (/invite @clipmatch).' })
+        .catch(() => undefined);
+      return;
+    }
+    if (fresh === 'down') {
+      await ui.error(MESSAGES.queueDown);
+      return;
+    }
+    input.claimed = true;
+    try {
+      input.files = await Promise.all(input.files.map((f) => this.stage(input, f)));
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'could not read the shared file');
+      await ui.error(isQueueDown(err) ? MESSAGES.queueDown : 'That file could not be read from Slack.');
+      return;
+    }
+    await cmd.execute(input, ui, { core: this.o.core() });
+  }
+
+  /** Slack files need the bot token to read, which workers do not hold: the bot stores the bytes. */
+  private async stage(input: CommandInput, f: InputFile): Promise<InputFile> {
+    if (!isAudioFile(f) || (f.bytes ?? 0) > this.o.maxAudioBytes) return f; // the core answers these
+    const data = await downloadSlackFile(f.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins());
+    const blobKey = await this.o.core().stageInput(input.platform, input.requestId, data, f.contentType ?? 'application/octet-stream');
+    return { ...f, bytes: data.length, blobKey };
+  }
+
+  private allowedOrigins(): string[] {
+    return ['https://files.slack.com', ...(this.o.apiUrl ? [new URL(this.o.apiUrl).origin] : [])];
+  }
+}
+
+const toInputFile = (f: SlackFile): InputFile => ({
+  url: f.url_private_download ?? f.url_private ?? '',
+  name: f.name ?? 'audio',
+  ...(f.size !== undefined ? { bytes: f.size } : {}),
+  ...(f.mimetype ? { contentType: f.mimetype } : {}),
+});
+
+const isQueueDown = (err: unknown): boolean => /enableOfflineQueue|ECONNREFUSED|Connection is closed/.test(String((err as Error)?.message));
+
+/** Reads a Slack-hosted file with the bot token, refusing other hosts and stopping past the size cap. */
+export async function downloadSlackFile(url: string, token: string, maxBytes: number, origins: string[]): Promise<Buffer> {
+  if (!origins.includes(new URL(url).origin)) throw new Error(`not a Slack file URL: ${new URL(url).origin}`);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'error', signal: AbortSignal.timeout(60_000) });
+  if (!res.ok || !res.body) throw new Error(`Slack file download failed: HTTP ${res.status}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Uint8Array).length;
+    if (size > maxBytes) throw new Error('Slack file is over the size cap');
+    chunks.push(Buffer.from(chunk as Uint8Array));
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,66 @@
+// Slack replies for one request: a status message (chat.postMessage, then chat.update with a Cancel
+// button), and the result as text plus files through files.uploadV2 in the same place.
+import type { types, webApi } from '@slack/bolt';
+import type { ReplyUI, ResultView } from '../core.js';
+import { resultLines, statusText } from '../render.js';
+import type { StatusView } from '../render.js';
+import type { ReplyTarget } from '../../jobs/jobs.types.js';
+
+export const CANCEL_ACTION = 'clipmatch_cancel';
+
+export function statusBlocks(view: StatusView, jobId: string): types.KnownBlock[] {
+  return [
+    { type: 'section', text: { type: 'mrkdwn', text: statusText(view) } },
+    {
+      type: 'actions',
+      elements: [{ type: 'button', action_id: CANCEL_ACTION, text: { type: 'plain_text', text: 'Cancel' }, value: jobId }],
+    },
+  ];
+}
+
+export function resultText(view: ResultView): string {
+  const l = resultLines(view);
+  const video = view.videoLink ? `\n*Video:* ${view.videoLink}` : view.videoNote ? `\n${view.videoNote}` : '';
+  return `${l.title}\n*Closest clips*\n${l.closest.join('\n')}\n*Farthest clips*\n${l.farthest.join('\n')}${video}`;
+}
+
+export class SlackUI implements ReplyUI {
+  constructor(
+    private readonly client: webApi.WebClient,
+    readonly target: ReplyTarget & { messageId: string },
+    readonly uploadLimitBytes: number,
+  ) {}
+
+  /** Posts the status message that later edits change, and returns the UI bound to it. */
+  static async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, limit: number): Promise<SlackUI> {
+    const res = await client.chat.postMessage({ channel, text: statusText({ stage: 'queued' }), ...(threadTs ? { thread_ts: threadTs } : {}) });
+    if (!res.ts) throw new Error('chat.postMessage returned no ts');
+    return new SlackUI(client, { channelId: channel, messageId: res.ts, ...(threadTs ? { threadId: threadTs } : {}) }, limit);
+  }
+
+  async status(view: StatusView, jobId: string): Promise<void> {
+    await this.client.chat.update({
+      channel: this.target.channelId,
+      ts: this.target.messageId,
+      text: statusText(view),
+      blocks: statusBlocks(view, jobId),
+    });
+  }
+
+  async result(view: ResultView): Promise<void> {
+    const text = resultText(view);
+    const files = [{ file: view.sheet.path, filename: view.sheet.name, title: 'Closest and farthest clips' }];
+    if (view.video) files.push({ file: view.video.path, filename: view.video.name, title: 'Music video' });
+    await this.client.filesUploadV2({
+      channel_id: this.target.channelId,
+      ...(this.target.threadId ? { thread_ts: this.target.threadId } : {}),
+      initial_comment: text,
+      file_uploads: files,
+    });
+    await this.client.chat.update({ channel: this.target.channelId, ts: this.target.messageId, text: 'Done: your video is below.', blocks: [] });
+  }
+
+  async error(message: string): Promise<void> {
+    await this.client.chat.update({ channel: this.target.channelId, ts: this.target.messageId, text: message, blocks: [] });
+  }
+}

@@ -1,0 +1,136 @@
+// The real Bolt app (HTTP receiver, signature verification) and @slack/web-api against a fake Slack on
+// loopback, with the real queue, worker and audio-source code behind it (fake render): acknowledgement,
+// status edits with a Cancel button, the result via files.uploadV2, and a shared private file.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { loadCommands } from '../../commands/registry.js';
+import { SlackBot } from '../../src/bots/slack/slack.adapter.js';
+import { ffmpeg } from '../../src/media/ffmpeg.js';
+import { BlobStore } from '../../src/jobs/blobs.js';
+import { makeFetchAudio } from '../../worker/audio-source.js';
+import { quietLog, REDIS_URL, startStack } from '../helpers/bot-fakes.js';
+import type { Stack } from '../helpers/bot-fakes.js';
+import { BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
+import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+
+describe('slack adapter', { timeout: 60_000 }, () => {
+  let s: Stack;
+  let fake: FakeSlack;
+  let bot: SlackBot;
+  let events: string;
+  let dir: string;
+  let song: Buffer;
+  const redis = new Redis(REDIS_URL);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'clipmatch-slack-'));
+    await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-ar', '16000', '-y', join(dir, 'song.mp3')]);
+    song = await readFile(join(dir, 'song.mp3'));
+    s = await startStack();
+    fake = await startFakeSlack();
+    const fetchAudio = makeFetchAudio({
+      maxBytes: 1024 * 1024, maxSeconds: 600, timeoutMs: 10_000, blobs: new BlobStore(redis, s.prefix), allowPrivate: [new URL(fake.origin).host],
+    });
+    await s.startWorker({ fetchAudio });
+    fake.files.set('song.mp3', song);
+    const port = await freePort();
+    bot = new SlackBot({
+      botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: () => s.core, registry: loadCommands(), log: quietLog,
+      watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl,
+    });
+    await bot.start();
+    events = `http://127.0.0.1:${port}/slack/events`;
+  });
+  after(async () => {
+    await bot.stop();
+    await fake.close();
+    await s.close();
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const completed = (c: SlackCall) => c.method === 'files.completeUploadExternal';
+
+  it('refuses a request with a bad signature', async () => {
+    const res = await postSigned(events, form({ command: '/visualize', text: 'https://example.org/a.mp3' }), 'application/x-www-form-urlencoded', 'wrong-secret');
+    assert.equal(res.status, 401);
+  });
+
+  it('acknowledges /visualize <link>, edits progress, uploads the result with files.uploadV2', async () => {
+    const from = fake.calls.length;
+    const res = await postSigned(
+      events,
+      form({
+        token: 'legacy', team_id: TEAM_ID, team_domain: 'music', channel_id: 'CGEN', channel_name: 'general', user_id: 'U1', user_name: 'listener',
+        command: '/visualize', text: `<${fake.origin}/public/song.mp3> 9:16`, response_url: `${fake.origin}/respond`, trigger_id: '1111.2222.abc', api_app_id: 'A1',
+      }),
+      'application/x-www-form-urlencoded',
+    );
+    assert.equal(res.status, 200, 'acknowledged within the request');
+    const post = await fake.waitFor((c) => c.method === 'chat.postMessage', from);
+    assert.equal(post.args.channel, 'CGEN');
+    assert.equal(post.args.text, 'Queued…');
+    assert.equal(post.authorization, `Bearer ${BOT_TOKEN}`);
+
+    const done = await fake.waitFor(completed, from);
+    const calls = fake.calls.slice(from, fake.calls.indexOf(done) + 1);
+    const updates = calls.filter((c) => c.method === 'chat.update');
+    assert.ok(updates.length >= 1);
+    const blocks = JSON.parse(updates[0]?.args.blocks ?? '[]') as { type: string; elements?: { action_id: string; value: string }[] }[];
+    assert.equal(blocks[1]?.elements?.[0]?.action_id, 'clipmatch_cancel');
+    assert.equal(blocks[1]?.elements?.[0]?.value, 'slack-1111.2222.abc');
+
+    const urls = calls.filter((c) => c.method === 'files.getUploadURLExternal');
+    assert.deepEqual(urls.map((c) => c.args.filename), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+    assert.equal(calls.filter((c) => c.method === 'upload').length, 2);
+    assert.equal(done.args.channel_id, 'CGEN');
+    assert.match(done.args.initial_comment ?? '', /\*Closest clips\*\n1\. Source 1 @ 0:10/);
+    assert.match(done.args.initial_comment ?? '', /\*Farthest clips\*\n1\. Source 7/);
+    await fake.waitFor((c) => c.method === 'chat.update' && c.args.text === 'Done: your video is below.', from);
+  });
+
+  it('visualizes an audio file shared in a watched channel, read with the bot token', async () => {
+    const from = fake.calls.length;
+    const body = JSON.stringify({
+      token: 'legacy', team_id: TEAM_ID, api_app_id: 'A1', type: 'event_callback', event_id: 'Ev1', event_time: 1700000000,
+      event: {
+        type: 'message', subtype: 'file_share', channel: 'CWATCH', user: 'U2', ts: '1700000001.000200', text: '', channel_type: 'channel',
+        files: [{ id: 'F9', name: 'song.mp3', mimetype: 'audio/mpeg', size: song.length, url_private_download: `${fake.origin}/files/song.mp3` }],
+      },
+    });
+    const res = await postSigned(events, body, 'application/json');
+    assert.equal(res.status, 200);
+    const get = await fake.waitFor((c) => c.method === 'GET file', from);
+    assert.equal(get.authorization, `Bearer ${BOT_TOKEN}`);
+    const post = await fake.waitFor((c) => c.method === 'chat.postMessage', from);
+    assert.equal(post.args.thread_ts, '1700000001.000200');
+    const done = await fake.waitFor(completed, from);
+    assert.equal(done.args.thread_ts, '1700000001.000200');
+    // a redelivered event (Slack retries) is ignored: same message ts, same job, nothing posted
+    const posts = () => fake.calls.filter((c) => c.method === 'chat.postMessage').length;
+    const before = posts();
+    const mark = fake.calls.length;
+    assert.equal((await postSigned(events, body, 'application/json')).status, 200);
+    // claims go through one Redis connection in order, so once a later request has posted, the
+    // duplicate's handler has already decided
+    await postSigned(events, form({ team_id: TEAM_ID, channel_id: 'CGEN', user_id: 'U3', command: '/visualize', text: 'ftp://x', trigger_id: '3333.4444.x', response_url: `${fake.origin}/r` }), 'application/x-www-form-urlencoded');
+    await fake.waitFor((c) => c.method === 'chat.update' && c.args.text === 'Only http(s) links are accepted.', mark);
+    assert.equal(posts(), before + 1, 'only the later request posted');
+    const job = await s.queue.getJob('slack-CWATCH-1700000001.000200');
+    assert.equal(await job?.getState(), 'completed');
+  });
+});
