@@ -1,11 +1,13 @@
-// Worker-thread entry: computes one clip's audio and raw visual descriptors. Runs CNN inference and DSP
-// off the main thread; one clip at a time per worker.
+// Worker-thread entry: computes one clip's audio and raw visual descriptors from frames and PCM that the
+// main thread decoded. Runs CNN inference and DSP off the main thread; one clip at a time per worker.
 import { parentPort } from 'node:worker_threads';
 import { audioExtractor } from '../features/audio/index.js';
-import { extractRawVisual } from '../features/visual/extract.js';
+import { rawVisualFromFrames } from '../features/visual/extract.js';
+import type { FrameBatch } from '../features/types.js';
 
 export interface ExtractTask {
-  clipPath: string;
+  /** the clip's frames at VISUAL_FPS, square CNN size */
+  frames: FrameBatch;
   seconds: number;
   /** 16 kHz mono PCM of the clip, or null when the video has no audio */
   pcm: Float32Array | null;
@@ -20,8 +22,8 @@ export interface ExtractResult {
 parentPort?.on('message', (task: ExtractTask) => {
   void (async () => {
     try {
-      const visual = await extractRawVisual(task.clipPath, task.seconds);
-      const audio = task.pcm ? audioExtractor.extract(task.pcm, task.sampleRate) : null;
+      const visual = await rawVisualFromFrames(task.frames, task.seconds);
+      const audio = task.pcm && task.pcm.length > 0 ? audioExtractor.extract(task.pcm, task.sampleRate) : null;
       const value: ExtractResult = { audio, cnn: visual.cnn, cues: visual.cues };
       const transfer = [...new Set([visual.cnn.buffer, visual.cues.buffer, ...(audio ? [audio.buffer] : [])])] as ArrayBuffer[];
       parentPort?.postMessage({ ok: true, value }, transfer);

@@ -10,7 +10,9 @@ import { UserError } from '../core/errors.js';
 import { probe } from '../media/ffmpeg.js';
 import { decodeTrack, splitVideo, writeWav } from '../media/split.js';
 import { audioExtractor } from '../features/audio/index.js';
-import { CNN_DIM } from '../features/visual/cnn.js';
+import { CNN_DIM, CNN_NATIVE_SIZE } from '../features/visual/cnn.js';
+import { VISUAL_FPS } from '../features/visual/extract.js';
+import { decodeFrames, sliceFrames } from '../media/frames.js';
 import { CUE_DIM } from '../features/visual/cues.js';
 import { childLogger } from '../log.js';
 import { Catalog } from './catalog.js';
@@ -112,28 +114,45 @@ async function plan(src: Source, root: string, clipSeconds: number, opts: Ingest
   return { source: sourceName(src), path, videoId, video, windows };
 }
 
+/** Clips decoded together: one ffmpeg start per chunk, and a bounded frame buffer (~18 MB at 2 fps, 224 px). */
+const CLIPS_PER_DECODE = 6;
+
 async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: WorkerPool<ExtractTask, ExtractResult>, onClip: () => void, signal?: AbortSignal): Promise<ClipRecord[]> {
   const paths = libraryPaths(root);
   const work = paths.workDir(p.videoId);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
-  const clipFiles = await splitVideo(p.path, work, { clipSeconds, windows: p.windows, hasAudio: p.video.hasAudio, stem: clipFileStem, signal });
+  // The clip files are encoded while the features are computed from frames decoded straight from the
+  // source: the encode and the CNN overlap, and no clip is decoded a second time.
+  const split = splitVideo(p.path, work, { clipSeconds, windows: p.windows, hasAudio: p.video.hasAudio, stem: clipFileStem, threads: 1, signal });
+  split.catch(() => undefined); // awaited below; only keeps an early failure from going unhandled
   const track = p.video.hasAudio ? await decodeTrack(p.path, AUDIO_SAMPLE_RATE, signal) : null;
   const secondsPerClip = Math.ceil(clipSeconds);
-  const results = await Promise.all(
-    p.windows.map(async (w, i) => {
-      let pcm: Float32Array | null = null;
-      if (track) {
-        const a = Math.round(w.start * AUDIO_SAMPLE_RATE);
-        pcm = track.slice(a, Math.min(track.length, a + Math.round(w.duration * AUDIO_SAMPLE_RATE)));
-        await writeWav(join(work, `${clipFileStem(w.index)}.wav`), pcm, AUDIO_SAMPLE_RATE);
-        if (pcm.length === 0) pcm = null;
-      }
-      const r = await pool.run({ clipPath: clipFiles[i]!, seconds: secondsPerClip, pcm, sampleRate: AUDIO_SAMPLE_RATE }, pcm ? [pcm.buffer as ArrayBuffer] : []);
-      onClip();
-      return r;
-    }),
-  );
+  const results: ExtractResult[] = [];
+  for (let c = 0; c < p.windows.length; c += CLIPS_PER_DECODE) {
+    const chunk = p.windows.slice(c, c + CLIPS_PER_DECODE);
+    const from = chunk[0]!.start;
+    const last = chunk[chunk.length - 1]!;
+    const frames = await decodeFrames(p.path, { fps: VISUAL_FPS, width: CNN_NATIVE_SIZE, height: CNN_NATIVE_SIZE, start: from, duration: last.start + last.duration - from, threads: 1, skipNonRef: true, signal });
+    const done = await Promise.all(
+      chunk.map(async (w) => {
+        let pcm: Float32Array | null = null;
+        if (track) {
+          const a = Math.round(w.start * AUDIO_SAMPLE_RATE);
+          pcm = track.slice(a, Math.min(track.length, a + Math.round(w.duration * AUDIO_SAMPLE_RATE)));
+          await writeWav(join(work, `${clipFileStem(w.index)}.wav`), pcm, AUDIO_SAMPLE_RATE);
+        }
+        const view = sliceFrames(frames, w.start - from, w.duration);
+        const own = { ...view, rgb: view.rgb.slice() };
+        const transfer = [own.rgb.buffer as ArrayBuffer, ...(pcm ? [pcm.buffer as ArrayBuffer] : [])];
+        const r = await pool.run({ frames: own, seconds: secondsPerClip, pcm, sampleRate: AUDIO_SAMPLE_RATE }, transfer);
+        onClip();
+        return r;
+      }),
+    );
+    results.push(...done);
+  }
+  await split;
   const dim = secondsPerClip * 128;
   // Every clip gets exactly `seconds` rows, zero-padded, so matrices are read in bulk by offset.
   const fit = (v: Float32Array | null, n: number): Float32Array => {
