@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SnowflakeUtil } from 'discord.js';
 import { loadCommands } from '../../commands/registry.js';
 import { DiscordBot } from '../../src/bots/discord/discord.adapter.js';
 import { startFileServer } from '../../src/bots/files.server.js';
@@ -14,8 +15,8 @@ import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
 import { quietLog, startStack } from '../helpers/bot-fakes.js';
 import type { Stack } from '../helpers/bot-fakes.js';
 
-let seq = 600000000000000000n;
-const id = () => String(seq++);
+// real snowflakes: discord.js reads an interaction's age from its id (tokens expire after 15 minutes)
+const id = () => SnowflakeUtil.generate().toString();
 
 function slashInteraction(options: unknown[], over: Record<string, unknown> = {}) {
   const iid = id();
@@ -103,6 +104,16 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'video/mp4');
     assert.match(await res.text(), /^fake-mp4-/);
+  });
+
+  it('answers in the channel once the interaction token has expired', async () => {
+    const from = fake.requests.length;
+    const old = SnowflakeUtil.generate({ timestamp: Date.now() - 20 * 60_000 }).toString();
+    const it = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/late.mp3' }], { id: old, token: `itoken-${old}` });
+    fake.dispatch('INTERACTION_CREATE', it);
+    const post = await fake.waitFor((r) => r.method === 'POST' && r.path === `/channels/${CHANNEL_ID}/messages` && r.files.length > 0, from);
+    assert.match(String(post.json?.content), new RegExp(`^<@${USER.id}>`));
+    assert.deepEqual(post.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
   });
 
   it('answers audio posted in a channel whose topic marks it', async () => {

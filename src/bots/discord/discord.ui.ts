@@ -65,18 +65,29 @@ abstract class DiscordUI implements ReplyUI {
   }
 }
 
+/** Interaction tokens last 15 minutes; past that the answer goes to the channel as a new message. */
+const TOKEN_LIFETIME_MS = 14 * 60_000;
+
 /** A slash command or context menu: the deferred reply is edited through the interaction webhook. */
 export class InteractionUI extends DiscordUI {
   readonly uploadLimitBytes: number;
+  private readonly fallback: RecoveredUI;
   constructor(
     private readonly interaction: RepliableInteraction,
     readonly target: ReplyTarget,
   ) {
     super();
     this.uploadLimitBytes = interaction.attachmentSizeLimit || guildUploadLimit(interaction.guild);
+    this.fallback = new RecoveredUI(interaction.client, target, interaction.user.id);
+  }
+  private expired(): boolean {
+    return Date.now() - this.interaction.createdTimestamp > TOKEN_LIFETIME_MS;
+  }
+  override async status(view: StatusView, jobId: string): Promise<void> {
+    if (!this.expired()) await super.status(view, jobId);
   }
   protected edit(msg: MessageEditOptions): Promise<unknown> {
-    return this.interaction.editReply(msg);
+    return this.expired() ? this.fallback.send(msg) : this.interaction.editReply(msg);
   }
 }
 
@@ -108,7 +119,10 @@ export class RecoveredUI extends DiscordUI {
   override async status(): Promise<void> {
     // no live reply to edit; the final answer is what matters
   }
-  protected async edit(msg: MessageEditOptions): Promise<unknown> {
+  protected edit(msg: MessageEditOptions): Promise<unknown> {
+    return this.send(msg);
+  }
+  async send(msg: MessageEditOptions): Promise<unknown> {
     const channel = await this.client.channels.fetch(this.target.channelId);
     if (!channel?.isSendable()) throw new Error(`channel ${this.target.channelId} is not sendable`);
     const { content, embeds, files } = msg;
