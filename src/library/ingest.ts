@@ -124,7 +124,7 @@ async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: W
   await mkdir(work, { recursive: true });
   // The clip files are encoded while the features are computed from frames decoded straight from the
   // source: the encode and the CNN overlap, and no clip is decoded a second time.
-  const split = splitVideo(p.path, work, { clipSeconds, windows: p.windows, hasAudio: p.video.hasAudio, stem: clipFileStem, threads: 1, signal });
+  const split = splitVideo(p.path, work, { clipSeconds, windows: p.windows, hasAudio: p.video.hasAudio, stem: clipFileStem, signal });
   split.catch(() => undefined); // awaited below; only keeps an early failure from going unhandled
   const track = p.video.hasAudio ? await decodeTrack(p.path, AUDIO_SAMPLE_RATE, signal) : null;
   const secondsPerClip = Math.ceil(clipSeconds);

@@ -29,7 +29,7 @@ export async function splitVideo(src: string, outDir: string, opts: SplitOptions
   args.push(
     '-vf', SCALE,
     '-fpsmax', '30',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p',
+    '-c:v', 'libx264', '-preset', 'superfast', '-crf', '23', '-pix_fmt', 'yuv420p',
     '-threads', String(threads),
     '-force_key_frames', `expr:gte(t,n_forced*${clipSeconds})`,
     '-f', 'segment', '-segment_time', String(clipSeconds), '-reset_timestamps', '1',
