@@ -44,13 +44,30 @@ export function hiddenBlocks(seconds: number, seed: number, block = 5): HiddenBl
   return out;
 }
 
-/** A piecewise-constant ffmpeg expression of t over the blocks. */
-function piecewise(blocks: HiddenBlock[], value: (b: HiddenBlock) => number, t = 't'): string {
-  let expr = value(blocks[blocks.length - 1]!).toFixed(4);
-  for (let i = blocks.length - 2; i >= 0; i--) {
-    expr = `if(lt(${t},${blocks[i + 1]!.start}),${value(blocks[i]!).toFixed(4)},${expr})`;
-  }
+/** A piecewise ffmpeg expression of t over the blocks: `value` gives each block's constant or expression. */
+function piecewise(blocks: HiddenBlock[], value: (b: HiddenBlock, i: number) => number | string, t = 't'): string {
+  const v = (i: number) => {
+    const x = value(blocks[i]!, i);
+    return typeof x === 'number' ? x.toFixed(4) : x;
+  };
+  let expr = v(blocks.length - 1);
+  for (let i = blocks.length - 2; i >= 0; i--) expr = `if(lt(${t},${blocks[i + 1]!.start}),${v(i)},${expr})`;
   return expr;
+}
+
+/**
+ * Horizontal position (pixels) of a pan whose speed follows the beat rate: the integral of the
+ * piecewise-constant speed, so the picture never jumps between blocks.
+ */
+function panPosition(blocks: HiddenBlock[], pxPerBeat: number): string {
+  const offsets: number[] = [];
+  let x = 0;
+  blocks.forEach((b, i) => {
+    offsets.push(x);
+    const next = blocks[i + 1]?.start ?? b.start;
+    x += b.beatRate * pxPerBeat * (next - b.start);
+  });
+  return piecewise(blocks, (b, i) => `(${offsets[i]!.toFixed(2)}+${(b.beatRate * pxPerBeat).toFixed(3)}*(t-${b.start}))`);
 }
 
 /** The filter graph and audio expression of a synthetic video (exposed for tests). */
@@ -60,12 +77,22 @@ export function synthGraph(opts: SynthOptions): { video: string; audio: string; 
   const pitch = piecewise(blocks, (b) => b.pitch);
   const loud = piecewise(blocks, (b) => b.loudness);
   const beat = piecewise(blocks, (b) => b.beatRate);
-  // Pitch -> hue angle (log-frequency around the colour wheel); loudness -> brightness; beats -> flashes.
+  // Pitch -> hue angle (log-frequency around the colour wheel); loudness -> brightness; beats -> flashes
+  // and the speed of a sideways pan. The source's own colours are damped and a fixed colour cast added
+  // before the hue rotation, so every source (grey ones too) carries the pitch in its dominant hue; the
+  // pan is what the motion cue sees, since flashes alias at the 2 frames per second features sample.
   const hueDeg = piecewise(blocks, (b) => (Math.log2(b.pitch / 110) / 3) * 300);
   const flash = `pow(max(0,cos(PI*${beat}*t)),16)`;
   const brightness = `(${loud})*0.5-0.3+0.35*${flash}`;
+  const [w, h] = size.split('x').map(Number) as [number, number];
+  const pan = panPosition(blocks, w / 10);
+  // a triangle wave over the spare width keeps the window inside the doubled-width source
+  const x = `${w}-abs(mod(${pan},${2 * w})-${w})`;
   const extra = source === 'life' ? ':mold=10:life_color=#ffcc33:death_color=#3355ff' : source === 'cellauto' ? ':rule=110:random_fill_ratio=0.5' : '';
-  const video = `${source}=size=${size}:rate=${rate}${extra},format=yuv420p,hue=h='${hueDeg}':s=1.4,eq=brightness='${brightness}':eval=frame,trim=duration=${seconds}`;
+  const cast = (c: number) => `'128+0.35*(val-128)+${c}'`;
+  const video =
+    `${source}=size=${2 * w}x${h}:rate=${rate}${extra},format=yuv420p,crop=w=${w}:h=${h}:x='${x}':y=0,` +
+    `lutyuv=u=${cast(-30)}:v=${cast(45)},hue=h='${hueDeg}':s=1.4,eq=brightness='${brightness}':eval=frame,trim=duration=${seconds}`;
   const pulse = `(0.55+0.45*pow(max(0,cos(PI*${beat}*t)),8))`;
   const audio = `aevalsrc='${'0.8'}*(${loud})*${pulse}*(0.7*sin(2*PI*${pitch}*t)+0.3*sin(4*PI*${pitch}*t)):s=16000:d=${seconds}'`;
   return { video, audio, blocks };
