@@ -128,30 +128,42 @@ async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: W
   split.catch(() => undefined); // awaited below; only keeps an early failure from going unhandled
   const track = p.video.hasAudio ? await decodeTrack(p.path, AUDIO_SAMPLE_RATE, signal) : null;
   const secondsPerClip = Math.ceil(clipSeconds);
-  const results: ExtractResult[] = [];
-  for (let c = 0; c < p.windows.length; c += CLIPS_PER_DECODE) {
-    const chunk = p.windows.slice(c, c + CLIPS_PER_DECODE);
+  const chunks: Array<typeof p.windows> = [];
+  for (let c = 0; c < p.windows.length; c += CLIPS_PER_DECODE) chunks.push(p.windows.slice(c, c + CLIPS_PER_DECODE));
+  const decodeChunk = (chunk: typeof p.windows) => {
     const from = chunk[0]!.start;
     const last = chunk[chunk.length - 1]!;
-    const frames = await decodeFrames(p.path, { fps: VISUAL_FPS, width: CNN_NATIVE_SIZE, height: CNN_NATIVE_SIZE, start: from, duration: last.start + last.duration - from, threads: 1, skipNonRef: true, signal });
-    const done = await Promise.all(
-      chunk.map(async (w) => {
-        let pcm: Float32Array | null = null;
-        if (track) {
-          const a = Math.round(w.start * AUDIO_SAMPLE_RATE);
-          pcm = track.slice(a, Math.min(track.length, a + Math.round(w.duration * AUDIO_SAMPLE_RATE)));
-          await writeWav(join(work, `${clipFileStem(w.index)}.wav`), pcm, AUDIO_SAMPLE_RATE);
-        }
-        const view = sliceFrames(frames, w.start - from, w.duration);
-        const own = { ...view, rgb: view.rgb.slice() };
-        const transfer = [own.rgb.buffer as ArrayBuffer, ...(pcm ? [pcm.buffer as ArrayBuffer] : [])];
-        const r = await pool.run({ frames: own, seconds: secondsPerClip, pcm, sampleRate: AUDIO_SAMPLE_RATE }, transfer);
-        onClip();
-        return r;
-      }),
-    );
-    results.push(...done);
+    const d = decodeFrames(p.path, { fps: VISUAL_FPS, width: CNN_NATIVE_SIZE, height: CNN_NATIVE_SIZE, start: from, duration: last.start + last.duration - from, threads: 1, skipNonRef: true, signal });
+    d.catch(() => undefined); // awaited in order below
+    return d;
+  };
+  // Decoding chunk k+1 overlaps the CNN on chunk k; at most two chunks of frames are held at once.
+  const pending: Array<Promise<ExtractResult>> = [];
+  let next = chunks.length > 0 ? decodeChunk(chunks[0]!) : undefined;
+  for (const [k, chunk] of chunks.entries()) {
+    const frames = await next!;
+    next = k + 1 < chunks.length ? decodeChunk(chunks[k + 1]!) : undefined;
+    const from = chunk[0]!.start;
+    const inFlight = chunk.map(async (w) => {
+      let pcm: Float32Array | null = null;
+      if (track) {
+        const a = Math.round(w.start * AUDIO_SAMPLE_RATE);
+        pcm = track.slice(a, Math.min(track.length, a + Math.round(w.duration * AUDIO_SAMPLE_RATE)));
+        await writeWav(join(work, `${clipFileStem(w.index)}.wav`), pcm, AUDIO_SAMPLE_RATE);
+      }
+      const view = sliceFrames(frames, w.start - from, w.duration);
+      const own = { ...view, rgb: view.rgb.slice() };
+      const transfer = [own.rgb.buffer as ArrayBuffer, ...(pcm ? [pcm.buffer as ArrayBuffer] : [])];
+      const r = await pool.run({ frames: own, seconds: secondsPerClip, pcm, sampleRate: AUDIO_SAMPLE_RATE }, transfer);
+      onClip();
+      return r;
+    });
+    for (const f of inFlight) f.catch(() => undefined);
+    pending.push(...inFlight);
+    // Keep the pool fed but bounded: wait for the previous chunk before decoding further ahead.
+    if (pending.length > 2 * CLIPS_PER_DECODE) await Promise.all(pending.slice(0, pending.length - CLIPS_PER_DECODE));
   }
+  const results = await Promise.all(pending);
   await split;
   const dim = secondsPerClip * 128;
   // Every clip gets exactly `seconds` rows, zero-padded, so matrices are read in bulk by offset.
