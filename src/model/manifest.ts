@@ -34,6 +34,8 @@ const hyperSchema = z.object({
   batchSize: z.number().int().positive(),
   l1: z.number(),
   l2: z.number(),
+  // absent in models saved before it existed: their normalisation had equal weights
+  pcaWeight: z.number().positive().default(1),
 });
 
 const manifestSchema = z.object({

@@ -6,6 +6,7 @@
 import { tf } from './backend.js';
 import type { Rng } from '../core/random.js';
 import type { Activation, TowerParams } from './layers.js';
+import { EQUAL_BLOCKS_PCA_WEIGHT } from './data.js';
 import { createTower, disposeTower, towerForward, towerKernels, towerNamedVariables, towerVariables } from './layers.js';
 
 export type Arch = 'siamese' | 'two-tower' | 'regression';
@@ -28,6 +29,8 @@ export interface Hyper {
   batchSize: number;
   l1: number;
   l2: number;
+  /** weight of the visual CNN-PCA values against the visual cues after z-scoring (see data.ts) */
+  pcaWeight: number;
 }
 
 export function defaultHyper(arch: Arch): Hyper {
@@ -35,13 +38,13 @@ export function defaultHyper(arch: Arch): Hyper {
     case 'siamese':
       // The reference: [1024, 256, 128, 128], contrastive margin 1, Adam 1e-4, batch 16, L1 1e-3, L2 1e-2.
       // Its "dropout .9" descends from TensorFlow's keep_prob 0.9, hence a 0.1 drop rate by default.
-      return { arch, layers: [1024, 256, 128, 128], hidden: 'relu', output: 'linear', normalise: false, dropRate: 0.1, loss: 'contrastive', margin: 1, temperature: 1, learningRate: 1e-4, batchSize: 16, l1: 0.001, l2: 0.01 };
+      return { arch, layers: [1024, 256, 128, 128], hidden: 'relu', output: 'linear', normalise: false, dropRate: 0.1, loss: 'contrastive', margin: 1, temperature: 1, learningRate: 1e-4, batchSize: 16, l1: 0.001, l2: 0.01, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
     case 'regression':
       // The baseline: four dense tanh layers with dropout 0.3 regressing footage features by MSE; the
       // last layer is linear because its targets are z-scores, not values in [-1, 1].
-      return { arch, layers: [512, 512, 512, -1], hidden: 'tanh', output: 'linear', normalise: false, dropRate: 0.3, loss: 'mse', margin: 0, temperature: 1, learningRate: 1e-3, batchSize: 32, l1: 0, l2: 0 };
+      return { arch, layers: [512, 512, 512, -1], hidden: 'tanh', output: 'linear', normalise: false, dropRate: 0.3, loss: 'mse', margin: 0, temperature: 1, learningRate: 1e-3, batchSize: 32, l1: 0, l2: 0, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
     case 'two-tower':
-      return { arch, layers: [512, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.2, loss: 'infonce', margin: 0.2, temperature: 0.1, learningRate: 1e-3, batchSize: 128, l1: 0, l2: 1e-5 };
+      return { arch, layers: [512, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.2, loss: 'infonce', margin: 0.2, temperature: 0.1, learningRate: 1e-3, batchSize: 128, l1: 0, l2: 1e-5, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
   }
 }
 

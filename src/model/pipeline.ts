@@ -96,9 +96,9 @@ export interface TrainRun {
 export async function trainOnDataset(ds: Dataset, opts: TrainRunOptions): Promise<TrainRun> {
   const backend = await initBackend();
   const split = datasetSplit(ds, opts.split, opts.seed);
-  const norm = fitNormalisation(ds.audio, ds.visual, ds.dim, split.train);
-  const raw = rawOf(ds);
   const hyper: Hyper = { ...defaultHyper(opts.arch), ...opts.hyper, arch: opts.arch };
+  const norm = fitNormalisation(ds.audio, ds.visual, ds.dim, split.train, hyper.pcaWeight);
+  const raw = rawOf(ds);
   const result = await trainModel(pairedFeatures(raw, split.train, norm), split.val.length >= 2 ? pairedFeatures(raw, split.val, norm) : undefined, {
     hyper,
     epochs: opts.epochs,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng } from '../../src/core/random.js';
 import { FEATURE_DIM } from '../../src/core/types.js';
-import { applyStats, clipBatches, fitStats, gatherRows, pairBatches } from '../../src/model/data.js';
+import { EQUAL_BLOCKS_PCA_WEIGHT, applyStats, clipBatches, fitNormalisation, fitStats, gatherRows, pairBatches } from '../../src/model/data.js';
 import { coldStartEmbedder } from '../../src/model/embedder.js';
 import { AUDIO_LAYOUT } from '../../src/features/audio/layout.js';
 import { VISUAL_LAYOUT } from '../../src/features/visual/layout.js';
@@ -18,6 +18,26 @@ test('normalisation is fitted on the given rows only and maps them to zero mean,
   const z = applyStats(s, gatherRows(data, 2, [0, 2]), 2);
   assert.ok(Math.abs((z[0] as number) + (z[2] as number)) < 1e-6);
   assert.equal(z[1], 0);
+});
+
+test('the PCA weight scales the visual PCA values of every second and leaves cues and audio alone', () => {
+  const rng = createRng(5);
+  const n = 40;
+  const dim = 2 * FEATURE_DIM;
+  const audio = Float32Array.from({ length: n * dim }, () => rng.normal() * 3 + 1);
+  const visual = Float32Array.from({ length: n * dim }, () => rng.normal() * 2 - 4);
+  const rows = Array.from({ length: n }, (_, i) => i);
+  const norm = fitNormalisation(audio, visual, dim, rows, 0.5);
+  const v = applyStats(norm.visual, visual, n);
+  const a = applyStats(norm.audio, audio, n);
+  const sd = (x: Float32Array, k: number) => Math.sqrt(rows.reduce((s, r) => s + (x[r * dim + k] as number) ** 2, 0) / n);
+  for (const s of [0, FEATURE_DIM]) {
+    assert.ok(Math.abs(sd(v, s + VISUAL_LAYOUT.pca.start) - 0.5) < 1e-3);
+    assert.ok(Math.abs(sd(v, s + VISUAL_LAYOUT.brightness) - 1) < 1e-3);
+    assert.ok(Math.abs(sd(a, s) - 1) < 1e-3);
+  }
+  // at the default weight the PCA block and the cue block carry equal total variance
+  assert.ok(Math.abs(VISUAL_LAYOUT.pca.count * EQUAL_BLOCKS_PCA_WEIGHT ** 2 - VISUAL_LAYOUT.cues.count) < 1e-9);
 });
 
 test('pair batches alternate matching and non-matching pairs and cover each clip twice', () => {
