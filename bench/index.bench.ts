@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Index, MetricKind, ScalarKind, exactSearch, type BatchMatches, type Matches } from 'usearch';
 import { bruteForce } from '../src/index/topk.js';
 import { DEFAULT_HNSW } from '../src/index/vector-index.js';
+import { mulberry32 as rng } from '../src/core/random.js';
 
 export interface IndexBenchOptions {
   sizes?: number[];
@@ -27,16 +28,6 @@ export interface IndexBenchOptions {
 
 const K = 10;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Clustered: 1,024 Gaussian blobs (a stand-in for embeddings, which group by scene type);

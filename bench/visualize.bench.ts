@@ -17,6 +17,7 @@ import type { LibraryContext } from '../src/services/match.service.js';
 import { loadSong } from '../src/services/song.js';
 import { planSong, visualize } from '../src/services/visualize.service.js';
 import { tempDir } from '../tests/helpers/media.js';
+import { mulberry32 as rng } from '../src/core/random.js';
 
 const CLIPS = 10_000;
 const CLIPS_PER_VIDEO = 20;
@@ -29,16 +30,6 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 

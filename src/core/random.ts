@@ -21,6 +21,18 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** mulberry32: a tiny seeded uniform [0, 1) generator, for code that needs only a stream of numbers. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export function createRng(seed: number): Rng {
   const init = splitmix32(seed);
   let a = init();

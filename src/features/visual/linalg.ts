@@ -1,17 +1,6 @@
 // Small dense linear algebra for the PCA, in float64: covariance, block products with a symmetric
 // matrix, Gram-Schmidt and a Jacobi eigensolver for the small Rayleigh-Ritz problem.
 
-/** Seeded uniform [0, 1) generator. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Rows per chunk of the covariance: a chunk's column (CHUNK float64) stays in L1 while it is reused. */
 const CHUNK = 1024;

@@ -3,7 +3,8 @@
 // Rayleigh-Ritz finds the top components. Deterministic for a given input and seed. With fewer rows
 // than components, components past the data's rank come out as zero rows with zero variance.
 import { createHash } from 'node:crypto';
-import { covariance, dot, jacobiEigen, mulberry32, multiply, orthonormalise } from './linalg.js';
+import { mulberry32 } from '../../core/random.js';
+import { covariance, dot, jacobiEigen, multiply, orthonormalise } from './linalg.js';
 
 export { jacobiEigen } from './linalg.js';
 
