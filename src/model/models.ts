@@ -38,7 +38,13 @@ export function defaultHyper(arch: Arch): Hyper {
     case 'siamese':
       // The reference: [1024, 256, 128, 128], contrastive margin 1, Adam 1e-4, batch 16, L1 1e-3, L2 1e-2.
       // Its "dropout .9" descends from TensorFlow's keep_prob 0.9, hence a 0.1 drop rate by default.
-      return { arch, layers: [1024, 256, 128, 128], hidden: 'relu', output: 'linear', normalise: false, dropRate: 0.1, loss: 'contrastive', margin: 1, temperature: 1, learningRate: 1e-4, batchSize: 16, l1: 0.001, l2: 0.01, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
+      // The issue does not say whether embeddings are L2-normalised; we normalise them. Unnormalised,
+      // the L1/L2 terms (~64 at initialisation, summed over the weights and added to each batch's loss
+      // as Keras does) shrink every output towards 0, all distances fall inside the margin and the
+      // model collapses to chance; without the penalties it still collapses at Adam 1e-4. On the unit
+      // sphere a weight's scale no longer moves distances, the margin of 1 is a fixed angle, and the
+      // specified penalties and rate learn (docs/model.md has the measurements).
+      return { arch, layers: [1024, 256, 128, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.1, loss: 'contrastive', margin: 1, temperature: 1, learningRate: 1e-4, batchSize: 16, l1: 0.001, l2: 0.01, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
     case 'regression':
       // The baseline: four dense tanh layers with dropout 0.3 regressing footage features by MSE; the
       // last layer is linear because its targets are z-scores, not values in [-1, 1].
