@@ -17,7 +17,7 @@ export interface SplitOptions {
   signal?: AbortSignal;
 }
 
-/** Largest size kept in the library: clips are re-encoded at most 720p, 30 fps. */
+/** Largest size kept in the library: clips are re-encoded at most 720p, 25 fps (the rate every video is rendered at). */
 const SCALE = "scale='min(1280,iw)':'min(720,ih)':force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2,setsar=1";
 
 export async function splitVideo(src: string, outDir: string, opts: SplitOptions): Promise<string[]> {
@@ -28,8 +28,8 @@ export async function splitVideo(src: string, outDir: string, opts: SplitOptions
   if (hasAudio) args.push('-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '44100');
   args.push(
     '-vf', SCALE,
-    '-fpsmax', '30',
-    '-c:v', 'libx264', '-preset', 'superfast', '-crf', '23', '-pix_fmt', 'yuv420p',
+    '-fpsmax', '25',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p',
     '-threads', String(threads),
     '-force_key_frames', `expr:gte(t,n_forced*${clipSeconds})`,
     '-f', 'segment', '-segment_time', String(clipSeconds), '-reset_timestamps', '1',
