@@ -67,7 +67,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const notes: string[] = [];
 
   say('1/4  footage: generated sources with sound that follows the picture' + (opts.realFootage === false ? '' : ', plus real footage from Debian'));
-  const generated = await generatedFootage(join(media, 'generated'), opts.sourceSeconds ?? 40, (i, n) => progress('footage', i, n));
+  const generated = await generatedFootage(join(media, 'generated'), opts.sourceSeconds ?? 80, (i, n) => progress('footage', i, n));
   const inputs = [...generated];
   if (opts.realFootage !== false) {
     const real = await debianFootage(join(media, 'debian'));
