@@ -56,6 +56,8 @@ export function registerIngest(program: Command): void {
         bars.stop();
         if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else printSummary(summary);
+        // Nothing usable among the inputs is a failure for scripts, though each reason was reported.
+        if (summary.skipped.length > 0 && summary.added.length === 0 && summary.alreadyPresent.length === 0) process.exitCode = 1;
       } finally {
         bars.stop();
         process.off('SIGINT', onSignal);
