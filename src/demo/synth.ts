@@ -89,7 +89,8 @@ export function synthGraph(opts: SynthOptions): { video: string; audio: string; 
   // a triangle wave over the spare width keeps the window inside the doubled-width source
   const x = `${w}-abs(mod(${pan},${2 * w})-${w})`;
   // lavfi's random sources take a seed: without one every render differs and the demo cannot reproduce its figures.
-  const extra = source === 'life' ? `:mold=10:life_color=#ffcc33:death_color=#3355ff:seed=${seed}` : source === 'cellauto' ? `:rule=110:random_fill_ratio=0.5:seed=${seed}` : '';
+  const seeded = source === 'life' || source === 'cellauto' || source === 'gradients' || source === 'sierpinski' ? `:seed=${seed}` : '';
+  const extra = (source === 'life' ? ':mold=10:life_color=#ffcc33:death_color=#3355ff' : source === 'cellauto' ? ':rule=110:random_fill_ratio=0.5' : '') + seeded;
   const cast = (c: number) => `'128+0.35*(val-128)+${c}'`;
   const video =
     `${source}=size=${2 * w}x${h}:rate=${rate}${extra},format=yuv420p,crop=w=${w}:h=${h}:x='${x}':y=0,` +
