@@ -77,21 +77,31 @@ function fitPcaGram(rows: Float32Array, picked: Int32Array, dim: number, k: numb
   const scale = 1 / Math.max(1, m - 1);
   const g = new Float64Array(m * m);
   for (let a = 0; a < m; a++) for (let b = a; b < m; b++) g[a * m + b] = g[b * m + a] = dot(xs[a]!, xs[b]!) * scale;
-  const eig = jacobiEigen(g, m);
-  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => eig.values[b]! - eig.values[a]!);
+  return assemble(jacobiEigen(g, m), xs, dim, k, m - 1, mean);
+}
+
+/**
+ * The top-k components from an eigen-decomposition in a basis (the subspace iterates, or the centred rows
+ * for the Gram path): component e is sum_j vectors[j][e] * basis[j], normalised, largest entry positive.
+ * At most `maxRank` components, and none with a negligible or non-positive eigenvalue.
+ */
+function assemble(eig: { values: Float64Array; vectors: Float64Array }, basis: Float64Array[], dim: number, k: number, maxRank: number, mean: Float64Array): Pca {
+  const l = basis.length;
+  const order = Array.from({ length: l }, (_, i) => i).sort((a, b) => eig.values[b]! - eig.values[a]!);
   const top = Math.max(eig.values[order[0]!]!, 0);
   const components = new Float32Array(k * dim);
   const variance = new Float32Array(k);
   let rank = 0;
-  for (let ci = 0; ci < Math.min(k, m - 1); ci++) {
+  for (let ci = 0; ci < Math.min(k, l); ci++) {
     const e = order[ci]!;
     const value = eig.values[e]!;
-    if (!(value > top * 1e-9) || value <= 0) continue;
+    if (ci >= maxRank || !(value > top * 1e-9) || value <= 0) continue;
     const vec = new Float64Array(dim);
-    for (let a = 0; a < m; a++) {
-      const w = eig.vectors[a * m + e]!;
-      if (w !== 0) for (let i = 0; i < dim; i++) vec[i]! += w * xs[a]![i]!;
+    for (let j = 0; j < l; j++) {
+      const w = eig.vectors[j * l + e]!;
+      if (w !== 0) for (let i = 0; i < dim; i++) vec[i]! += w * basis[j]![i]!;
     }
+    // A fixed sign (largest entry positive) keeps refits of similar data comparable.
     if (!writeComponent(vec, dim, components, ci * dim)) continue;
     variance[ci] = value;
     rank++;
@@ -147,28 +157,7 @@ export function fitPca(rows: Float32Array, n: number, dim: number, k: number, op
     orthonormalise(q, 1e-10);
   }
 
-  const order = Array.from({ length: l }, (_, i) => i).sort((a, b) => eig.values[b]! - eig.values[a]!);
-  const top = Math.max(eig.values[order[0]!]!, 0);
-  const maxRank = Math.max(0, picked.length - 1);
-  const components = new Float32Array(k * dim);
-  const variance = new Float32Array(k);
-  let rank = 0;
-  for (let ci = 0; ci < k; ci++) {
-    const e = order[ci]!;
-    const value = eig.values[e]!;
-    if (ci >= maxRank || !(value > top * 1e-9) || value <= 0) continue;
-    const vec = new Float64Array(dim);
-    for (let j = 0; j < l; j++) {
-      const w = eig.vectors[j * l + e]!;
-      if (w !== 0) for (let i = 0; i < dim; i++) vec[i]! += w * q[j]![i]!;
-    }
-    // A fixed sign (largest entry positive) keeps refits of similar data comparable.
-    if (!writeComponent(vec, dim, components, ci * dim)) continue;
-    variance[ci] = value;
-    rank++;
-  }
-  const mean32 = Float32Array.from(mean);
-  return { dim, k, mean: mean32, components, variance, rank, fingerprint: pcaFingerprint(dim, k, mean32, components) };
+  return assemble(eig, q, dim, k, Math.max(0, picked.length - 1), mean);
 }
 
 /** Projects n rows of pca.dim values: n * pca.k values. */
