@@ -3,7 +3,7 @@
 // prints its Recall@K beside the random baseline, renders a music video for a song that is not in the
 // library and the contact sheet of its closest and farthest clips. Re-running reuses what is built.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { noProgress, type ProgressFn } from '../core/types.js';
 import type { MatchResult, VisualizeResult } from '../core/visualize.types.js';
@@ -11,7 +11,7 @@ import { ingest, type IngestSummary } from '../library/ingest.js';
 import { loadDataset } from '../library/dataset.js';
 import { datasetSplit, evaluateEmbedder, saveRun, trainOnDataset } from '../model/pipeline.js';
 import { coldStartEmbedder } from '../model/embedder.js';
-import { MANIFEST_FILE, type ModelManifest } from '../model/manifest.js';
+import { MANIFEST_FILE, readManifest, type ModelManifest } from '../model/manifest.js';
 import type { EpochReport } from '../model/train.js';
 import type { RetrievalReport } from '../core/recall.js';
 import { visualize } from '../services/visualize.service.js';
@@ -49,9 +49,8 @@ const pick = (r: RetrievalReport['audioToVideo']) => ({ r1: r.r1, r5: r.r5, r10:
 
 /** The model is current when it was trained on exactly the library's clips with its extractors. */
 async function modelIsCurrent(modelDir: string, clipCount: number, visualVersion: string): Promise<ModelManifest | undefined> {
-  const path = join(modelDir, MANIFEST_FILE);
-  if (!existsSync(path)) return undefined;
-  const m = JSON.parse(await readFile(path, 'utf8')) as ModelManifest;
+  if (!existsSync(join(modelDir, MANIFEST_FILE))) return undefined;
+  const m = await readManifest(modelDir);
   return m.training.clips === clipCount && m.extractors.visual.version === visualVersion ? m : undefined;
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AUDIO_SAMPLE_RATE } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { decodePcm, MediaError, probe, type ProbeResult } from '../media/ffmpeg.js';
+import { isUrl } from '../library/sources.js';
 
 /** Longest song we take: 15 minutes. */
 export const MAX_SONG_SECONDS = 15 * 60;
@@ -71,8 +72,6 @@ export async function loadSong(path: string, opts: LoadSongOptions = {}): Promis
   if (peak < SILENCE_PEAK) throw new UserError('SILENT', 'the song is silent');
   return { path, duration, sampleRate: AUDIO_SAMPLE_RATE, pcm };
 }
-
-export const isUrl = (input: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(input);
 
 export interface SongInput {
   path: string;
