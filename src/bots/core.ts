@@ -146,6 +146,8 @@ export class VisualizeCore {
       await withTimeout(this.d.queue.add('visualize', data, { ...jobOptions('visualize', this.d.config), jobId }));
       this.d.log.info({ jobId, platform: req.platform, source: source.kind }, 'queued');
       await this.refreshPositions();
+      // the requester sees the queued status (and position) before submit returns
+      await this.tracker.idle(jobId);
       return 'queued';
     } catch (err) {
       this.tracker.forget(jobId);

@@ -60,6 +60,11 @@ export class Tracker {
     this.schedule(jobId, t);
   }
 
+  /** Settles when every status edit scheduled so far for this job is done (an edit due now is started at once). */
+  idle(jobId: string): Promise<void> {
+    return this.jobs.get(jobId)?.chain ?? Promise.resolve();
+  }
+
   finish(jobId: string): Finished | undefined {
     const t = this.jobs.get(jobId);
     if (!t) return undefined;
@@ -69,18 +74,24 @@ export class Tracker {
 
   private schedule(jobId: string, t: Tracked): void {
     if (t.timer) return; // the pending edit will show the newest view
-    const wait = Math.max(0, t.lastEditAt + this.everyMs - Date.now());
-    t.timer = setTimeout(() => {
-      t.timer = undefined;
-      if (this.jobs.get(jobId) !== t) return;
-      const view = t.view;
-      const key = JSON.stringify(view);
-      if (key === t.shown) return;
-      t.shown = key;
-      t.lastEditAt = Date.now();
-      t.chain = t.chain
-        .then(() => t.ui.status(view, jobId))
-        .catch((err: unknown) => this.log.warn({ jobId, err: (err as Error).message }, 'status edit failed'));
-    }, wait);
+    const wait = t.lastEditAt + this.everyMs - Date.now();
+    // an edit that is due now is started now, so idle() covers it; a throttled one waits for its timer
+    if (wait <= 0) this.edit(jobId, t);
+    else
+      t.timer = setTimeout(() => {
+        t.timer = undefined;
+        if (this.jobs.get(jobId) === t) this.edit(jobId, t);
+      }, wait);
+  }
+
+  private edit(jobId: string, t: Tracked): void {
+    const view = t.view;
+    const key = JSON.stringify(view);
+    if (key === t.shown) return;
+    t.shown = key;
+    t.lastEditAt = Date.now();
+    t.chain = t.chain
+      .then(() => t.ui.status(view, jobId))
+      .catch((err: unknown) => this.log.warn({ jobId, err: (err as Error).message }, 'status edit failed'));
   }
 }

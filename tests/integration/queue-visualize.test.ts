@@ -27,8 +27,9 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     await s.close();
   });
 
-  it('goes through a worker and back with progress and the result files', async () => {
+  it('goes through a worker and back with progress and the result files', async (t) => {
     const w = await s.startWorker();
+    t.after(() => w.close());
     const ui = new RecordingUI();
     assert.equal(await s.core.submit(request(), ui), 'queued');
     const final = await ui.done;
@@ -44,10 +45,9 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     assert.deepEqual(stages, [...stages].sort((a, b) => a - b), `stages: ${stages.join(',')}`);
     assert.equal(stages.at(-1), order.indexOf('uploading'));
     assert.equal(ui.finals().length, 1);
-    await w.close();
   });
 
-  it('answers a user error once, without retrying it', async () => {
+  it('answers a user error once, without retrying it', async (t) => {
     let calls = 0;
     const w = await s.startWorker({
       fetchAudio: async () => {
@@ -55,15 +55,15 @@ describe('visualize queue', { timeout: 60_000 }, () => {
         throw new UserError('TOO_LONG', 'That song is 900 s long; the limit is 600 s.');
       },
     });
+    t.after(() => w.close());
     const ui = new RecordingUI();
     await s.core.submit(request(), ui);
     const final = await ui.done;
     assert.deepEqual(final, { kind: 'error', message: 'That song is 900 s long; the limit is 600 s.' });
     assert.equal(calls, 1);
-    await w.close();
   });
 
-  it('retries a transient fault and answers once', async () => {
+  it('retries a transient fault and answers once', async (t) => {
     let calls = 0;
     const render = fakeRender();
     const w = await s.startWorker({
@@ -72,15 +72,15 @@ describe('visualize queue', { timeout: 60_000 }, () => {
         return render(o, p);
       },
     });
+    t.after(() => w.close());
     const ui = new RecordingUI();
     await s.core.submit(request(), ui);
     assert.equal((await ui.done).kind, 'result');
     assert.equal(calls, 2);
     assert.equal(ui.finals().length, 1);
-    await w.close();
   });
 
-  it('ignores a redelivered event with the same id', async () => {
+  it('ignores a redelivered event with the same id', async (t) => {
     const req = request();
     const a = new RecordingUI();
     const b = new RecordingUI();
@@ -88,8 +88,8 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     assert.equal(await s.core.submit(req, b), 'duplicate');
     assert.equal(b.events.length, 0);
     const w = await s.startWorker();
+    t.after(() => w.close());
     assert.equal((await a.done).kind, 'result');
-    await w.close();
   });
 
   it('refuses bad links and oversize attachments at once', async () => {
@@ -102,12 +102,13 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     assert.match((ui2.events[0] as { message: string }).message, /limit is 1\.0 MB/);
   });
 
-  it('limits a user to one job at a time, and a Cancel removes a waiting job', async () => {
+  it('limits a user to one job at a time, and a Cancel removes a waiting job', async (t) => {
     const user = 'same-user';
     const first = new RecordingUI();
     const second = new RecordingUI();
     // a paused worker: the first job waits in the queue
     const w = await s.startWorker();
+    t.after(() => w.close());
     await w.worker.pause();
     const req1 = request({ userId: user });
     await s.core.submit(req1, first);
@@ -123,10 +124,9 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     assert.equal(await s.core.submit(request({ userId: user }), third), 'queued');
     w.worker.resume();
     assert.equal((await third.done).kind, 'result');
-    await w.close();
   });
 
-  it('cancels a running job through the worker', async () => {
+  it('cancels a running job through the worker', async (t) => {
     let started!: () => void;
     const running = new Promise<void>((r) => (started = r));
     const w = await s.startWorker({
@@ -136,13 +136,13 @@ describe('visualize queue', { timeout: 60_000 }, () => {
         throw new Error('not cancelled');
       },
     });
+    t.after(() => w.close());
     const ui = new RecordingUI();
     const req = request();
     await s.core.submit(req, ui);
     await running;
     assert.equal(await s.core.cancel(`discord-${req.requestId}`, req.userId), 'Cancelling…');
     assert.deepEqual(await ui.done, { kind: 'error', message: 'Cancelled.' });
-    await w.close();
   });
 
   it('answers "busy" when the queue is full', async () => {
