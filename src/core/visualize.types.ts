@@ -34,6 +34,8 @@ export interface VisualizeOptions {
   outPath: string;
   aspect?: Aspect;
   maxMb?: number;
+  /** another take of the same song: the same seed gives the same plan (default 0) */
+  seed?: number;
   signal?: AbortSignal;
 }
 
