@@ -11,6 +11,10 @@ export const envSchema = z.object({
   CLIPMATCH_LIBRARY: z.string().default('data/library'),
   CLIPMATCH_MODEL: z.string().optional(),
   CLIPMATCH_THREADS: intFromEnv(0),
+  // Inference engine (docs/gpu.md): auto = onnxruntime when it loads, else tfjs; ORT providers tried in order.
+  CLIPMATCH_INFERENCE: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+  CLIPMATCH_ORT_PROVIDERS: z.string().default('tensorrt,cuda,cpu'),
+  CLIPMATCH_CACHE_DIR: z.string().optional(),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z.string().min(1).default('clipmatch'),
   DISCORD_TOKEN: optionalString,

@@ -1,7 +1,8 @@
 // Compiles a Keras functional model (as converted for TensorFlow.js) into a short list of fused ops:
 // Conv2D / DepthwiseConv2D + BatchNormalization + ReLU become one fused convolution with bias and
 // activation, which the wasm backend runs as one kernel instead of four passes over the activations.
-// Only the layer kinds MobileNet-style networks use are supported; anything else is refused loudly.
+// Only the layer kinds MobileNetV2 and InceptionV3 use are supported; anything else is refused loudly.
+// The same plan runs on tfjs (runPlan) and is written out as an ONNX graph (cnn-onnx.ts).
 import { tf } from '../../model/backend.js';
 
 interface KerasLayerJson {
@@ -15,9 +16,9 @@ export interface KerasModelJson {
   weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
 }
 
-type Activation = 'linear' | 'relu' | 'relu6';
+export type Activation = 'linear' | 'relu' | 'relu6';
 
-type Op =
+export type Op =
   | {
       kind: 'conv' | 'depthwise';
       input: string;
@@ -31,7 +32,9 @@ type Op =
   | { kind: 'pad'; input: string; output: string; paddings: Array<[number, number]> }
   | { kind: 'affine'; input: string; output: string; scale: tf.Tensor1D; shift: tf.Tensor1D }
   | { kind: 'act'; input: string; output: string; activation: Activation }
-  | { kind: 'add'; inputs: string[]; output: string };
+  | { kind: 'add'; inputs: string[]; output: string }
+  | { kind: 'maxpool' | 'avgpool'; input: string; output: string; size: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }
+  | { kind: 'concat'; inputs: string[]; output: string };
 
 export interface Plan {
   input: string;
@@ -52,6 +55,13 @@ function reluKind(l: KerasLayerJson): Activation | undefined {
   if (slope !== 0 || threshold !== 0) return undefined;
   if (max === 6) return 'relu6';
   return max === null || max === undefined ? 'relu' : undefined;
+}
+
+/** The activation of a ReLU layer or of an Activation('relu') layer; undefined for anything else. */
+function activationOf(l: KerasLayerJson | undefined): Activation | undefined {
+  if (l?.class_name === 'ReLU') return reluKind(l);
+  if (l?.class_name === 'Activation') return l.config.activation === 'relu' ? 'relu' : l.config.activation === 'linear' ? 'linear' : undefined;
+  return undefined;
 }
 
 /**
@@ -131,7 +141,7 @@ export function buildPlan(json: KerasModelJson, named: tf.NamedTensorMap, output
           alias.set(name, bnName);
           output = bnName;
           const relu = onlyConsumer(bnName);
-          const act = relu?.class_name === 'ReLU' ? reluKind(relu) : undefined;
+          const act = activationOf(relu);
           if (relu && act) {
             activation = act;
             fused.add(relu.config.name);
@@ -162,10 +172,30 @@ export function buildPlan(json: KerasModelJson, named: tf.NamedTensorMap, output
         ops.push({ kind: 'affine', input: src[0]!, output: name, scale, shift });
         break;
       }
-      case 'ReLU': {
-        const act = reluKind(l);
-        if (!act) throw new Error(`${name}: ReLU with slope/threshold unsupported`);
+      case 'ReLU':
+      case 'Activation': {
+        const act = activationOf(l);
+        if (!act) throw new Error(`${name}: activation ${JSON.stringify(l.config.activation ?? l.config)} unsupported`);
         ops.push({ kind: 'act', input: src[0]!, output: name, activation: act });
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        const size = pair(l.config.pool_size, 'pool size');
+        ops.push({
+          kind: l.class_name === 'MaxPooling2D' ? 'maxpool' : 'avgpool',
+          input: src[0]!,
+          output: name,
+          size,
+          strides: pair(l.config.strides ?? size, 'strides'),
+          pad: l.config.padding === 'same' ? 'same' : 'valid',
+        });
+        break;
+      }
+      case 'Concatenate': {
+        const axis = Number(l.config.axis ?? -1);
+        if (axis !== -1 && axis !== 3) throw new Error(`${name}: concatenation on axis ${axis} unsupported`);
+        ops.push({ kind: 'concat', inputs: src, output: name });
         break;
       }
       case 'Add':
@@ -215,6 +245,15 @@ export function runPlan(plan: Plan, x: tf.Tensor4D): tf.Tensor4D {
         break;
       case 'add':
         values.set(op.output, tf.addN(op.inputs.map(get)));
+        break;
+      case 'maxpool':
+        values.set(op.output, tf.maxPool(get(op.input) as tf.Tensor4D, op.size, op.strides, op.pad));
+        break;
+      case 'avgpool':
+        values.set(op.output, tf.avgPool(get(op.input) as tf.Tensor4D, op.size, op.strides, op.pad));
+        break;
+      case 'concat':
+        values.set(op.output, tf.concat(op.inputs.map(get), 3));
         break;
     }
   }

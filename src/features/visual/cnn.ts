@@ -1,7 +1,9 @@
-// Frame embeddings from the MobileNetV2 that ships inside the `nsfwjs` package: the 1280 values of its
-// `flatten_1` layer (global average of the last 1280-channel feature map), a generic description of
-// what a frame shows. Nothing is fetched: the model topology and the quantised weights are bundled in
-// the package as CommonJS modules, read here from node_modules.
+// Frame embeddings from the CNNs that ship inside the `nsfwjs` package: MobileNetV2 (the 1280 values of
+// its `flatten_1` layer, the global average of the last 1280-channel feature map) and InceptionV3 (the
+// 2048 values after the global average of `mixed10`), generic descriptions of what a frame shows. Nothing
+// is fetched: the model topologies and the quantised weights are bundled in the package as CommonJS
+// modules, read here from node_modules. This file is the TensorFlow.js path; cnn-onnx.ts runs the same
+// compiled plan on onnxruntime.
 //
 // Speed: rather than run the Keras graph layer by layer, the network is compiled once into fused ops.
 // Every BatchNormalization is folded into the convolution before it, the ReLU6 after it becomes the
@@ -15,65 +17,111 @@ import { initBackend, tf } from '../../model/backend.js';
 import { buildPlan, runPlan } from './cnn-plan.js';
 import type { KerasModelJson, Plan } from './cnn-plan.js';
 
-export const CNN_DIM = 1280;
-/** Input side the network was trained at. */
-export const CNN_NATIVE_SIZE = 224;
+/** The frame CNNs on offer (`ingest --visual`). */
+export type CnnName = 'mobilenet-v2' | 'inception-v3';
+export const CNN_NAMES: readonly CnnName[] = ['mobilenet-v2', 'inception-v3'];
+export const DEFAULT_CNN: CnnName = 'mobilenet-v2';
+
+export interface CnnSpec {
+  readonly name: CnnName;
+  /** folder under nsfwjs/dist/models */
+  readonly dir: string;
+  /** the layer whose spatial mean is the embedding */
+  readonly outputLayer: string;
+  /** embedding width */
+  readonly dim: number;
+  /** input side the network was trained at, the size ingest feeds it */
+  readonly nativeSize: number;
+  /** input sides accepted: at least `minSize`, a multiple of `step` */
+  readonly minSize: number;
+  readonly step: number;
+}
+
+export const CNNS: Record<CnnName, CnnSpec> = {
+  'mobilenet-v2': { name: 'mobilenet-v2', dir: 'mobilenet_v2', outputLayer: 'out_relu', dim: 1280, nativeSize: 224, minSize: 32, step: 32 },
+  // Valid-padded stem and reductions: 75 px is the smallest input that leaves mixed10 a 1x1 map.
+  'inception-v3': { name: 'inception-v3', dir: 'inception_v3', outputLayer: 'mixed10', dim: 2048, nativeSize: 299, minSize: 75, step: 1 },
+};
+
+/** MobileNetV2's width and size, the default extractor's. */
+export const CNN_DIM = CNNS['mobilenet-v2'].dim;
+/** Input side MobileNetV2 was trained at. */
+export const CNN_NATIVE_SIZE = CNNS['mobilenet-v2'].nativeSize;
 
 const require = createRequire(import.meta.url);
 
 export interface CnnModel {
+  readonly spec: CnnSpec;
   /** square input side in pixels */
   readonly size: number;
   readonly plan: Plan;
 }
 
-/** Reads the bundled model files; they are UMD modules exporting the model.json object and base64 weights. */
-function readBundledModel(): { json: KerasModelJson; weights: ArrayBuffer } {
-  const dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
-  const topoPath = join(dir, 'model.min.js');
-  const shardPath = join(dir, 'group1-shard1of1.min.js');
-  let json: KerasModelJson;
-  let b64: string;
-  try {
-    json = require(topoPath) as KerasModelJson;
-    b64 = require(shardPath) as string;
-  } catch (err) {
-    throw new Error(`cannot read the MobileNetV2 bundled with nsfwjs at ${dir}: ${String(err)}`, { cause: err });
-  } finally {
-    // The 3.5 MB base64 string need not outlive the decoded weights.
-    delete require.cache[topoPath];
-    delete require.cache[shardPath];
-  }
-  if (typeof b64 !== 'string' || !json.weightsManifest) throw new Error(`unexpected model bundle format in ${dir}`);
-  const bytes = Buffer.from(b64, 'base64');
-  const weights = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return { json, weights };
+export interface BundledModel {
+  json: KerasModelJson;
+  /** all weight shards, concatenated in manifest order */
+  weights: ArrayBuffer;
 }
 
-const cache = new Map<number, Promise<CnnModel>>();
+/** Reads the bundled model files; they are UMD modules exporting the model.json object and base64 weight shards. */
+export function readBundledModel(spec: CnnSpec): BundledModel {
+  const dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', spec.dir);
+  const topoPath = join(dir, 'model.min.js');
+  const loaded: string[] = [topoPath];
+  try {
+    const json = require(topoPath) as KerasModelJson;
+    if (!json.weightsManifest) throw new Error('no weights manifest');
+    const parts = json.weightsManifest.flatMap((g) => g.paths).map((p) => {
+      const path = join(dir, `${p}.min.js`);
+      loaded.push(path);
+      const b64 = require(path) as unknown;
+      if (typeof b64 !== 'string') throw new Error(`${p} is not a base64 weight shard`);
+      return Buffer.from(b64, 'base64');
+    });
+    const bytes = Buffer.concat(parts);
+    return { json, weights: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) };
+  } catch (err) {
+    throw new Error(`cannot read the ${spec.name} bundled with nsfwjs: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    // The base64 strings (up to 30 MB) need not outlive the decoded weights.
+    for (const p of loaded) delete require.cache[p];
+  }
+}
 
-/** Loads (once per process and size) the truncated, fused network for square inputs of side `size`. */
-export function loadCnn(size = CNN_NATIVE_SIZE): Promise<CnnModel> {
-  if (!Number.isInteger(size) || size < 32 || size % 32 !== 0) {
-    throw new RangeError(`CNN input size must be a positive multiple of 32, got ${size}`);
+export function checkCnnSize(spec: CnnSpec, size: number): void {
+  if (!Number.isInteger(size) || size < spec.minSize || size % spec.step !== 0) {
+    throw new RangeError(`${spec.name} input size must be an integer of at least ${spec.minSize}${spec.step > 1 ? ` and a multiple of ${spec.step}` : ''}, got ${size}`);
   }
-  let model = cache.get(size);
+}
+
+/** Compiles the bundled network into its fused plan (tensors kept; dispose plan.weights when done). */
+export async function compileCnn(spec: CnnSpec, bundle: BundledModel = readBundledModel(spec)): Promise<Plan> {
+  await initBackend();
+  const specs = bundle.json.weightsManifest.flatMap((g) => g.weights);
+  const named = tf.io.decodeWeights(bundle.weights, specs);
+  try {
+    return buildPlan(bundle.json, named, spec.outputLayer, 1 / 255);
+  } finally {
+    tf.dispose(Object.values(named));
+  }
+}
+
+const cache = new Map<string, Promise<CnnModel>>();
+
+/** Loads (once per process, network and size) the truncated, fused network for square inputs of side `size`. */
+export function loadCnn(size?: number, name: CnnName = DEFAULT_CNN): Promise<CnnModel> {
+  const spec = CNNS[name];
+  const side = size ?? spec.nativeSize;
+  checkCnnSize(spec, side);
+  // The plan does not depend on the input size: one per network serves every size.
+  const key = name;
+  let model = cache.get(key);
   if (!model) {
-    model = (async () => {
-      await initBackend();
-      const { json, weights } = readBundledModel();
-      const specs = json.weightsManifest.flatMap((g) => g.weights);
-      const named = tf.io.decodeWeights(weights, specs);
-      try {
-        return { size, plan: buildPlan(json, named, 'out_relu', 1 / 255) };
-      } finally {
-        tf.dispose(Object.values(named));
-      }
-    })();
-    model.catch(() => cache.delete(size));
-    cache.set(size, model);
+    model = compileCnn(spec).then((plan) => ({ spec, size: side, plan }));
+    model.catch(() => cache.delete(key));
+    cache.set(key, model);
   }
-  return model;
+  return model.then((m) => (m.size === side ? m : { ...m, size: side }));
 }
 
 /**
@@ -82,11 +130,12 @@ export function loadCnn(size = CNN_NATIVE_SIZE): Promise<CnnModel> {
  */
 export async function embedFrames(model: CnnModel, rgb: Uint8Array, count: number, batchSize = 10): Promise<Float32Array> {
   const { size } = model;
+  const dim = model.spec.dim;
   const frameLen = size * size * 3;
   if (rgb.length < count * frameLen) {
     throw new RangeError(`embedFrames: ${rgb.length} bytes cannot hold ${count} frames of ${size}x${size}`);
   }
-  const out = new Float32Array(count * CNN_DIM);
+  const out = new Float32Array(count * dim);
   for (let first = 0; first < count; first += batchSize) {
     const n = Math.min(batchSize, count - first);
     const pixels = new Float32Array(n * frameLen);
@@ -94,7 +143,7 @@ export async function embedFrames(model: CnnModel, rgb: Uint8Array, count: numbe
     for (let i = 0; i < pixels.length; i++) pixels[i] = src[i]!;
     const pooled = tf.tidy(() => runPlan(model.plan, tf.tensor4d(pixels, [n, size, size, 3])).mean([1, 2]));
     try {
-      out.set(await pooled.data(), first * CNN_DIM);
+      out.set(await pooled.data(), first * dim);
     } finally {
       pooled.dispose();
     }
