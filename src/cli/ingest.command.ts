@@ -6,6 +6,7 @@ import { ingest, type IngestSummary } from '../library/ingest.js';
 import { Catalog } from '../library/catalog.js';
 import { fetchToFile } from '../media/fetch.js';
 import { cliProgressBars } from './progress.js';
+import { parseVisualOption, VISUAL_OPTION_HELP } from './visual-option.js';
 
 const MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
 
@@ -34,8 +35,9 @@ export function registerIngest(program: Command): void {
     .option('--clip-seconds <n>', 'clip length in seconds', (v) => Number(v), DEFAULT_CLIP_SECONDS)
     .option('--threads <n>', 'feature worker threads (0 = one per core)', (v) => Number(v), env().CLIPMATCH_THREADS)
     .option('--refit-pca', 'refit the visual PCA on the whole library (invalidates models trained before)')
+    .option('--visual <cnn>', VISUAL_OPTION_HELP, parseVisualOption)
     .option('--json', 'print the summary as JSON')
-    .action(async (inputs: string[], o: { library: string; clipSeconds: number; threads: number; refitPca?: boolean; json?: boolean }) => {
+    .action(async (inputs: string[], o: { library: string; clipSeconds: number; threads: number; refitPca?: boolean; json?: boolean; visual?: ReturnType<typeof parseVisualOption> }) => {
       const bars = cliProgressBars(!o.json && process.stderr.isTTY);
       const ac = new AbortController();
       const onSignal = () => ac.abort();
@@ -48,6 +50,7 @@ export function registerIngest(program: Command): void {
           clipSeconds: o.clipSeconds,
           threads: o.threads,
           refitPca: o.refitPca ?? false,
+          ...(o.visual ? { visual: o.visual } : {}),
           progress: bars.report,
           signal: ac.signal,
           fetchUrl: async (url, dir) =>

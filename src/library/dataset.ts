@@ -3,7 +3,6 @@
 import { join } from 'node:path';
 import { FEATURE_DIM, type ClipRecord } from '../core/types.js';
 import { UserError } from '../core/errors.js';
-import { CNN_DIM } from '../features/visual/cnn.js';
 import { CUE_DIM } from '../features/visual/cues.js';
 import { Catalog } from './catalog.js';
 import type { Dataset } from './dataset.types.js';
@@ -44,8 +43,8 @@ export async function loadDataset(libraryDir: string, opts: LoadDatasetOptions =
       const a = await readF32(join(dir, FEATURE_FILES.audio));
       const cnn = await readF32(join(dir, FEATURE_FILES.cnn));
       const cues = await readF32(join(dir, FEATURE_FILES.cues));
-      const rows = cnn.length / CNN_DIM;
-      if (cues.length !== rows * CUE_DIM || a.length !== rows * FEATURE_DIM) {
+      const rows = cues.length / CUE_DIM;
+      if (cnn.length !== rows * proj.pca.dim || a.length !== rows * FEATURE_DIM) {
         throw new Error(`feature files of video ${v.videoId} have inconsistent sizes; re-ingest it`);
       }
       const vis = projectVisual(proj, cnn, cues, rows);

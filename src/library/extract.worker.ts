@@ -4,6 +4,8 @@ import { parentPort } from 'node:worker_threads';
 import { audioExtractor } from '../features/audio/index.js';
 import { rawVisualFromFrames } from '../features/visual/extract.js';
 import type { FrameBatch } from '../features/types.js';
+import type { CnnName } from '../features/visual/cnn.js';
+import type { Engine } from '../onnx/runtime.js';
 
 export interface ExtractTask {
   /** the clip's frames at VISUAL_FPS, square CNN size */
@@ -12,6 +14,9 @@ export interface ExtractTask {
   /** 16 kHz mono PCM of the clip, or null when the video has no audio */
   pcm: Float32Array | null;
   sampleRate: number;
+  /** the frame CNN and what runs it, decided once by the main thread */
+  cnn?: CnnName;
+  engine?: Engine;
 }
 export interface ExtractResult {
   audio: Float32Array | null;
@@ -22,7 +27,7 @@ export interface ExtractResult {
 parentPort?.on('message', (task: ExtractTask) => {
   void (async () => {
     try {
-      const visual = await rawVisualFromFrames(task.frames, task.seconds);
+      const visual = await rawVisualFromFrames(task.frames, task.seconds, { ...(task.cnn ? { cnn: task.cnn } : {}), ...(task.engine ? { engine: task.engine } : {}) });
       const audio = task.pcm && task.pcm.length > 0 ? audioExtractor.extract(task.pcm, task.sampleRate) : null;
       const value: ExtractResult = { audio, cnn: visual.cnn, cues: visual.cues };
       const transfer = [...new Set([visual.cnn.buffer, visual.cues.buffer, ...(audio ? [audio.buffer] : [])])] as ArrayBuffer[];

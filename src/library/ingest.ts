@@ -10,7 +10,10 @@ import { UserError } from '../core/errors.js';
 import { probe } from '../media/ffmpeg.js';
 import { decodeTrack, splitVideo, writeWav } from '../media/split.js';
 import { audioExtractor } from '../features/audio/index.js';
-import { CNN_DIM, CNN_NATIVE_SIZE } from '../features/visual/cnn.js';
+import { CNNS, type CnnName } from '../features/visual/cnn.js';
+import { rawVisualInfo } from '../features/visual/extractors.js';
+import { resolveEngine, type Engine } from '../onnx/runtime.js';
+import { chooseLibraryCnn } from './visual-cnn.js';
 import { VISUAL_FPS } from '../features/visual/extract.js';
 import { decodeFrames, sliceFrames } from '../media/frames.js';
 import { CUE_DIM } from '../features/visual/cues.js';
@@ -20,7 +23,7 @@ import { FEATURE_FILES, clipFileStem, clipIdFor, libraryPaths } from './layout.j
 import { WorkerPool } from './pool.js';
 import { acquireLock } from './lock.js';
 import { contentId, expandInputs, type Source } from './sources.js';
-import { RAW_VISUAL_INFO, refitVisualPcaIfNeeded } from './pca-store.js';
+import { refitVisualPcaIfNeeded } from './pca-store.js';
 import type { ExtractResult, ExtractTask } from './extract.worker.js';
 
 const log = childLogger({ module: 'ingest' });
@@ -38,6 +41,8 @@ export interface IngestOptions {
   fetchUrl?: (url: string, dir: string) => Promise<string>;
   /** refit the visual PCA even if one exists */
   refitPca?: boolean;
+  /** the frame CNN (--visual); the library's own, else mobilenet-v2 */
+  visual?: CnnName;
 }
 
 export interface IngestSummary {
@@ -117,7 +122,8 @@ async function plan(src: Source, root: string, clipSeconds: number, opts: Ingest
 /** Clips decoded together: one ffmpeg start per chunk, and a bounded frame buffer (~18 MB at 2 fps, 224 px). */
 const CLIPS_PER_DECODE = 6;
 
-async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: WorkerPool<ExtractTask, ExtractResult>, onClip: () => void, signal?: AbortSignal): Promise<ClipRecord[]> {
+async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: WorkerPool<ExtractTask, ExtractResult>, onClip: () => void, signal: AbortSignal | undefined, cnn: { name: CnnName; engine: Engine }): Promise<ClipRecord[]> {
+  const { nativeSize: CNN_NATIVE_SIZE, dim: CNN_DIM } = CNNS[cnn.name];
   const paths = libraryPaths(root);
   const work = paths.workDir(p.videoId);
   await rm(work, { recursive: true, force: true });
@@ -154,7 +160,7 @@ async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: W
       const view = sliceFrames(frames, w.start - from, w.duration);
       const own = { ...view, rgb: view.rgb.slice() };
       const transfer = [own.rgb.buffer as ArrayBuffer, ...(pcm ? [pcm.buffer as ArrayBuffer] : [])];
-      const r = await pool.run({ frames: own, seconds: secondsPerClip, pcm, sampleRate: AUDIO_SAMPLE_RATE }, transfer);
+      const r = await pool.run({ frames: own, seconds: secondsPerClip, pcm, sampleRate: AUDIO_SAMPLE_RATE, cnn: cnn.name, engine: cnn.engine }, transfer);
       onClip();
       return r;
     });
@@ -249,13 +255,15 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     const totalClips = todo.reduce((s, p) => s + p.windows.length, 0);
     let clipsDone = 0;
     if (todo.length > 0) pool = new WorkerPool<ExtractTask, ExtractResult>(WORKER_ENTRY, opts.threads ?? 0);
-    const extractors = { audio: audioExtractor.info, visual: RAW_VISUAL_INFO };
+    // The engine is decided (and logged) once here; every worker uses the same.
+    const cnn = { name: chooseLibraryCnn(catalog, opts.visual), engine: todo.length > 0 ? await resolveEngine() : ('tfjs' as const) };
+    const extractors = { audio: audioExtractor.info, visual: rawVisualInfo(cnn.name) };
     for (const [i, p] of todo.entries()) {
       if (opts.signal?.aborted) throw new UserError('CANCELLED', 'ingest cancelled');
       progress('videos', i, todo.length);
       const before = clipsDone;
       try {
-        const clips = await buildVideo(p, root, clipSeconds, pool!, () => progress('clips', ++clipsDone, totalClips), opts.signal);
+        const clips = await buildVideo(p, root, clipSeconds, pool!, () => progress('clips', ++clipsDone, totalClips), opts.signal, cnn);
         catalog.addVideo(p.video, clipSeconds, extractors, clips);
         const seconds = clips.reduce((s, c) => s + c.duration, 0);
         summary.added.push({ videoId: p.videoId, source: p.source, clips: clips.length, seconds });

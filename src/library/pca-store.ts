@@ -6,7 +6,9 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { noProgress, type ExtractorInfo, type ProgressFn } from '../core/types.js';
 import { createRng, shuffle } from '../core/random.js';
-import { CNN_DIM } from '../features/visual/cnn.js';
+import { CNNS, type CnnName } from '../features/visual/cnn.js';
+import { rawVisualInfo } from '../features/visual/extractors.js';
+import { libraryCnn } from './visual-cnn.js';
 import { CUE_DIM } from '../features/visual/cues.js';
 import { deserializePca, fitPca, serializePca, type Pca } from '../features/visual/pca.js';
 import { VISUAL_PCA_DIMS } from '../features/visual/layout.js';
@@ -15,7 +17,7 @@ import type { Catalog } from './catalog.js';
 import { FEATURE_FILES, libraryPaths } from './layout.js';
 
 /** What ingest stores per video before the library-wide projection exists. */
-export const RAW_VISUAL_INFO: ExtractorInfo = { name: 'mobilenetv2-flatten1+cues', version: '1' };
+export const RAW_VISUAL_INFO: ExtractorInfo = rawVisualInfo('mobilenet-v2');
 
 /** Seconds of footage sampled for the fit: plenty for 1280 dimensions, bounded in memory and time. */
 const MAX_FIT_ROWS = 20_000;
@@ -31,6 +33,8 @@ export interface VisualProjection {
 }
 
 interface StoredProjection {
+  /** the frame CNN the PCA was fitted on; absent in libraries made before InceptionV3 was offered */
+  cnn?: CnnName;
   pca: string;
   cueStats: CueStats;
   rows: number;
@@ -55,12 +59,12 @@ export async function loadProjection(root: string): Promise<VisualProjection | u
     cueStats: s.cueStats,
     rows: s.rows,
     fingerprint: s.fingerprint,
-    info: visualInfo(s.fingerprint),
+    info: visualInfo(s.fingerprint, s.cnn ?? 'mobilenet-v2'),
   };
 }
 
 /** Rows (seconds) of real footage per clip: the zero padding past a short clip's end is left out of the fit. */
-async function sampleRows(catalog: Catalog, root: string, progress: ProgressFn): Promise<{ cnn: Float32Array; cues: Float32Array; n: number; total: number }> {
+async function sampleRows(catalog: Catalog, root: string, progress: ProgressFn, cnnDim: number): Promise<{ cnn: Float32Array; cues: Float32Array; n: number; total: number }> {
   const seconds = Math.ceil(Number(catalog.getMeta('clip_seconds') ?? '10'));
   const videos = catalog.videos();
   const refs: Array<{ videoId: string; row: number }> = [];
@@ -80,7 +84,7 @@ async function sampleRows(catalog: Catalog, root: string, progress: ProgressFn):
     list.push(r.row);
     byVideo.set(r.videoId, list);
   }
-  const cnn = new Float32Array(chosen.length * CNN_DIM);
+  const cnn = new Float32Array(chosen.length * cnnDim);
   const cues = new Float32Array(chosen.length * CUE_DIM);
   let n = 0;
   let done = 0;
@@ -89,7 +93,7 @@ async function sampleRows(catalog: Catalog, root: string, progress: ProgressFn):
     const vc = await readF32(join(dir, FEATURE_FILES.cnn));
     const vq = await readF32(join(dir, FEATURE_FILES.cues));
     for (const row of rows) {
-      cnn.set(vc.subarray(row * CNN_DIM, (row + 1) * CNN_DIM), n * CNN_DIM);
+      cnn.set(vc.subarray(row * cnnDim, (row + 1) * cnnDim), n * cnnDim);
       cues.set(vq.subarray(row * CUE_DIM, (row + 1) * CUE_DIM), n * CUE_DIM);
       n++;
     }
@@ -114,13 +118,15 @@ export async function refitVisualPcaIfNeeded(
   const needed = force || !current || (current.rows < SMALL_FIT_ROWS && availableRows >= 2 * current.rows);
   if (!needed) return { refitted: false, fingerprint: current.fingerprint, rows: current.rows };
 
-  const { cnn, cues, n } = await sampleRows(catalog, root, progress);
+  const network = libraryCnn(catalog);
+  const { cnn, cues, n } = await sampleRows(catalog, root, progress, CNNS[network].dim);
   progress('pca (fit)', 0, 1);
-  const pca = fitPca(cnn, n, CNN_DIM, VISUAL_PCA_DIMS, { seed: 7 });
+  const pca = fitPca(cnn, n, CNNS[network].dim, VISUAL_PCA_DIMS, { seed: 7 });
   progress('pca (fit)', 1, 1);
   const cueStats = fitCueStats(cues, n, pca);
   const fingerprint = visualFingerprint(pca, cueStats);
   const stored: StoredProjection = {
+    ...(network !== 'mobilenet-v2' ? { cnn: network } : {}),
     pca: serializePca(pca),
     cueStats,
     rows: n,

@@ -8,6 +8,8 @@ import { CUE_DIM } from './cues.js';
 import { VISUAL_PCA_DIMS } from './layout.js';
 import { projectPca } from './pca.js';
 import type { Pca } from './pca.js';
+import type { CnnName } from './cnn.js';
+import { visualExtractorName } from './extractors.js';
 
 export { VISUAL_PCA_DIMS, VISUAL_LAYOUT } from './layout.js';
 export { CUE_DIM, CUE_NAMES } from './cues.js';
@@ -16,13 +18,13 @@ export { deserializePca, fitPca, projectPca, serializePca } from './pca.js';
 export type { FitPcaOptions, Pca } from './pca.js';
 
 export const VISUAL_DIM = VISUAL_PCA_DIMS + CUE_DIM;
-export const VISUAL_EXTRACTOR_NAME = `mobilenetv2-flatten1-pca${VISUAL_PCA_DIMS}+cues${CUE_DIM}`;
+export const VISUAL_EXTRACTOR_NAME = visualExtractorName('mobilenet-v2');
 /** Bump when the frame sampling, the CNN or the cues change the raw numbers. */
 export const VISUAL_RAW_VERSION = 1;
 
 /** `fingerprint`: of the fitted PCA (and cue stats), e.g. visualFingerprint(pca, stats). */
-export function visualInfo(fingerprint: string): ExtractorInfo {
-  return { name: VISUAL_EXTRACTOR_NAME, version: `${VISUAL_RAW_VERSION}+${fingerprint}` };
+export function visualInfo(fingerprint: string, cnn: CnnName = 'mobilenet-v2'): ExtractorInfo {
+  return { name: visualExtractorName(cnn), version: `${VISUAL_RAW_VERSION}+${fingerprint}` };
 }
 
 /** Library statistics of the cues, fitted with the PCA. */
