@@ -23,6 +23,8 @@ export interface IndexEmbedder {
   readonly fingerprint: string;
   readonly extractors?: { audio: ExtractorInfo; visual: ExtractorInfo };
   embedVisual(feats: Float32Array, n: number): Float32Array | Promise<Float32Array>;
+  /** the bulk path (onnxruntime) when the embedder has one */
+  embedVisualAsync?(feats: Float32Array, n: number): Promise<Float32Array>;
 }
 
 export interface IndexManifest {
@@ -129,7 +131,7 @@ async function embedRows(embedder: IndexEmbedder, ds: Dataset, rows: number[], p
       const r = rows[start + i]!;
       feats.set(ds.visual.subarray(r * ds.dim, (r + 1) * ds.dim), i * ds.dim);
     }
-    const emb = await embedder.embedVisual(feats.subarray(0, count * ds.dim), count);
+    const emb = await (embedder.embedVisualAsync ?? embedder.embedVisual).call(embedder, feats.subarray(0, count * ds.dim), count);
     if (emb.length !== count * embedder.dim) {
       throw new Error(`embedder returned ${emb.length} values for ${count} clips of dimension ${embedder.dim}`);
     }

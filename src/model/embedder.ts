@@ -10,6 +10,7 @@ import { applyStats } from './data.js';
 import type { Normalisation } from './data.js';
 import { checkExtractors, loadModel } from './manifest.js';
 import { embedRows } from './models.js';
+import { openOnnxSides, withOnnx } from './onnx-embedder.js';
 import type { MatchModel } from './models.js';
 
 export interface Embedder {
@@ -23,6 +24,11 @@ export interface Embedder {
   fingerprint: string;
   /** frees the model's weights (a loaded model holds ~6 MB of tensors); the embedder is unusable after */
   dispose?(): void;
+  /** 'onnx' when the bulk calls below run on onnxruntime (onnx-embedder.ts) */
+  readonly engine?: 'onnx' | 'tfjs';
+  /** the same embeddings, computed on onnxruntime where the model was exported; for bulk work */
+  embedAudioAsync?(audio: Float32Array, n: number): Promise<Float32Array>;
+  embedVisualAsync?(visual: Float32Array, n: number): Promise<Float32Array>;
 }
 
 /** Wraps an in-memory model (e.g. straight after training) as an Embedder. */
@@ -78,5 +84,7 @@ export async function loadEmbedder(modelDir?: string, expected?: Dataset['extrac
   await initBackend();
   const saved = await loadModel(modelDir);
   if (expected) checkExtractors(modelDir, saved.manifest.extractors, expected);
-  return embedderFromModel(saved.model, saved.norm, saved.manifest.extractors, saved.fingerprint);
+  const base = embedderFromModel(saved.model, saved.norm, saved.manifest.extractors, saved.fingerprint);
+  const onnx = await openOnnxSides(modelDir, saved.fingerprint);
+  return onnx ? withOnnx(base, onnx, saved.norm) : base;
 }

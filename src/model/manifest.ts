@@ -12,6 +12,7 @@ import type { Normalisation } from './data.js';
 import { buildModel } from './models.js';
 import type { MatchModel } from './models.js';
 import { createRng } from '../core/random.js';
+import { exportModelOnnx } from './onnx-export.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
@@ -101,6 +102,8 @@ export async function saveModel(dir: string, model: MatchModel, info: SaveInfo):
     createdAt: new Date().toISOString(),
   };
   await writeFile(join(dir, WEIGHTS_FILE), new Uint8Array(data));
+  // ONNX graphs of both embedding sides, for onnxruntime (CPU or GPU); never fails the save.
+  await exportModelOnnx(dir, model, fingerprintOf(new Uint8Array(data), manifest));
   await writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
   return manifest;
 }
