@@ -1,6 +1,6 @@
-// Visual extraction speed on one core: frame decoding, the CNN per frame (batch sizes, input sizes,
-// fused runner vs the plain Keras graph), the cues, the whole extractRawVisual on 10-s clips, and the
-// library PCA. Medians of wall time, with CPU time beside them because the 2-core box is shared
+// Visual extraction speed on one core: frame decoding, the CNN per frame on both runtimes side by side
+// (onnxruntime with one intra-op thread, tfjs wasm; batch sizes; the plain Keras graph; InceptionV3 too),
+// the cues, the whole extractRawVisual on 10-s clips per runtime, and the library PCA. Medians of wall time, with CPU time beside them because the 2-core box is shared
 // (ffmpeg's CPU is read from /proc as this process's reaped children).
 // Run alone: node --import tsx bench/visual.bench.ts
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { decodeFrames, sliceFrames } from '../src/media/frames.js';
 import { initBackend, tf } from '../src/model/backend.js';
 import { CNN_DIM, embedFrames, loadCnn } from '../src/features/visual/cnn.js';
+import { embedFramesOnnx, loadOnnxCnn } from '../src/features/visual/cnn-onnx.js';
+import { providerInUse, resolveEngine, type Engine } from '../src/onnx/runtime.js';
 import type { KerasModelJson } from '../src/features/visual/cnn-plan.js';
 import { computeCues } from '../src/features/visual/cues.js';
 import { VISUAL_FPS, extractRawVisual, rawVisualFromFrames } from '../src/features/visual/extract.js';
@@ -20,7 +22,7 @@ import { fitPca, projectPca } from '../src/features/visual/pca.js';
 const CLIP_SECONDS = 10;
 /** Library clips as src/media/split.ts writes them: at most 720p/30 fps, x264 veryfast crf 23. */
 const SPLIT_ARGS = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-an'];
-const OPENBOARD = ['/usr/share/openboard/library/videos/wannaworktogether.mp4', '/tmp/media/usr/share/openboard/library/videos/wannaworktogether.mp4'];
+const OPENBOARD = ['/work/media/footage/openboard-wannaworktogether.mp4', '/usr/share/openboard/library/videos/wannaworktogether.mp4'];
 
 const median = (x: number[]): number => {
   const s = [...x].sort((a, b) => a - b);
@@ -107,15 +109,31 @@ export async function run(): Promise<Record<string, unknown>> {
     const frames = await decodeFrames(main, { fps: VISUAL_FPS, width: 224, height: 224, duration: CLIP_SECONDS });
     const cnn: Record<string, unknown> = {};
     const model = await loadCnn(224);
-    for (const batch of [1, 4, 10, 20]) {
+    const engine = await resolveEngine();
+    const onnxModel = engine === 'onnx' ? await loadOnnxCnn('mobilenet-v2', 224, { threads: 1 }) : undefined;
+    for (const batch of [1, 10, 20]) {
       const t = await timeRuns(3, () => embedFrames(model, frames.rgb, frames.count, batch));
-      cnn[`fused224_batch${batch}`] = { msPerFrame: r2((t.wall * 1000) / frames.count), cpuMsPerFrame: r2((t.cpu * 1000) / frames.count) };
+      const row: Record<string, unknown> = { tfjs: { msPerFrame: r2((t.wall * 1000) / frames.count), cpuMsPerFrame: r2((t.cpu * 1000) / frames.count) } };
+      if (onnxModel) {
+        const o = await timeRuns(3, () => embedFramesOnnx(onnxModel, frames.rgb, frames.count, batch));
+        row.onnx = { msPerFrame: r2((o.wall * 1000) / frames.count), cpuMsPerFrame: r2((o.cpu * 1000) / frames.count) };
+        row.speedupByCpu = r2(t.cpu / o.cpu);
+      }
+      cnn[`mobilenetv2_224_batch${batch}`] = row;
     }
-    for (const size of [192, 160, 128]) {
-      const small = await decodeFrames(main, { fps: VISUAL_FPS, width: size, height: size, duration: CLIP_SECONDS });
-      const m = await loadCnn(size);
-      const t = await timeRuns(3, () => embedFrames(m, small.rgb, small.count, 10));
-      cnn[`fused${size}_batch10`] = { msPerFrame: r2((t.wall * 1000) / small.count), cpuMsPerFrame: r2((t.cpu * 1000) / small.count) };
+    // InceptionV3 at 299 on a handful of frames (tfjs wasm needs ~1 s of a core per frame).
+    {
+      const big = await decodeFrames(main, { fps: VISUAL_FPS, width: 299, height: 299, duration: 2 });
+      const inc = await loadCnn(299, 'inception-v3');
+      const t = await timeRuns(1, () => embedFrames(inc, big.rgb, big.count, big.count));
+      const row: Record<string, unknown> = { frames: big.count, tfjs: { msPerFrame: r2((t.wall * 1000) / big.count), cpuMsPerFrame: r2((t.cpu * 1000) / big.count) } };
+      if (engine === 'onnx') {
+        const om = await loadOnnxCnn('inception-v3', 299, { threads: 1 });
+        const o = await timeRuns(3, () => embedFramesOnnx(om, big.rgb, big.count, big.count));
+        row.onnx = { msPerFrame: r2((o.wall * 1000) / big.count), cpuMsPerFrame: r2((o.cpu * 1000) / big.count) };
+        row.speedupByCpu = r2(t.cpu / o.cpu);
+      }
+      cnn.inceptionv3_299 = row;
     }
     const keras = await kerasReference(224);
     const input = tf.tensor4d(Float32Array.from(frames.rgb.subarray(0, 10 * 224 * 224 * 3)), [10, 224, 224, 3]);
@@ -132,17 +150,22 @@ export async function run(): Promise<Record<string, unknown>> {
     const tc = await timeRuns(5, () => Promise.resolve(computeCues(frames, CLIP_SECONDS)));
     const cues = { msPer10sClip: r2(tc.wall * 1000) };
 
-    // The whole per-clip extraction, as ingest calls it.
+    // The whole per-clip extraction, as ingest calls it, on each runtime.
     const extract: Record<string, unknown> = {};
+    const engines: Engine[] = engine === 'onnx' ? ['tfjs', 'onnx'] : ['tfjs'];
     for (const [name, path] of Object.entries(clips)) {
-      const t = await timeRuns(3, () => extractRawVisual(path, CLIP_SECONDS));
-      extract[name] = {
-        secondsPerClip: r2(t.wall),
-        realtimeFactor: r2(CLIP_SECONDS / t.wall),
-        nodeCpuSeconds: r2(t.cpu),
-        ffmpegCpuSeconds: r2(t.childCpu),
-        realtimeFactorByCpu: r2(CLIP_SECONDS / (t.cpu + t.childCpu)),
-      };
+      const row: Record<string, unknown> = {};
+      for (const e of engines) {
+        const t = await timeRuns(3, () => extractRawVisual(path, CLIP_SECONDS, { engine: e }));
+        row[e] = {
+          secondsPerClip: r2(t.wall),
+          realtimeFactor: r2(CLIP_SECONDS / t.wall),
+          nodeCpuSeconds: r2(t.cpu),
+          ffmpegCpuSeconds: r2(t.childCpu),
+          realtimeFactorPerCore: r2(CLIP_SECONDS / (t.cpu + t.childCpu)),
+        };
+      }
+      extract[name] = row;
     }
 
     // One decode per source video feeding every clip (rawVisualFromFrames on slices), as an
@@ -176,7 +199,9 @@ export async function run(): Promise<Record<string, unknown>> {
     return {
       backend,
       wasmSimd: simd,
-      note: 'one core per clip (ffmpeg -threads 1, single-threaded wasm); 224x224 centre crop, 2 fps',
+      onnxruntime: engine === 'onnx' ? { provider: await providerInUse(), intraOpThreads: 1 } : 'unavailable',
+      loadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
+      note: 'one core per clip (ffmpeg -threads 1, single-threaded wasm, one onnxruntime thread); 224x224 (Inception 299x299) centre crop, 2 fps; per core = CPU seconds, so a loaded machine does not skew it',
       clips: Object.keys(clips),
       decode,
       cnn,

@@ -43,6 +43,8 @@ export interface IngestOptions {
   refitPca?: boolean;
   /** the frame CNN (--visual); the library's own, else mobilenet-v2 */
   visual?: CnnName;
+  /** what runs the CNN; the process's choice (onnxruntime when it loads) by default */
+  engine?: Engine;
 }
 
 export interface IngestSummary {
@@ -256,7 +258,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     let clipsDone = 0;
     if (todo.length > 0) pool = new WorkerPool<ExtractTask, ExtractResult>(WORKER_ENTRY, opts.threads ?? 0);
     // The engine is decided (and logged) once here; every worker uses the same.
-    const cnn = { name: chooseLibraryCnn(catalog, opts.visual), engine: todo.length > 0 ? await resolveEngine() : ('tfjs' as const) };
+    const cnn = { name: chooseLibraryCnn(catalog, opts.visual), engine: todo.length > 0 ? (opts.engine ?? (await resolveEngine())) : ('tfjs' as const) };
     const extractors = { audio: audioExtractor.info, visual: rawVisualInfo(cnn.name) };
     for (const [i, p] of todo.entries()) {
       if (opts.signal?.aborted) throw new UserError('CANCELLED', 'ingest cancelled');

@@ -25,7 +25,9 @@ export async function splitVideo(src: string, outDir: string, opts: SplitOptions
   if (windows.length === 0) return [];
   const total = windows.reduce((s, w) => Math.max(s, w.start + w.duration), 0);
   const args = ['-i', src, '-t', String(total), '-map', '0:v:0'];
-  if (hasAudio) args.push('-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '44100');
+  // The fast AAC coder costs ~40% of the default two-loop search's CPU at the same bit rate; the clip's
+  // sound is kept for playback only (features use the wav, the renderer takes the song's audio).
+  if (hasAudio) args.push('-map', '0:a:0', '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '128k', '-ac', '2', '-ar', '44100');
   args.push(
     '-vf', SCALE,
     '-fpsmax', '25',
