@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { audioExtractor } from '../features/audio/index.js';
 import { rawVisualFromFrames } from '../features/visual/extract.js';
 import type { FrameBatch } from '../features/types.js';
-import type { CnnName } from '../features/visual/cnn.js';
+import type { CnnName } from '../features/visual/cnn-spec.js';
 import type { Engine } from '../onnx/runtime.js';
 
 export interface ExtractTask {

@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import { probe } from '../media/ffmpeg.js';
 import { decodeTrack, splitVideo, writeWav } from '../media/split.js';
 import { audioExtractor } from '../features/audio/index.js';
-import { CNNS, type CnnName } from '../features/visual/cnn.js';
+import { CNNS, type CnnName } from '../features/visual/cnn-spec.js';
 import { rawVisualInfo } from '../features/visual/extractors.js';
 import { resolveEngine, type Engine } from '../onnx/runtime.js';
 import { chooseLibraryCnn } from './visual-cnn.js';

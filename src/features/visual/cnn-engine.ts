@@ -4,7 +4,7 @@
 // one warning per process and network, so ingest keeps going.
 import { childLogger } from '../../log.js';
 import { resolveEngine, type Engine } from '../../onnx/runtime.js';
-import { CNNS, embedFrames, loadCnn, type CnnName, type CnnSpec } from './cnn.js';
+import { CNNS, type CnnName, type CnnSpec } from './cnn-spec.js';
 import { embedFramesOnnx, loadOnnxCnn } from './cnn-onnx.js';
 
 const log = childLogger({ module: 'cnn' });
@@ -31,6 +31,8 @@ const cache = new Map<string, Promise<FrameEmbedder>>();
 const warned = new Set<string>();
 
 async function tfjsEmbedder(name: CnnName, size: number, batchSize: number): Promise<FrameEmbedder> {
+  // Loaded only here: a worker on onnxruntime never pays for TensorFlow.js.
+  const { embedFrames, loadCnn } = await import('./cnn.js');
   const model = await loadCnn(size, name);
   return { spec: model.spec, size, engine: 'tfjs', embed: (rgb, count) => embedFrames(model, rgb, count, batchSize) };
 }

@@ -3,14 +3,14 @@
 // network, the input size and the builder's version), then run with uint8 RGB frames in. The graph does
 // the cast and the NHWC -> NCHW transpose itself, so frames go in exactly as ffmpeg decoded them.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { childLogger } from '../../log.js';
 import { ElemType, GraphBuilder } from '../../onnx/graph.js';
 import { cacheDir, openSession, ortTensor, type Session } from '../../onnx/runtime.js';
-import { tf } from '../../model/backend.js';
-import { CNNS, checkCnnSize, compileCnn, readBundledModel, type CnnName, type CnnSpec } from './cnn.js';
+import type { tf } from '../../model/backend.js';
+import { CNNS, bundleFiles, checkCnnSize, type CnnName, type CnnSpec } from './cnn-spec.js';
 import type { Activation, Plan } from './cnn-plan.js';
 
 const log = childLogger({ module: 'cnn-onnx' });
@@ -129,22 +129,21 @@ export interface OnnxCnn {
 export async function ensureCnnGraph(name: CnnName, size: number, dir = join(cacheDir(), 'onnx')): Promise<string> {
   const spec = CNNS[name];
   checkCnnSize(spec, size);
-  const bundle = readBundledModel(spec);
-  const key = createHash('sha256')
-    .update(JSON.stringify(bundle.json.modelTopology))
-    .update(new Uint8Array(bundle.weights))
-    .update(`${spec.name}|${spec.outputLayer}|${size}|${CNN_ONNX_BUILDER_VERSION}`)
-    .digest('hex')
-    .slice(0, 16);
+  // The key hashes the bundled files as they are on disk: cheap, and any change to them is a new graph.
+  const h = createHash('sha256');
+  for (const f of bundleFiles(spec)) h.update(readFileSync(f));
+  const key = h.update(`${spec.name}|${spec.outputLayer}|${size}|${CNN_ONNX_BUILDER_VERSION}`).digest('hex').slice(0, 16);
   const path = join(dir, `${spec.name}-${size}-${key}.onnx`);
   if (existsSync(path)) return path;
   const started = performance.now();
-  const plan = await compileCnn(spec, bundle);
+  // Only a cache miss needs TensorFlow.js (to decode and fold the weights).
+  const { compileCnn, disposePlan } = await import('./cnn.js');
+  const plan = await compileCnn(spec);
   let bytes: Uint8Array;
   try {
     bytes = planToOnnx(plan, spec, size, { weightsHash: key });
   } finally {
-    tf.dispose(plan.weights);
+    disposePlan(plan);
   }
   await mkdir(dir, { recursive: true });
   // Written whole then renamed, so a crash or a concurrent builder never leaves a half graph under the name.
@@ -156,6 +155,10 @@ export async function ensureCnnGraph(name: CnnName, size: number, dir = join(cac
     await rm(tmp, { force: true });
   }
   log.info({ network: name, size, path, mb: Math.round(bytes.length / 1e5) / 10, ms: Math.round(performance.now() - started) }, 'built the ONNX graph of the frame CNN');
+  // Graphs of the same network and size under other keys (older weights or builder) are stale.
+  for (const f of await readdir(dir)) {
+    if (f.startsWith(`${spec.name}-${size}-`) && f.endsWith('.onnx') && join(dir, f) !== path) await rm(join(dir, f), { force: true });
+  }
   return path;
 }
 

@@ -12,41 +12,13 @@
 // a mean over the spatial axes, which is the same thing at 224x224 and also works at smaller inputs
 // (any multiple of 32), the cheapest speed lever there is.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { initBackend, tf } from '../../model/backend.js';
 import { buildPlan, runPlan } from './cnn-plan.js';
 import type { KerasModelJson, Plan } from './cnn-plan.js';
 
-/** The frame CNNs on offer (`ingest --visual`). */
-export type CnnName = 'mobilenet-v2' | 'inception-v3';
-export const CNN_NAMES: readonly CnnName[] = ['mobilenet-v2', 'inception-v3'];
-export const DEFAULT_CNN: CnnName = 'mobilenet-v2';
-
-export interface CnnSpec {
-  readonly name: CnnName;
-  /** folder under nsfwjs/dist/models */
-  readonly dir: string;
-  /** the layer whose spatial mean is the embedding */
-  readonly outputLayer: string;
-  /** embedding width */
-  readonly dim: number;
-  /** input side the network was trained at, the size ingest feeds it */
-  readonly nativeSize: number;
-  /** input sides accepted: at least `minSize`, a multiple of `step` */
-  readonly minSize: number;
-  readonly step: number;
-}
-
-export const CNNS: Record<CnnName, CnnSpec> = {
-  'mobilenet-v2': { name: 'mobilenet-v2', dir: 'mobilenet_v2', outputLayer: 'out_relu', dim: 1280, nativeSize: 224, minSize: 32, step: 32 },
-  // Valid-padded stem and reductions: 75 px is the smallest input that leaves mixed10 a 1x1 map.
-  'inception-v3': { name: 'inception-v3', dir: 'inception_v3', outputLayer: 'mixed10', dim: 2048, nativeSize: 299, minSize: 75, step: 1 },
-};
-
-/** MobileNetV2's width and size, the default extractor's. */
-export const CNN_DIM = CNNS['mobilenet-v2'].dim;
-/** Input side MobileNetV2 was trained at. */
-export const CNN_NATIVE_SIZE = CNNS['mobilenet-v2'].nativeSize;
+export { CNNS, CNN_DIM, CNN_NAMES, CNN_NATIVE_SIZE, DEFAULT_CNN, checkCnnSize, type CnnName, type CnnSpec } from './cnn-spec.js';
+import { CNNS, DEFAULT_CNN, bundleDir, checkCnnSize, type CnnName, type CnnSpec } from './cnn-spec.js';
 
 const require = createRequire(import.meta.url);
 
@@ -65,7 +37,7 @@ export interface BundledModel {
 
 /** Reads the bundled model files; they are UMD modules exporting the model.json object and base64 weight shards. */
 export function readBundledModel(spec: CnnSpec): BundledModel {
-  const dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', spec.dir);
+  const dir = bundleDir(spec);
   const topoPath = join(dir, 'model.min.js');
   const loaded: string[] = [topoPath];
   try {
@@ -88,12 +60,6 @@ export function readBundledModel(spec: CnnSpec): BundledModel {
   }
 }
 
-export function checkCnnSize(spec: CnnSpec, size: number): void {
-  if (!Number.isInteger(size) || size < spec.minSize || size % spec.step !== 0) {
-    throw new RangeError(`${spec.name} input size must be an integer of at least ${spec.minSize}${spec.step > 1 ? ` and a multiple of ${spec.step}` : ''}, got ${size}`);
-  }
-}
-
 /** Compiles the bundled network into its fused plan (tensors kept; dispose plan.weights when done). */
 export async function compileCnn(spec: CnnSpec, bundle: BundledModel = readBundledModel(spec)): Promise<Plan> {
   await initBackend();
@@ -104,6 +70,11 @@ export async function compileCnn(spec: CnnSpec, bundle: BundledModel = readBundl
   } finally {
     tf.dispose(Object.values(named));
   }
+}
+
+/** Frees a compiled plan's tensors. */
+export function disposePlan(plan: Plan): void {
+  tf.dispose(plan.weights);
 }
 
 const cache = new Map<string, Promise<CnnModel>>();

@@ -4,7 +4,7 @@
 import { decodeFrames } from '../../media/frames.js';
 import type { FrameBatch, RawVisual } from '../types.js';
 import type { Engine } from '../../onnx/runtime.js';
-import { CNNS, DEFAULT_CNN, type CnnName } from './cnn.js';
+import { CNNS, DEFAULT_CNN, type CnnName } from './cnn-spec.js';
 import { frameEmbedder } from './cnn-engine.js';
 import { computeCues, secondOf } from './cues.js';
 

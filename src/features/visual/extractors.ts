@@ -2,7 +2,7 @@
 // before the library PCA) and in model manifests (after it). MobileNetV2's names are the ones libraries
 // and models made before InceptionV3 was offered already carry.
 import type { ExtractorInfo } from '../../core/types.js';
-import { CNN_NAMES, DEFAULT_CNN, type CnnName } from './cnn.js';
+import { CNN_NAMES, DEFAULT_CNN, type CnnName } from './cnn-spec.js';
 import { CUE_DIM } from './cues.js';
 import { VISUAL_PCA_DIMS } from './layout.js';
 
