@@ -1,10 +1,10 @@
 // Splits a video into self-contained clips in one decoding pass: H.264/AAC mp4 per clip (key frames forced
-// on clip boundaries so every clip plays on its own), plus the whole audio track as 16 kHz mono PCM that
+// on clip boundaries so every clip plays on its own; at most 720p and 25 fps, what the renderer outputs), plus the whole audio track as 16 kHz mono PCM that
 // the caller slices into per-clip wavs.
 import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClipWindow } from '../core/windows.js';
-import { decodePcm, ffmpeg } from './ffmpeg.js';
+import { decodePcm, ffmpeg, probe } from './ffmpeg.js';
 
 export interface SplitOptions {
   clipSeconds: number;
@@ -15,6 +15,11 @@ export interface SplitOptions {
   threads?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * the source's audio codec when known (probe().audio.codec). AAC is copied into the clips, not
+   * re-encoded: the encode was a third of the split's CPU. Absent: probed here.
+   */
+  audioCodec?: string;
 }
 
 /** Largest size kept in the library: clips are re-encoded at most 720p, 25 fps (the rate every video is rendered at). */
@@ -25,9 +30,13 @@ export async function splitVideo(src: string, outDir: string, opts: SplitOptions
   if (windows.length === 0) return [];
   const total = windows.reduce((s, w) => Math.max(s, w.start + w.duration), 0);
   const args = ['-i', src, '-t', String(total), '-map', '0:v:0'];
-  // The fast AAC coder costs ~40% of the default two-loop search's CPU at the same bit rate; the clip's
-  // sound is kept for playback only (features use the wav, the renderer takes the song's audio).
-  if (hasAudio) args.push('-map', '0:a:0', '-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '128k', '-ac', '2', '-ar', '44100');
+  if (hasAudio) {
+    // The clip's sound is kept for playback only (features use the wav, the renderer takes the song's
+    // audio), so AAC is copied as is, and anything else gets the fast AAC coder (~40% of the default
+    // two-loop search's CPU at the same bit rate).
+    const codec = opts.audioCodec ?? (await probe(src)).audio?.codec;
+    args.push('-map', '0:a:0', ...(codec === 'aac' ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', '128k', '-ac', '2', '-ar', '44100']));
+  }
   args.push(
     '-vf', SCALE,
     '-fpsmax', '25',
