@@ -19,7 +19,7 @@ export interface ExtractVisualOptions {
   engine?: Engine;
   /** CNN input side; the network's native size (224 or 299) by default */
   size?: number;
-  /** frames per CNN call; 4 or more amortises per-call overhead */
+  /** frames per CNN call (default: see frameEmbedder) */
   batchSize?: number;
   /** ffmpeg decoder threads: 1 by default, since clips run one per core */
   threads?: number;
@@ -35,10 +35,10 @@ export interface ExtractVisualOptions {
  */
 export async function extractRawVisual(clipPath: string, seconds: number, opts: ExtractVisualOptions = {}): Promise<RawVisual> {
   if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`seconds must be a positive integer, got ${seconds}`);
-  const { fps = VISUAL_FPS, cnn = DEFAULT_CNN, batchSize = 10 } = opts;
+  const { fps = VISUAL_FPS, cnn = DEFAULT_CNN, batchSize } = opts;
   const size = opts.size ?? CNNS[cnn].nativeSize;
   // The first call loads the network while ffmpeg decodes.
-  const model = frameEmbedder(cnn, size, { batchSize, ...(opts.engine ? { engine: opts.engine } : {}) });
+  const model = frameEmbedder(cnn, size, { ...(batchSize ? { batchSize } : {}), ...(opts.engine ? { engine: opts.engine } : {}) });
   model.catch(() => undefined); // awaited below; this only keeps a failed load from going unhandled meanwhile
   const batch = await decodeFrames(clipPath, {
     fps,
@@ -51,7 +51,7 @@ export async function extractRawVisual(clipPath: string, seconds: number, opts: 
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   await model;
-  return rawVisualFromFrames(batch, seconds, { batchSize, cnn, ...(opts.engine ? { engine: opts.engine } : {}) });
+  return rawVisualFromFrames(batch, seconds, { ...(batchSize ? { batchSize } : {}), cnn, ...(opts.engine ? { engine: opts.engine } : {}) });
 }
 
 /**
@@ -66,7 +66,7 @@ export async function rawVisualFromFrames(
   if (!Number.isInteger(seconds) || seconds < 1) throw new RangeError(`seconds must be a positive integer, got ${seconds}`);
   if (batch.width !== batch.height) throw new RangeError(`the CNN takes square frames, got ${batch.width}x${batch.height}`);
   const { fps } = batch;
-  const model = await frameEmbedder(opts.cnn ?? DEFAULT_CNN, batch.width, { batchSize: opts.batchSize ?? 10, ...(opts.engine ? { engine: opts.engine } : {}) });
+  const model = await frameEmbedder(opts.cnn ?? DEFAULT_CNN, batch.width, { ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...(opts.engine ? { engine: opts.engine } : {}) });
   const dim = model.spec.dim;
   // ffmpeg's fps filter may emit one frame at the very end of the range: it belongs to no second here.
   let count = batch.count;
