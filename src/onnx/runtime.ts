@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
 import { env } from '../config.js';
 import { childLogger } from '../log.js';
@@ -85,7 +86,8 @@ async function start(): Promise<Runtime> {
     try {
       const s = await ort.InferenceSession.create(probe, { executionProviders: [provider] });
       await s.release();
-      log.info({ provider, tried }, 'onnxruntime execution provider');
+      // Said once per process: worker threads (which make the same choice) keep it to debug.
+      log[isMainThread ? 'info' : 'debug']({ provider, tried }, 'onnxruntime execution provider');
       return { ort, provider };
     } catch (err) {
       tried.push(`${provider}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
@@ -113,7 +115,8 @@ export function resolveEngine(): Promise<Engine> {
     (err: unknown) => {
       const reason = err instanceof Error ? err.message : String(err);
       if (env().CLIPMATCH_INFERENCE === 'onnx') throw new Error(`onnxruntime is required (CLIPMATCH_INFERENCE=onnx) but cannot load: ${reason}`);
-      log.warn({ reason }, 'onnxruntime unavailable: inference runs on TensorFlow.js');
+      if (env().CLIPMATCH_INFERENCE === 'tfjs') log.info('inference runs on TensorFlow.js (CLIPMATCH_INFERENCE=tfjs)');
+      else log.warn({ reason }, 'onnxruntime unavailable: inference runs on TensorFlow.js');
       return 'tfjs' as const;
     },
   );
