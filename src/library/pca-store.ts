@@ -48,15 +48,22 @@ export async function readF32(path: string): Promise<Float32Array> {
 
 export async function loadProjection(root: string): Promise<VisualProjection | undefined> {
   if (!existsSync(pcaPath(root))) return undefined;
-  const s = JSON.parse(await readFile(pcaPath(root), 'utf8')) as StoredProjection;
+  return parseProjection(await readFile(pcaPath(root), 'utf8'));
+}
+
+/** The stored form of a projection (the library's pca.json, or a model's own copy of its basis). */
+export function serializeProjection(p: VisualProjection): string {
+  const stored: StoredProjection = { pca: serializePca(p.pca), cueStats: p.cueStats, rows: p.rows, fingerprint: p.fingerprint };
+  return JSON.stringify(stored);
+}
+
+/** Reads serializeProjection's output; throws when the numbers do not match their fingerprint. */
+export function parseProjection(text: string): VisualProjection {
+  const s = JSON.parse(text) as StoredProjection;
   const pca = deserializePca(s.pca);
-  return {
-    pca,
-    cueStats: s.cueStats,
-    rows: s.rows,
-    fingerprint: s.fingerprint,
-    info: visualInfo(s.fingerprint),
-  };
+  const cueStats: CueStats = { mean: s.cueStats.mean, std: s.cueStats.std, ...(s.cueStats.scale !== undefined ? { scale: s.cueStats.scale } : {}) };
+  if (visualFingerprint(pca, cueStats) !== s.fingerprint) throw new Error('visual projection is corrupt: its fingerprint does not match its numbers');
+  return { pca, cueStats, rows: s.rows, fingerprint: s.fingerprint, info: visualInfo(s.fingerprint) };
 }
 
 /** Rows (seconds) of real footage per clip: the zero padding past a short clip's end is left out of the fit. */
@@ -120,14 +127,8 @@ export async function refitVisualPcaIfNeeded(
   progress('pca (fit)', 1, 1);
   const cueStats = fitCueStats(cues, n, pca);
   const fingerprint = visualFingerprint(pca, cueStats);
-  const stored: StoredProjection = {
-    pca: serializePca(pca),
-    cueStats,
-    rows: n,
-    fingerprint,
-  };
   const tmp = `${pcaPath(root)}.tmp`;
-  await writeFile(tmp, JSON.stringify(stored));
+  await writeFile(tmp, serializeProjection({ pca, cueStats, rows: n, fingerprint, info: visualInfo(fingerprint) }));
   await rename(tmp, pcaPath(root));
   catalog.setMeta('pca_fingerprint', fingerprint);
   return { refitted: true, fingerprint, rows: n };

@@ -18,6 +18,11 @@ export interface SyntheticOptions {
   /** observation noise per value, relative to unit signal (1.5) */
   noise?: number;
   seconds?: number;
+  /**
+   * the footage sees the shared cause folded, |z|, while the sound sees z: a relation no linear map
+   * between the two can express (z and |z| are uncorrelated), that a nonlinear model can learn
+   */
+  folded?: boolean;
 }
 
 const gaussians = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => rng.normal() * scale);
@@ -61,6 +66,7 @@ export function syntheticDataset(opts: SyntheticOptions): Dataset {
       }
       emit(audio, base, mapA, offA, scA, Math.tanh);
       for (let j = 0; j < L; j++) h[L + j] = (privV[j] as number) + 0.3 * rng.normal();
+      if (opts.folded) for (let j = 0; j < L; j++) h[j] = Math.abs(h[j] as number);
       emit(visual, base, mapV, offV, scV, (x) => Math.max(0, x) + 0.2 * x);
     }
     clips.push({
