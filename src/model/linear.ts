@@ -89,10 +89,22 @@ interface Scores {
 }
 
 function pcaScores(x: Float32Array, n: number, d: number, p: number): Scores {
-  const pca = fitPca(x, n, d, Math.min(p, d), { seed: 11 });
-  const k = pca.k;
-  const mean = Float64Array.from(pca.mean);
-  const components = Float64Array.from(pca.components);
+  let k: number;
+  let mean: Float64Array;
+  let components: Float64Array;
+  if (p >= d) {
+    // nothing to reduce: the centred inputs themselves
+    k = d;
+    mean = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[i * d + j] as number) / n;
+    components = new Float64Array(d * d);
+    for (let j = 0; j < d; j++) components[j * d + j] = 1;
+  } else {
+    const pca = fitPca(x, n, d, p, { seed: 11 });
+    k = pca.k;
+    mean = Float64Array.from(pca.mean);
+    components = Float64Array.from(pca.components);
+  }
   const s = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < k; c++) {

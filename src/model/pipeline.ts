@@ -152,10 +152,13 @@ export async function trainOnDataset(ds: Dataset, opts: TrainRunOptions): Promis
   return { split, norm, result, embedder, backend, eval: evaluation, ...(auto ? { auto } : {}) };
 }
 
+/** Short hash of a dataset's clip ids: tells whether a model was trained on this library. */
+export const clipListHash = (ds: Pick<Dataset, 'clips'>): string => createHash('sha256').update(ds.clips.map((c) => c.clipId).join('\n')).digest('hex').slice(0, 16);
+
 /** Writes a finished run to `dir` with its training summary and test scores. */
 export async function saveRun(dir: string, ds: Dataset, run: TrainRun, libraryDir?: string): Promise<ModelManifest> {
   const { result, split } = run;
-  const clipIds = createHash('sha256').update(ds.clips.map((c) => c.clipId).join('\n')).digest('hex').slice(0, 16);
+  const clipIds = clipListHash(ds);
   return saveModel(dir, result.model, {
     extractors: ds.extractors,
     norm: run.norm,
