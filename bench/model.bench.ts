@@ -6,6 +6,7 @@
 //                       (npm run bench -- model --real-library=DIR: speed, then the side-by-side tables)
 // Side by side:         node --import tsx bench/model.bench.ts side-by-side LIB [clip|video] [1-10]
 //                       node --import tsx bench/model.bench.ts side-by-side-synthetic [clips] [seeds]
+// Speed only:           node --import tsx bench/model.bench.ts speed
 // Cold-start checks:    node --import tsx bench/model.bench.ts correspondences LIB
 // Older synthetic run:  node --import tsx bench/model.bench.ts compare [clips]
 import { loadavg } from 'node:os';
@@ -146,6 +147,21 @@ function flag(name: string): string | undefined {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
+  const out = await speed();
+  // The side-by-side tables: real footage when a library is named, and the synthetic set.
+  const seeds = flag('seeds') ?? '1-3';
+  const real = flag('real-library');
+  if (real) {
+    for (const split of ['clip', 'video'] as SplitMode[]) out[`real ${split}`] = await sideBySide(await loadDataset(real, { audioOnly: true }), split, parseSeeds(seeds), 'real');
+  }
+  out['synthetic clip'] = await sideBySide(syntheticDataset({ clips: Number(flag('synthetic-clips') ?? 2000), seed: 7 }), 'clip', parseSeeds(flag('synthetic-seeds') ?? '1'), 'synthetic');
+  out.loadavgAfter = loadavg();
+  out.tensorsLeft = tf.memory().numTensors;
+  return out;
+}
+
+/** Training and embedding speed on each backend present. */
+export async function speed(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = { note: 'pairs/s: siamese = labelled pairs at batch 16; two-tower = matching pairs (clips) at batch 128, each against 127 in-batch negatives; two-tower-stats = the pooled model of --arch auto at batch 64. embed = clips/s, audio and footage both embedded.' };
   out.loadavgBefore = loadavg();
   for (const backend of ['wasm', 'cpu'] as BackendName[]) {
@@ -170,15 +186,7 @@ export async function run(): Promise<Record<string, unknown>> {
     cold.embedVisual(ds.visual, 512);
   }
   out.coldStartEmbedClipsPerSecond = (5 * 512) / ((performance.now() - t0) / 1000);
-  // The side-by-side tables: real footage when a library is named, and the synthetic set.
-  const seeds = flag('seeds') ?? '1-3';
-  const real = flag('real-library');
-  if (real) {
-    for (const split of ['clip', 'video'] as SplitMode[]) out[`real ${split}`] = await sideBySide(await loadDataset(real, { audioOnly: true }), split, parseSeeds(seeds), 'real');
-  }
-  out['synthetic clip'] = await sideBySide(syntheticDataset({ clips: Number(flag('synthetic-clips') ?? 2000), seed: 7 }), 'clip', parseSeeds(flag('synthetic-seeds') ?? '1'), 'synthetic');
-  out.loadavgAfter = loadavg();
-  out.tensorsLeft = tf.memory().numTensors;
+  out.loadavgAfterSpeed = loadavg();
   return out;
 }
 
@@ -261,7 +269,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const res =
     mode === 'compare'
       ? await compare(Number(process.argv[3] ?? 2000), process.argv[4])
-      : mode === 'correspondences'
+      : mode === 'speed'
+        ? await speed()
+        : mode === 'correspondences'
         ? await correspondences(process.argv[3] ?? '')
         : mode === 'side-by-side'
           ? await sideBySide(await loadDataset(process.argv[3] ?? '', { audioOnly: true }), (process.argv[4] ?? 'clip') as SplitMode, parseSeeds(process.argv[5] ?? '1-10'), 'real')

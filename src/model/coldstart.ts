@@ -103,6 +103,8 @@ function embed(data: Float32Array, n: number, inputDim: number, reader: Reader):
     const row = data.subarray(i * inputDim, (i + 1) * inputDim);
     const real: number[] = [];
     for (let s = 0; s < seconds; s++) if (!isPad(row, s * FEATURE_DIM)) real.push(s);
+    // a clip with no real second (all padding) stays all zero: it matches nothing in particular
+    if (real.length === 0) continue;
     const base = i * dim;
     const v = out.subarray(base, base + dim);
     reader.levels(row, real).forEach((x, c) => (v[c] = (W[c] as number) * x));
