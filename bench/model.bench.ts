@@ -5,7 +5,7 @@
 // Run alone:            node --import tsx bench/model.bench.ts [--real-library=DIR] [--seeds=1-3]
 //                       (npm run bench -- model --real-library=DIR: speed, then the side-by-side tables)
 // Side by side:         node --import tsx bench/model.bench.ts side-by-side LIB [clip|video] [1-10]
-//                       node --import tsx bench/model.bench.ts side-by-side-synthetic [clips] [seeds]
+//                       node --import tsx bench/model.bench.ts side-by-side-synthetic [clips] [seeds] [method,prefixes]
 // Speed only:           node --import tsx bench/model.bench.ts speed
 // Cold-start checks:    node --import tsx bench/model.bench.ts correspondences LIB
 // Older synthetic run:  node --import tsx bench/model.bench.ts compare [clips]
@@ -194,9 +194,9 @@ export async function speed(): Promise<Record<string, unknown>> {
  * Every method side by side over seeds on one dataset. Synthetic runs cap epochs as the original
  * comparison did (siamese 6, regression 10, the rest 30) to stay within ~30 min of a shared core.
  */
-export async function sideBySide(ds: Dataset, split: SplitMode, seeds: number[], kind: 'real' | 'synthetic'): Promise<Record<string, unknown>> {
+export async function sideBySide(ds: Dataset, split: SplitMode, seeds: number[], kind: 'real' | 'synthetic', only?: string[]): Promise<Record<string, unknown>> {
   const cap = (n: number) => (kind === 'synthetic' ? n : 50);
-  const methods: Method[] = [
+  const all: Method[] = [
     { name: 'default (auto)', arch: 'auto', epochs: cap(30) },
     { name: 'linear baseline (cca)', arch: 'cca' },
     { name: 'pls', arch: 'pls' },
@@ -206,8 +206,10 @@ export async function sideBySide(ds: Dataset, split: SplitMode, seeds: number[],
     { name: 'cold start', arch: 'cold-start' },
     { name: 'random', arch: 'random' },
   ];
+  const methods = only ? all.filter((m) => only.some((o) => m.name.startsWith(o))) : all;
   const load0 = loadavg();
-  const rows = await compareMethods(ds, methods, { split, seeds, epochs: 50, patience: 5, log: (l) => process.stderr.write(`${kind} ${split}: ${l}\n`) });
+  // Synthetic: galleries of 100 drawn 50 times, as in the earlier synthetic table; real: the whole test split.
+  const rows = await compareMethods(ds, methods, { split, seeds, epochs: 50, patience: 5, gallery: kind === 'synthetic' ? 100 : 'all', log: (l) => process.stderr.write(`${kind} ${split}: ${l}\n`) });
   process.stderr.write(`${kind} ${split} split, seeds ${seeds.join(',')}:\n${formatSummaries(rows)}\n`);
   return {
     data: kind === 'synthetic' ? `synthetic hidden-cause features, ${ds.clips.length} clips (not real footage)` : `${ds.clips.length} clips of ${ds.seconds} s from ${new Set(ds.clips.map((c) => c.videoId)).size} videos`,
@@ -276,7 +278,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         : mode === 'side-by-side'
           ? await sideBySide(await loadDataset(process.argv[3] ?? '', { audioOnly: true }), (process.argv[4] ?? 'clip') as SplitMode, parseSeeds(process.argv[5] ?? '1-10'), 'real')
           : mode === 'side-by-side-synthetic'
-            ? await sideBySide(syntheticDataset({ clips: Number(process.argv[3] ?? 2000), seed: 7 }), 'clip', parseSeeds(process.argv[4] ?? '1'), 'synthetic')
+            ? await sideBySide(syntheticDataset({ clips: Number(process.argv[3] ?? 2000), seed: 7 }), 'clip', parseSeeds(process.argv[4] ?? '1'), 'synthetic', process.argv[5]?.split(','))
             : await run();
   process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
 }
