@@ -48,7 +48,7 @@ export function registerTrain(program: Command): void {
     .description('train a matching model on a library, evaluate it on the held-out split and save it')
     .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
     .requiredOption('--model <dir>', 'model folder to write, e.g. models/two-tower')
-    .option('--arch <arch>', `model: ${ARCHS.join(' | ')} (siamese = the reference, regression = the baseline)`, 'two-tower')
+    .option('--arch <arch>', `model: auto | ${ARCHS.join(' | ')} (auto = chosen by cross-validation on the training side; cca = the linear baseline, siamese = the reference, regression = the regression baseline)`, 'auto')
     .option('--split <mode>', 'hold out 20% by clip (reference protocol) or by video', 'clip')
     .option('--epochs <n>', 'maximum epochs', parseIntOption('--epochs', 1), 50)
     .option('--patience <n>', 'stop after this many epochs without a better validation R@5', parseIntOption('--patience', 1), 5)
@@ -60,7 +60,7 @@ export function registerTrain(program: Command): void {
     })
     .option('--json', 'print the training summary as JSON on stdout')
     .action(async (o: TrainCliOptions) => {
-      const arch = parseChoice<Arch>('--arch', o.arch, ARCHS);
+      const arch = parseChoice<Arch | 'auto'>('--arch', o.arch, ['auto', ...ARCHS]);
       const split = parseChoice<SplitMode>('--split', o.split, SPLIT_MODES);
       const ds = await loadDataset(o.library);
       const bars = cliProgressBars(!o.json && process.stderr.isTTY);
@@ -77,6 +77,7 @@ export function registerTrain(program: Command): void {
           hyper,
           progress: bars.report,
           onEpoch: (e) => process.stderr.write(`${formatEpoch(e, o.epochs)}\n`),
+          log: (line) => process.stderr.write(`${line}\n`),
         });
       } finally {
         bars.stop();
@@ -84,11 +85,13 @@ export function registerTrain(program: Command): void {
       const manifest = await saveRun(o.model, ds, run, o.library);
       const r = run.eval?.gallery100;
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ model: o.model, arch, split, seed: o.seed, backend: run.backend, training: manifest.training, eval: manifest.eval ?? null }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ model: o.model, arch: manifest.arch, requested: arch, split, seed: o.seed, backend: run.backend, training: manifest.training, eval: manifest.eval ?? null }, null, 2)}\n`);
         return;
       }
+      const chosen = run.auto ? `auto chose ${run.auto.chosen}` : manifest.arch;
       const lines = [
-        `saved ${o.model} (${arch}, backend ${run.backend}): best epoch ${run.result.bestEpoch} of ${run.result.history.length}, ${run.result.seconds.toFixed(1)} s`,
+        `saved ${o.model} (${chosen}, backend ${run.backend}): best epoch ${run.result.bestEpoch} of ${run.result.history.length}, ${run.result.seconds.toFixed(1)} s`,
+        ...(run.auto ? [`why: ${run.auto.reason}`] : []),
         `clips: ${run.split.train.length} train, ${run.split.val.length} validation, ${run.split.test.length} test`,
       ];
       if (r) lines.push(`test, gallery ${r.gallery}: audio->video R@1 ${pct(r.audioToVideo.r1)} R@5 ${pct(r.audioToVideo.r5)} R@10 ${pct(r.audioToVideo.r10)} median rank ${r.audioToVideo.medianRank} (random R@5 ${pct(r.random.r5)})`);

@@ -115,6 +115,39 @@ export interface RetrievalOptions {
   /** random galleries drawn when gallery is a number (50 by default) */
   draws?: number;
   seed?: number;
+  /**
+   * at most this many clips of one video in a gallery, so one long video cannot dominate: galleries
+   * are then drawn (even for 'all', 20 draws by default) from the clips with each video capped
+   */
+  perVideo?: number;
+}
+
+/** Up to `g` indices of [0, n) with at most `cap` per video, in random order. */
+export function cappedSample(videoIds: readonly string[], g: number, cap: number, rng: ReturnType<typeof createRng>): number[] {
+  const order = sampleIndices(videoIds.length, videoIds.length, rng);
+  const count = new Map<string, number>();
+  const out: number[] = [];
+  for (const i of order) {
+    const v = videoIds[i] as string;
+    const c = count.get(v) ?? 0;
+    if (c >= cap) continue;
+    count.set(v, c + 1);
+    out.push(i);
+    if (out.length === g) break;
+  }
+  return out;
+}
+
+/** Size of the galleries evaluateRetrieval draws for these options. */
+export function gallerySize(videoIds: readonly string[], opts: Pick<RetrievalOptions, 'gallery' | 'perVideo'>): number {
+  const n = videoIds.length;
+  let avail = n;
+  if (opts.perVideo !== undefined) {
+    const per = new Map<string, number>();
+    for (const v of videoIds) per.set(v, (per.get(v) ?? 0) + 1);
+    avail = [...per.values()].reduce((a, c) => a + Math.min(c, opts.perVideo as number), 0);
+  }
+  return opts.gallery === 'all' ? avail : Math.min(opts.gallery, avail);
 }
 
 /**
@@ -124,9 +157,10 @@ export interface RetrievalOptions {
  */
 export function evaluateRetrieval(distAV: ArrayLike<number>, n: number, videoIds: readonly string[], opts: RetrievalOptions): RetrievalReport {
   if (videoIds.length !== n) throw new RangeError(`videoIds has ${videoIds.length} entries for ${n} clips`);
-  const whole = opts.gallery === 'all' || opts.gallery >= n;
-  const g = whole ? n : (opts.gallery as number);
-  const draws = whole ? 1 : (opts.draws ?? 50);
+  const capped = opts.perVideo !== undefined && gallerySize(videoIds, { gallery: 'all', perVideo: opts.perVideo }) < n;
+  const g = capped ? gallerySize(videoIds, opts) : opts.gallery === 'all' ? n : Math.min(opts.gallery, n);
+  const whole = !capped && g === n;
+  const draws = whole ? 1 : (opts.draws ?? (opts.gallery === 'all' ? 20 : 50));
   const rng = createRng(opts.seed ?? 0);
   const a2v: number[] = [];
   const v2a: number[] = [];
@@ -134,7 +168,7 @@ export function evaluateRetrieval(distAV: ArrayLike<number>, n: number, videoIds
   let ownV = 0;
   let ownRandom = 0;
   for (let d = 0; d < draws; d++) {
-    const pick = whole ? Array.from({ length: n }, (_, i) => i) : sampleIndices(n, g, rng);
+    const pick = whole ? Array.from({ length: n }, (_, i) => i) : capped ? cappedSample(videoIds, g, opts.perVideo as number, rng) : sampleIndices(n, g, rng);
     const sub = new Float64Array(g * g);
     const subT = new Float64Array(g * g);
     for (let i = 0; i < g; i++) {
@@ -182,3 +216,45 @@ export function evaluateRetrieval(distAV: ArrayLike<number>, n: number, videoIds
     },
   };
 }
+
+/** Mean and two-sided 95% Student-t interval of per-seed scores (half-width 0 for a single value). */
+export function meanInterval(values: readonly number[]): { mean: number; low: number; high: number; n: number } {
+  const n = values.length;
+  if (n === 0) return { mean: Number.NaN, low: Number.NaN, high: Number.NaN, n };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n === 1) return { mean, low: mean, high: mean, n };
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const half = studentT975(n - 1) * (sd / Math.sqrt(n));
+  return { mean, low: mean - half, high: mean + half, n };
+}
+
+/** 97.5% quantile of Student's t with `df` degrees of freedom (table to 30, then the normal). */
+export function studentT975(df: number): number {
+  const table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+  return df >= 1 && df <= 30 ? (table[df - 1] as number) : 1.96;
+}
+
+/** P(X >= k) for X ~ Binomial(n, p): how likely a random ranking scores at least k hits. */
+export function binomialTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (p <= 0) return 0;
+  if (p >= 1) return 1;
+  if (k > n) return 0;
+  // terms in log space so a large n does not underflow (1 - p) ** n; the upper tail is summed directly
+  // so tiny p-values keep their precision
+  const step = (j: number) => Math.log((n - j) / (j + 1)) + Math.log(p / (1 - p));
+  let logTerm = n * Math.log1p(-p);
+  for (let j = 0; j < k; j++) logTerm += step(j);
+  let tail = 0;
+  for (let j = k; j <= n; j++) {
+    tail += Math.exp(logTerm);
+    if (j < n) logTerm += step(j);
+  }
+  return Math.min(1, tail);
+}
+
+/**
+ * One-sided sign test of paired outcomes: P(at least `wins` of `wins + losses` discordant pairs go
+ * one way if either way were equally likely). Ties carry no information and are left out.
+ */
+export const signTest = (wins: number, losses: number): number => binomialTail(wins, wins + losses, 0.5);

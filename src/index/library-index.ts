@@ -3,6 +3,7 @@
 // and which library state it was built from. Opening checks that state against the library as it is
 // now: a stale index is rebuilt (with a log line) or refused, never silently used. Adding clips only
 // embeds the new ones; removing clips, new extractors or a refit PCA rebuild it whole.
+import type { VisualProjection } from '../library/pca-store.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ export interface IndexEmbedder {
   readonly dim: number;
   readonly fingerprint: string;
   readonly extractors?: { audio: ExtractorInfo; visual: ExtractorInfo };
+  /** a model's own visual basis: the library's raw features are projected with it (model/embedder.ts) */
+  readonly visualBasis?: VisualProjection;
   embedVisual(feats: Float32Array, n: number): Float32Array | Promise<Float32Array>;
   /** the bulk path (onnxruntime) when the embedder has one */
   embedVisualAsync?(feats: Float32Array, n: number): Promise<Float32Array>;
@@ -141,9 +144,9 @@ async function embedRows(embedder: IndexEmbedder, ds: Dataset, rows: number[], p
   return out;
 }
 
-async function defaultLoadDataset(libraryDir: string): Promise<Dataset> {
+async function defaultLoadDataset(libraryDir: string, basis?: VisualProjection): Promise<Dataset> {
   const { loadDataset } = await import('../library/dataset.js');
-  return loadDataset(libraryDir);
+  return loadDataset(libraryDir, basis ? { basis } : {});
 }
 
 export interface BuildSummary {
@@ -181,7 +184,7 @@ export async function buildLibraryIndex(
       log.warn({ err: (err as Error).message, dir }, 'existing index unreadable; rebuilding it whole');
     }
   }
-  const ds = await (deps.loadDataset ?? defaultLoadDataset)(libraryDir);
+  const ds = await (deps.loadDataset ? deps.loadDataset(libraryDir) : defaultLoadDataset(libraryDir, embedder.visualBasis));
   const dsIds = ds.clips.map((c) => c.clipId);
   const described = new Set(state.clipIds);
   if (dsIds.length !== described.size || dsIds.some((id) => !described.has(id))) {

@@ -4,14 +4,21 @@ import { join } from 'node:path';
 import { FEATURE_DIM, type ClipRecord } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { CUE_DIM } from '../features/visual/cues.js';
-import { Catalog } from './catalog.js';
+import { Catalog, extractorKey } from './catalog.js';
 import type { Dataset } from './dataset.types.js';
 import { FEATURE_FILES, libraryPaths } from './layout.js';
 import { loadProjection, projectVisual, readF32 } from './pca-store.js';
+import { rawVisualInfo } from '../features/visual/extractors.js';
+import type { VisualProjection } from './pca-store.js';
 
 export interface LoadDatasetOptions {
   /** keep only clips that have an audio track (training pairs) */
   audioOnly?: boolean;
+  /**
+   * project the stored raw CNN features with this basis (a model's own) instead of the library's; the
+   * library then needs no projection of its own, only raw features from the same CNN and cues
+   */
+  basis?: VisualProjection;
 }
 
 export async function loadDataset(libraryDir: string, opts: LoadDatasetOptions = {}): Promise<Dataset> {
@@ -19,8 +26,13 @@ export async function loadDataset(libraryDir: string, opts: LoadDatasetOptions =
   try {
     const videos = catalog.videos();
     if (videos.length === 0) throw new UserError('NO_LIBRARY', `the library at ${libraryDir} has no clips yet (run clipmatch ingest)`);
-    const proj = await loadProjection(libraryDir);
+    const proj = opts.basis ?? (await loadProjection(libraryDir));
     if (!proj) throw new UserError('NO_LIBRARY', `the library at ${libraryDir} has no visual projection yet (run clipmatch ingest --refit-pca)`);
+    const rawKey = extractorKey(rawVisualInfo(proj.cnn));
+    const foreign = videos.find((v) => v.visualExtractor !== rawKey);
+    if (foreign) {
+      throw new UserError('INCOMPATIBLE', `video ${foreign.title || foreign.videoId} of ${libraryDir} has visual features from ${foreign.visualExtractor}, not ${rawKey}; re-ingest it`);
+    }
     const seconds = Math.ceil(Number(catalog.getMeta('clip_seconds') ?? '10'));
     const audioKeys = new Set(videos.map((v) => v.audioExtractor));
     if (audioKeys.size > 1) {
@@ -55,7 +67,7 @@ export async function loadDataset(libraryDir: string, opts: LoadDatasetOptions =
         row++;
       }
     }
-    return { clips: ordered, seconds, dim, audio, visual, extractors: { audio: { name: audioName, version: audioVersion }, visual: proj.info } };
+    return { clips: ordered, seconds, dim, audio, visual, extractors: { audio: { name: audioName, version: audioVersion }, visual: proj.info }, visualBasis: proj };
   } finally {
     catalog.close();
   }

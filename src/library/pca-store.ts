@@ -29,6 +29,8 @@ export interface VisualProjection {
   cueStats: CueStats;
   rows: number;
   fingerprint: string;
+  /** the frame CNN whose raw embeddings the PCA reduces */
+  cnn: CnnName;
   info: ExtractorInfo;
 }
 
@@ -52,15 +54,29 @@ export async function readF32(path: string): Promise<Float32Array> {
 
 export async function loadProjection(root: string): Promise<VisualProjection | undefined> {
   if (!existsSync(pcaPath(root))) return undefined;
-  const s = JSON.parse(await readFile(pcaPath(root), 'utf8')) as StoredProjection;
-  const pca = deserializePca(s.pca);
-  return {
-    pca,
-    cueStats: s.cueStats,
-    rows: s.rows,
-    fingerprint: s.fingerprint,
-    info: visualInfo(s.fingerprint, s.cnn ?? 'mobilenet-v2'),
+  return parseProjection(await readFile(pcaPath(root), 'utf8'));
+}
+
+/** The stored form of a projection (the library's pca.json, or a model's own copy of its basis). */
+export function serializeProjection(p: VisualProjection): string {
+  const stored: StoredProjection = {
+    ...(p.cnn !== 'mobilenet-v2' ? { cnn: p.cnn } : {}),
+    pca: serializePca(p.pca),
+    cueStats: p.cueStats,
+    rows: p.rows,
+    fingerprint: p.fingerprint,
   };
+  return JSON.stringify(stored);
+}
+
+/** Reads serializeProjection's output; throws when the numbers do not match their fingerprint. */
+export function parseProjection(text: string): VisualProjection {
+  const s = JSON.parse(text) as StoredProjection;
+  const pca = deserializePca(s.pca);
+  const cueStats: CueStats = { mean: s.cueStats.mean, std: s.cueStats.std, ...(s.cueStats.scale !== undefined ? { scale: s.cueStats.scale } : {}) };
+  if (visualFingerprint(pca, cueStats) !== s.fingerprint) throw new Error('visual projection is corrupt: its fingerprint does not match its numbers');
+  const cnn = s.cnn ?? 'mobilenet-v2';
+  return { pca, cueStats, rows: s.rows, fingerprint: s.fingerprint, cnn, info: visualInfo(s.fingerprint, cnn) };
 }
 
 /** Rows (seconds) of real footage per clip: the zero padding past a short clip's end is left out of the fit. */
@@ -125,15 +141,8 @@ export async function refitVisualPcaIfNeeded(
   progress('pca (fit)', 1, 1);
   const cueStats = fitCueStats(cues, n, pca);
   const fingerprint = visualFingerprint(pca, cueStats);
-  const stored: StoredProjection = {
-    ...(network !== 'mobilenet-v2' ? { cnn: network } : {}),
-    pca: serializePca(pca),
-    cueStats,
-    rows: n,
-    fingerprint,
-  };
   const tmp = `${pcaPath(root)}.tmp`;
-  await writeFile(tmp, JSON.stringify(stored));
+  await writeFile(tmp, serializeProjection({ pca, cueStats, rows: n, fingerprint, cnn: network, info: visualInfo(fingerprint, network) }));
   await rename(tmp, pcaPath(root));
   catalog.setMeta('pca_fingerprint', fingerprint);
   return { refitted: true, fingerprint, rows: n };

@@ -4,6 +4,7 @@
 import type { ExtractorInfo } from '../core/types.js';
 import { FEATURE_DIM, DEFAULT_CLIP_SECONDS } from '../core/types.js';
 import type { Dataset } from '../library/dataset.types.js';
+import type { VisualProjection } from '../library/pca-store.js';
 import { initBackend } from './backend.js';
 import { COLD_START_KIND, COLD_START_VERSION, coldStartAudio, coldStartDim, coldStartVisual } from './coldstart.js';
 import { applyStats } from './data.js';
@@ -11,10 +12,11 @@ import type { Normalisation } from './data.js';
 import { checkExtractors, loadModel } from './manifest.js';
 import { embedRows } from './models.js';
 import { openOnnxSides, withOnnx } from './onnx-embedder.js';
+import { modelInput } from './pooled.js';
 import type { MatchModel } from './models.js';
 
 export interface Embedder {
-  /** 'siamese' | 'two-tower' | 'regression' | 'cold-start' */
+  /** 'siamese' | 'two-tower' | 'regression' | 'cca' | 'pls' | 'cold-start' */
   readonly kind: string;
   readonly dim: number;
   readonly extractors: { audio: ExtractorInfo; visual: ExtractorInfo };
@@ -29,6 +31,11 @@ export interface Embedder {
   /** the same embeddings, computed on onnxruntime where the model was exported; for bulk work */
   embedAudioAsync?(audio: Float32Array, n: number): Promise<Float32Array>;
   embedVisualAsync?(visual: Float32Array, n: number): Promise<Float32Array>;
+  /**
+   * the model's own visual basis: project a library's raw CNN features with it (loadDataset's
+   * `basis`) and the model works on that library whatever PCA the library fitted for itself
+   */
+  visualBasis?: VisualProjection;
 }
 
 /** Wraps an in-memory model (e.g. straight after training) as an Embedder. */
@@ -37,11 +44,16 @@ export function embedderFromModel(
   norm: Normalisation,
   extractors: { audio: ExtractorInfo; visual: ExtractorInfo },
   fingerprint: string,
+  visualBasis?: VisualProjection,
 ): Embedder {
   const inputDim = model.inputDim;
+  const pooled = model.hyper.input === 'stats';
+  // A pooled model takes clips of any length: it sees per-descriptor statistics over the seconds.
   const check = (data: Float32Array, n: number) => {
-    if (data.length !== n * inputDim) throw new RangeError(`expected ${n} clips x ${inputDim} values, got ${data.length} values`);
+    const ok = pooled ? n > 0 && data.length % (n * FEATURE_DIM) === 0 : data.length === n * inputDim;
+    if (!ok && !(n === 0 && data.length === 0)) throw new RangeError(`expected ${n} clips x ${pooled ? `a multiple of ${FEATURE_DIM}` : inputDim} values, got ${data.length} values`);
   };
+  const input = (data: Float32Array, n: number) => (n === 0 ? new Float32Array(0) : modelInput(model.hyper.input, data, n, data.length / n));
   return {
     kind: model.hyper.arch,
     dim: model.dim,
@@ -49,15 +61,16 @@ export function embedderFromModel(
     fingerprint,
     embedAudio: (audio, n) => {
       check(audio, n);
-      return embedRows(model, 'audio', applyStats(norm.audio, audio, n), n);
+      return embedRows(model, 'audio', applyStats(norm.audio, input(audio, n), n), n);
     },
     embedVisual: (visual, n) => {
       check(visual, n);
-      const x = applyStats(norm.visual, visual, n);
+      const x = applyStats(norm.visual, input(visual, n), n);
       // The regression baseline compares in normalised footage space: no network on this side.
       return model.hyper.arch === 'regression' ? x : embedRows(model, 'visual', x, n);
     },
     dispose: () => model.dispose(),
+    ...(visualBasis ? { visualBasis } : {}),
   };
 }
 
@@ -84,7 +97,9 @@ export async function loadEmbedder(modelDir?: string, expected?: Dataset['extrac
   await initBackend();
   const saved = await loadModel(modelDir);
   if (expected) checkExtractors(modelDir, saved.manifest.extractors, expected);
-  const base = embedderFromModel(saved.model, saved.norm, saved.manifest.extractors, saved.fingerprint);
+  const base = embedderFromModel(saved.model, saved.norm, saved.manifest.extractors, saved.fingerprint, saved.basis);
   const onnx = await openOnnxSides(modelDir, saved.fingerprint);
-  return onnx ? withOnnx(base, onnx, saved.norm) : base;
+  const kind = saved.model.hyper.input;
+  // the graphs take the model's input (pooled statistics for a 'stats' model), as the towers do
+  return onnx ? withOnnx(base, onnx, saved.norm, (data, n) => (n === 0 ? new Float32Array(0) : modelInput(kind, data, n, data.length / n))) : base;
 }

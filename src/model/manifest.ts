@@ -13,22 +13,28 @@ import { buildModel } from './models.js';
 import type { MatchModel } from './models.js';
 import { createRng } from '../core/random.js';
 import { exportModelOnnx } from './onnx-export.js';
+import { parseProjection, serializeProjection } from '../library/pca-store.js';
+import type { VisualProjection } from '../library/pca-store.js';
+import { rawVisualInfo } from '../features/visual/extractors.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
+/** the visual basis (CNN PCA + cue stats) the model was trained with, so it embeds any library's raw features */
+export const BASIS_FILE = 'visual-basis.json';
 
 const extractor = z.object({ name: z.string(), version: z.string() });
 const stats = z.object({ mean: z.array(z.number()), std: z.array(z.number()) });
 
 const activation = z.enum(['relu', 'tanh', 'linear']);
+const archSchema = z.enum(['siamese', 'two-tower', 'regression', 'cca', 'pls']);
 const hyperSchema = z.object({
-  arch: z.enum(['siamese', 'two-tower', 'regression']),
+  arch: archSchema,
   layers: z.array(z.number().int()),
   hidden: activation,
   output: activation,
   normalise: z.boolean(),
   dropRate: z.number().min(0).max(1),
-  loss: z.enum(['contrastive', 'infonce', 'triplet', 'mse']),
+  loss: z.enum(['contrastive', 'infonce', 'triplet', 'mse', 'closed-form']),
   margin: z.number(),
   temperature: z.number(),
   learningRate: z.number(),
@@ -37,12 +43,18 @@ const hyperSchema = z.object({
   l2: z.number(),
   // absent in models saved before it existed: their normalisation had equal weights
   pcaWeight: z.number().positive().default(1),
+  // absent in models saved before pooled inputs, windows and the linear models existed
+  input: z.enum(['seconds', 'stats']).default('seconds'),
+  windows: z.boolean().default(false),
+  pcaDims: z.number().int().positive().default(32),
+  ridge: z.number().min(0).default(0.1),
+  weightPower: z.number().default(0),
 });
 
 const manifestSchema = z.object({
   format: z.literal('clipmatch-model'),
   formatVersion: z.literal(1),
-  arch: z.enum(['siamese', 'two-tower', 'regression']),
+  arch: archSchema,
   hyper: hyperSchema,
   inputDim: z.number().int().positive(),
   dim: z.number().int().positive(),
@@ -51,6 +63,8 @@ const manifestSchema = z.object({
   weights: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), dtype: z.string() }).passthrough()),
   training: z.record(z.string(), z.unknown()),
   eval: z.record(z.string(), z.unknown()).optional(),
+  // absent in models saved before models carried their basis: those only work on their own library
+  visualBasis: z.object({ file: z.string(), fingerprint: z.string(), raw: extractor }).optional(),
   createdAt: z.string(),
 });
 
@@ -62,6 +76,8 @@ export interface SavedModel {
   norm: Normalisation;
   /** changes whenever the weights or the normalisation change; indexes built from another are stale */
   fingerprint: string;
+  /** the model's own visual basis, when it carries one */
+  basis?: VisualProjection;
 }
 
 export interface SaveInfo {
@@ -69,6 +85,8 @@ export interface SaveInfo {
   norm: Normalisation;
   training: Record<string, unknown>;
   eval?: Record<string, unknown>;
+  /** the projection the training features were made with; saved beside the weights */
+  visualBasis?: VisualProjection;
 }
 
 function fingerprintOf(weights: Uint8Array, manifest: Pick<ModelManifest, 'arch' | 'normalisation'>): string {
@@ -99,9 +117,11 @@ export async function saveModel(dir: string, model: MatchModel, info: SaveInfo):
     weights: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype })),
     training: info.training,
     ...(info.eval ? { eval: info.eval } : {}),
+    ...(info.visualBasis ? { visualBasis: { file: BASIS_FILE, fingerprint: info.visualBasis.fingerprint, raw: rawVisualInfo(info.visualBasis.cnn) } } : {}),
     createdAt: new Date().toISOString(),
   };
   await writeFile(join(dir, WEIGHTS_FILE), new Uint8Array(data));
+  if (info.visualBasis) await writeFile(join(dir, BASIS_FILE), serializeProjection(info.visualBasis));
   // ONNX graphs of both embedding sides, for onnxruntime (CPU or GPU); never fails the save.
   await exportModelOnnx(dir, model, fingerprintOf(new Uint8Array(data), manifest));
   await writeJsonAtomic(join(dir, MANIFEST_FILE), manifest);
@@ -170,5 +190,24 @@ export async function loadModel(dir: string): Promise<SavedModel> {
     audio: { mean: f32(manifest.normalisation.audio.mean), std: f32(manifest.normalisation.audio.std) },
     visual: { mean: f32(manifest.normalisation.visual.mean), std: f32(manifest.normalisation.visual.std) },
   };
-  return { model, manifest, norm, fingerprint: fingerprintOf(bytes, manifest) };
+  const basis = manifest.visualBasis ? await readBasis(dir, manifest) : undefined;
+  return { model, manifest, norm, fingerprint: fingerprintOf(bytes, manifest), ...(basis ? { basis } : {}) };
+}
+
+async function readBasis(dir: string, manifest: ModelManifest): Promise<VisualProjection> {
+  const vb = manifest.visualBasis!;
+  let basis: VisualProjection;
+  try {
+    basis = parseProjection(await readFile(join(dir, vb.file), 'utf8'));
+  } catch {
+    throw new UserError('NO_MODEL', `the model at ${dir} has a missing or damaged ${vb.file}`);
+  }
+  const raw = rawVisualInfo(basis.cnn);
+  if (vb.raw.name !== raw.name || vb.raw.version !== raw.version) {
+    throw new UserError('INCOMPATIBLE', `the model at ${dir} was trained on raw visual features ${vb.raw.name}@${vb.raw.version}, but this build extracts ${raw.name}@${raw.version} for ${basis.cnn}; retrain it`);
+  }
+  if (basis.fingerprint !== vb.fingerprint || basis.info.version !== manifest.extractors.visual.version) {
+    throw new UserError('NO_MODEL', `the model at ${dir} has a ${vb.file} that does not belong to it`);
+  }
+  return basis;
 }

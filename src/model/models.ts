@@ -5,13 +5,16 @@
 //  - two-tower (ours): a tower per modality, L2-normalised outputs, in-batch InfoNCE or hard triplets.
 import { tf } from './backend.js';
 import type { Rng } from '../core/random.js';
+import type { InputKind } from './pooled.js';
 import type { Activation, TowerParams } from './layers.js';
 import { EQUAL_BLOCKS_PCA_WEIGHT } from './data.js';
 import { createTower, disposeTower, towerForward, towerKernels, towerNamedVariables, towerVariables } from './layers.js';
 
-export type Arch = 'siamese' | 'two-tower' | 'regression';
-export const ARCHS: readonly Arch[] = ['siamese', 'two-tower', 'regression'];
-export type LossName = 'contrastive' | 'infonce' | 'triplet' | 'mse';
+export type Arch = 'siamese' | 'two-tower' | 'regression' | 'cca' | 'pls';
+export const ARCHS: readonly Arch[] = ['siamese', 'two-tower', 'regression', 'cca', 'pls'];
+/** closed-form: fitted by linear algebra (cca, pls), no gradient steps */
+export type LossName = 'contrastive' | 'infonce' | 'triplet' | 'mse' | 'closed-form';
+export const isClosedForm = (arch: Arch): boolean => arch === 'cca' || arch === 'pls';
 
 export interface Hyper {
   arch: Arch;
@@ -31,7 +34,20 @@ export interface Hyper {
   l2: number;
   /** weight of the visual CNN-PCA values against the visual cues after z-scoring (see data.ts) */
   pcaWeight: number;
+  /** what the towers see: every second side by side, or per-descriptor mean and std over the clip (pooled.ts) */
+  input: InputKind;
+  /** train on time-shifted windows over consecutive training clips instead of one row per clip */
+  windows: boolean;
+  /** linear models: PCA components per modality before the cross-modal fit */
+  pcaDims: number;
+  /** linear models: ridge added to each modality's covariance of PCA scores (CCA) */
+  ridge: number;
+  /** linear models: canonical dimension c scaled by its correlation ** weightPower */
+  weightPower: number;
 }
+
+/** Fields that only some architectures use, at values that leave the others unchanged. */
+const COMMON = { input: 'seconds', windows: false, pcaDims: 32, ridge: 0.1, weightPower: 0 } as const;
 
 export function defaultHyper(arch: Arch): Hyper {
   switch (arch) {
@@ -44,13 +60,18 @@ export function defaultHyper(arch: Arch): Hyper {
       // model collapses to chance; without the penalties it still collapses at Adam 1e-4. On the unit
       // sphere a weight's scale no longer moves distances, the margin of 1 is a fixed angle, and the
       // specified penalties and rate learn (docs/model.md has the measurements).
-      return { arch, layers: [1024, 256, 128, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.1, loss: 'contrastive', margin: 1, temperature: 1, learningRate: 1e-4, batchSize: 16, l1: 0.001, l2: 0.01, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
+      return { arch, layers: [1024, 256, 128, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.1, loss: 'contrastive', margin: 1, temperature: 1, learningRate: 1e-4, batchSize: 16, l1: 0.001, l2: 0.01, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT, ...COMMON };
     case 'regression':
       // The baseline: four dense tanh layers with dropout 0.3 regressing footage features by MSE; the
       // last layer is linear because its targets are z-scores, not values in [-1, 1].
-      return { arch, layers: [512, 512, 512, -1], hidden: 'tanh', output: 'linear', normalise: false, dropRate: 0.3, loss: 'mse', margin: 0, temperature: 1, learningRate: 1e-3, batchSize: 32, l1: 0, l2: 0, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
+      return { arch, layers: [512, 512, 512, -1], hidden: 'tanh', output: 'linear', normalise: false, dropRate: 0.3, loss: 'mse', margin: 0, temperature: 1, learningRate: 1e-3, batchSize: 32, l1: 0, l2: 0, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT, ...COMMON };
     case 'two-tower':
-      return { arch, layers: [512, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.2, loss: 'infonce', margin: 0.2, temperature: 0.1, learningRate: 1e-3, batchSize: 128, l1: 0, l2: 1e-5, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT };
+      return { arch, layers: [512, 128], hidden: 'relu', output: 'linear', normalise: true, dropRate: 0.2, loss: 'infonce', margin: 0.2, temperature: 0.1, learningRate: 1e-3, batchSize: 128, l1: 0, l2: 1e-5, pcaWeight: EQUAL_BLOCKS_PCA_WEIGHT, ...COMMON };
+    case 'cca':
+    case 'pls':
+      // The linear reference of issue 11: per-clip mean and std of each descriptor, z-scored, PCA to 32
+      // per modality, CCA with ridge 0.1 (or PLS) to 16 dimensions, cosine ranking. One row per clip.
+      return { arch, layers: [16], hidden: 'linear', output: 'linear', normalise: true, dropRate: 0, loss: 'closed-form', margin: 0, temperature: 1, learningRate: 0, batchSize: 1, l1: 0, l2: 0, pcaWeight: 1, ...COMMON, input: 'stats' };
   }
 }
 
@@ -106,7 +127,10 @@ export function buildModel(hyper: Hyper, inputDim: number, rng: Rng): MatchModel
         },
       };
     }
-    case 'two-tower': {
+    case 'two-tower':
+    case 'cca':
+    case 'pls': {
+      // cca / pls: one linear dense layer per modality (PCA and canonical directions folded together)
       const ta = createTower('audio', spec, rng, scope);
       const tv = createTower('visual', spec, rng, scope);
       const ea = (x: tf.Tensor2D, s?: number) => finish(towerForward(ta, x, s), hyper);

@@ -61,13 +61,22 @@ export async function runSide(session: Session, x: Float32Array, n: number, inpu
   return out;
 }
 
-/** `base` (the tfjs embedder of the same model) with its bulk calls on onnxruntime. */
-export function withOnnx(base: Embedder, sides: OnnxSides, norm: Normalisation): Embedder {
+/**
+ * `base` (the tfjs embedder of the same model) with its bulk calls on onnxruntime; `input` turns raw clip
+ * values into the model's input (e.g. pooled statistics) before normalisation, as the tfjs path does.
+ */
+export function withOnnx(
+  base: Embedder,
+  sides: OnnxSides,
+  norm: Normalisation,
+  input: (data: Float32Array, n: number) => Float32Array = (data) => data,
+): Embedder {
   const { inputDim, dim } = sides.index;
   const check = (data: Float32Array, n: number) => {
     if (data.length !== n * inputDim) throw new RangeError(`expected ${n} clips x ${inputDim} values, got ${data.length} values`);
   };
-  const run = (side: Side, data: Float32Array, n: number) => {
+  const run = (side: Side, raw: Float32Array, n: number) => {
+    const data = input(raw, n);
     check(data, n);
     return runSide(sides[side], applyStats(norm[side], data, n), n, inputDim, dim);
   };

@@ -10,15 +10,16 @@ import type { ProgressFn } from '../core/types.js';
 import type { Dataset } from '../library/dataset.types.js';
 import { initBackend } from './backend.js';
 import type { BackendName } from './backend.js';
-import { fitNormalisation, pairedFeatures } from './data.js';
 import type { Normalisation } from './data.js';
+import { chooseArch } from './auto.js';
+import type { AutoChoice, Candidate } from './auto.js';
+import { fitOnRows } from './fit.js';
 import { embedderFromModel } from './embedder.js';
 import type { Embedder } from './embedder.js';
 import { saveModel } from './manifest.js';
 import type { ModelManifest } from './manifest.js';
 import { defaultHyper } from './models.js';
 import type { Arch, Hyper } from './models.js';
-import { trainModel } from './train.js';
 import type { EpochReport, TrainResult } from './train.js';
 
 export interface DatasetSplit {
@@ -54,6 +55,20 @@ export interface EvalOptions {
   gallery: number | 'all';
   draws?: number;
   seed?: number;
+  /** at most this many clips per video in a gallery (see evalOptionsFor) */
+  perVideo?: number;
+}
+
+/**
+ * Clips of one video allowed in a gallery on the video split. Held out by video, the test side is a
+ * handful of whole videos; uncapped, one long video fills most of the gallery and its own clips, alike
+ * in look and sound, decide the score.
+ */
+export const VIDEO_SPLIT_PER_VIDEO = 5;
+
+/** The gallery rules of a split: capped per video on the video split, as they are on the clip split. */
+export function evalOptionsFor(mode: SplitMode, gallery: number | 'all'): EvalOptions {
+  return mode === 'video' ? { gallery, perVideo: VIDEO_SPLIT_PER_VIDEO } : { gallery };
 }
 
 /** Retrieval scores of an embedder over the dataset rows `rows` (raw features in, as in the product). */
@@ -72,7 +87,8 @@ export function evaluateEmbedder(embedder: Embedder, ds: Dataset, rows: readonly
 }
 
 export interface TrainRunOptions {
-  arch: Arch;
+  /** auto: chosen by cross-validation on the training side (auto.ts) */
+  arch: Arch | 'auto';
   split: SplitMode;
   seed: number;
   epochs: number;
@@ -81,9 +97,14 @@ export interface TrainRunOptions {
   hyper?: Partial<Hyper>;
   onEpoch?: (e: EpochReport) => void;
   progress?: ProgressFn;
+  /** candidates of --arch auto (default: autoCandidates()) */
+  candidates?: Candidate[];
+  log?: (line: string) => void;
 }
 
 export interface TrainRun {
+  /** what --arch auto chose and why; absent for an explicit architecture */
+  auto?: AutoChoice;
   split: DatasetSplit;
   norm: Normalisation;
   result: TrainResult;
@@ -96,13 +117,26 @@ export interface TrainRun {
 export async function trainOnDataset(ds: Dataset, opts: TrainRunOptions): Promise<TrainRun> {
   const backend = await initBackend();
   const split = datasetSplit(ds, opts.split, opts.seed);
-  const hyper: Hyper = { ...defaultHyper(opts.arch), ...opts.hyper, arch: opts.arch };
-  const norm = fitNormalisation(ds.audio, ds.visual, ds.dim, split.train, hyper.pcaWeight);
-  const raw = rawOf(ds);
-  const result = await trainModel(pairedFeatures(raw, split.train, norm), split.val.length >= 2 ? pairedFeatures(raw, split.val, norm) : undefined, {
+  let auto: AutoChoice | undefined;
+  let hyper: Hyper;
+  if (opts.arch === 'auto') {
+    auto = await chooseArch(ds, [...split.train, ...split.val].sort((a, b) => a - b), {
+      mode: opts.split,
+      seed: opts.seed,
+      epochs: opts.epochs,
+      ...(opts.patience !== undefined ? { patience: opts.patience } : {}),
+      ...(opts.candidates ? { candidates: opts.candidates } : {}),
+      ...(opts.progress ? { progress: opts.progress } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
+    hyper = { ...auto.hyper, ...opts.hyper };
+  } else {
+    hyper = { ...defaultHyper(opts.arch), ...opts.hyper, arch: opts.arch };
+  }
+  const { result, norm } = await fitOnRows(ds, split.train, split.val, {
     hyper,
-    epochs: opts.epochs,
     seed: opts.seed,
+    epochs: opts.epochs,
     ...(opts.patience !== undefined ? { patience: opts.patience } : {}),
     ...(opts.onEpoch ? { onEpoch: opts.onEpoch } : {}),
     ...(opts.progress ? { progress: opts.progress } : {}),
@@ -111,17 +145,20 @@ export async function trainOnDataset(ds: Dataset, opts: TrainRunOptions): Promis
   const evaluation =
     split.test.length >= 2
       ? {
-          gallery100: evaluateEmbedder(embedder, ds, split.test, { gallery: 100, seed: opts.seed }),
-          galleryAll: evaluateEmbedder(embedder, ds, split.test, { gallery: 'all', seed: opts.seed }),
+          gallery100: evaluateEmbedder(embedder, ds, split.test, { ...evalOptionsFor(opts.split, 100), seed: opts.seed }),
+          galleryAll: evaluateEmbedder(embedder, ds, split.test, { ...evalOptionsFor(opts.split, 'all'), seed: opts.seed }),
         }
       : undefined;
-  return { split, norm, result, embedder, backend, eval: evaluation };
+  return { split, norm, result, embedder, backend, eval: evaluation, ...(auto ? { auto } : {}) };
 }
+
+/** Short hash of a dataset's clip ids: tells whether a model was trained on this library. */
+export const clipListHash = (ds: Pick<Dataset, 'clips'>): string => createHash('sha256').update(ds.clips.map((c) => c.clipId).join('\n')).digest('hex').slice(0, 16);
 
 /** Writes a finished run to `dir` with its training summary and test scores. */
 export async function saveRun(dir: string, ds: Dataset, run: TrainRun, libraryDir?: string): Promise<ModelManifest> {
   const { result, split } = run;
-  const clipIds = createHash('sha256').update(ds.clips.map((c) => c.clipId).join('\n')).digest('hex').slice(0, 16);
+  const clipIds = clipListHash(ds);
   return saveModel(dir, result.model, {
     extractors: ds.extractors,
     norm: run.norm,
@@ -141,8 +178,10 @@ export async function saveRun(dir: string, ds: Dataset, run: TrainRun, libraryDi
       seconds: result.seconds,
       backend: run.backend,
       history: result.history,
+      ...(run.auto ? { auto: run.auto } : {}),
     },
     ...(run.eval ? { eval: { split: split.mode, seed: split.seed, ...run.eval } as Record<string, unknown> } : {}),
+    ...(ds.visualBasis ? { visualBasis: ds.visualBasis } : {}),
   });
 }
 

@@ -18,6 +18,23 @@ export interface SyntheticOptions {
   /** observation noise per value, relative to unit signal (1.5) */
   noise?: number;
   seconds?: number;
+  /**
+   * the footage sees the shared cause folded, |z|, while the sound sees z: a relation no linear map
+   * between the two can express (z and |z| are uncorrelated), that a nonlinear model can learn
+   */
+  folded?: boolean;
+  /**
+   * causes drift second by second through each video (AR(1) with this correlation from one second to
+   * the next) instead of being drawn per clip, and consecutive clips are consecutive stretches of it:
+   * continuous footage, as real videos are, where time-shifted windows are genuine new pairs
+   */
+  drift?: number;
+  /**
+   * every clip holds the same per-second causes in its own order: clips differ only in when things
+   * happen, so per-clip statistics (means, spreads) carry nothing and only the timing pairs sound with
+   * picture - what a model of the seconds side by side can learn and a pooled linear model cannot
+   */
+  timing?: boolean;
 }
 
 const gaussians = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => rng.normal() * scale);
@@ -47,20 +64,46 @@ export function syntheticDataset(opts: SyntheticOptions): Dataset {
       out[base + k] = (f(s) + noise * rng.normal()) * (sc[k] as number) + (off[k] as number);
     }
   };
+  const drift = opts.drift;
+  let z: Float32Array = new Float32Array(L);
+  let privA = new Float32Array(L);
+  let privV = new Float32Array(L);
+  const beats = Array.from({ length: seconds }, () => gaussians(rng, L));
+  const order = Array.from({ length: seconds }, (_, i) => i);
+  const step = (x: Float32Array, rho: number) => x.map((v) => rho * v + Math.sqrt(1 - rho * rho) * rng.normal());
   for (let c = 0; c < opts.clips; c++) {
     const video = Math.floor(c / perVideo);
     if (c % perVideo === 0 && c > 0) videoCause = gaussians(rng, L);
-    const z = Float32Array.from({ length: L }, (_, j) => 0.6 * (videoCause[j] as number) + 0.8 * rng.normal());
-    const privA = gaussians(rng, L);
-    const privV = gaussians(rng, L);
+    if (drift === undefined) {
+      z = Float32Array.from({ length: L }, (_, j) => 0.6 * (videoCause[j] as number) + 0.8 * rng.normal());
+      privA = gaussians(rng, L);
+      privV = gaussians(rng, L);
+    } else if (c % perVideo === 0) {
+      z = gaussians(rng, L);
+      privA = gaussians(rng, L);
+      privV = gaussians(rng, L);
+    }
+    if (opts.timing) {
+      for (let i = seconds - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j] as number, order[i] as number];
+      }
+    }
     for (let s = 0; s < seconds; s++) {
       const base = c * dim + s * FEATURE_DIM;
+      if (opts.timing) z = beats[order[s] as number] as Float32Array;
+      if (drift !== undefined && !(s === 0 && c % perVideo === 0)) {
+        z = step(z, drift);
+        privA = step(privA, drift);
+        privV = step(privV, drift);
+      }
       for (let j = 0; j < L; j++) {
         h[j] = (z[j] as number) + 0.3 * rng.normal();
         h[L + j] = (privA[j] as number) + 0.3 * rng.normal();
       }
       emit(audio, base, mapA, offA, scA, Math.tanh);
       for (let j = 0; j < L; j++) h[L + j] = (privV[j] as number) + 0.3 * rng.normal();
+      if (opts.folded) for (let j = 0; j < L; j++) h[j] = Math.abs(h[j] as number);
       emit(visual, base, mapV, offV, scV, (x) => Math.max(0, x) + 0.2 * x);
     }
     clips.push({

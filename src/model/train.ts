@@ -89,7 +89,8 @@ export function epochSteps(model: MatchModel, data: PairedFeatures, rng: Rng): S
           case 'mse':
             return mseLoss(ea, ev);
           case 'contrastive':
-            throw new Error('unreachable');
+          case 'closed-form':
+            throw new Error(`no gradient steps for the ${hyper.loss} loss`);
         }
       },
     };
@@ -120,12 +121,19 @@ export function runStep(model: MatchModel, opt: FusedAdam, step: Step): number {
   return loss;
 }
 
-/** Trains a fresh model on normalised paired features; `val` drives early stopping when given. */
-export async function trainModel(train: PairedFeatures, val: PairedFeatures | undefined, opts: TrainOptions): Promise<TrainResult> {
-  if (train.n < 2) throw new RangeError('training needs at least 2 clips');
+/** The training rows of one epoch: the same every epoch, or drawn anew (time-shifted windows). */
+export type EpochData = PairedFeatures | ((rng: Rng) => PairedFeatures);
+
+/**
+ * Trains a fresh model on normalised paired features; `val` drives early stopping when given. With a
+ * function for `data`, each epoch trains on the rows it returns.
+ */
+export async function trainModel(data: EpochData, val: PairedFeatures | undefined, opts: TrainOptions): Promise<TrainResult> {
   const { hyper } = opts;
   const rng = createRng(opts.seed);
-  const model = buildModel(hyper, train.dim, rng);
+  const first = typeof data === 'function' ? data(rng) : data;
+  if (first.n < 2) throw new RangeError('training needs at least 2 clips');
+  const model = buildModel(hyper, first.dim, rng);
   const opt = createOptimizer(model);
   const progress = opts.progress ?? noProgress;
   const patience = opts.patience ?? 5;
@@ -134,6 +142,7 @@ export async function trainModel(train: PairedFeatures, val: PairedFeatures | un
   const t0 = performance.now();
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     const e0 = performance.now();
+    const train = epoch === 1 || typeof data !== 'function' ? first : data(rng);
     const steps = epochSteps(model, train, rng);
     let lossSum = 0;
     let pairs = 0;

@@ -67,31 +67,47 @@ test('synthetic dataset has the Dataset shape and is deterministic', () => {
   assert.deepEqual(a.visual.slice(0, 50), b.visual.slice(0, 50));
 });
 
-test('cold start pairs loud audio with busy footage', () => {
+test('cold start follows the correspondences measured on real footage', () => {
   const e = coldStartEmbedder();
-  const dim = 10 * FEATURE_DIM;
-  const clip = (audioLevel: number, motion: number) => {
-    const a = new Float32Array(dim);
-    const v = new Float32Array(dim);
-    for (let s = 0; s < 10; s++) {
-      a[s * FEATURE_DIM + AUDIO_LAYOUT.rms] = audioLevel * (1 + 0.1 * s);
-      a[s * FEATURE_DIM + AUDIO_LAYOUT.onsetRate] = audioLevel * 20;
-      v[s * FEATURE_DIM + VISUAL_LAYOUT.motion] = motion * (1 + 0.1 * s);
-      v[s * FEATURE_DIM + VISUAL_LAYOUT.cut] = motion * 2;
-    }
-    return { a, v };
-  };
-  const quiet = clip(0.01, 0.005);
-  const loud = clip(0.3, 0.2);
-  const ea = e.embedAudio(Float32Array.from([...quiet.a, ...loud.a]), 2);
-  const ev = e.embedVisual(Float32Array.from([...quiet.v, ...loud.v]), 2);
-  assert.equal(ea.length, 2 * e.dim);
-  const d = (i: number, j: number) => {
+  const seconds = 10;
+  const dim = seconds * FEATURE_DIM;
+  const near = (ea: Float32Array, ev: Float32Array, i: number, j: number) => {
     let s = 0;
     for (let k = 0; k < e.dim; k++) s += ((ea[i * e.dim + k] as number) - (ev[j * e.dim + k] as number)) ** 2;
     return s;
   };
-  assert.ok(d(0, 0) < d(0, 1), 'quiet audio is nearer calm footage');
-  assert.ok(d(1, 1) < d(1, 0), 'loud audio is nearer busy footage');
+  // Bright timbre (high spectral centroid) with colourful footage, dull timbre with drab footage.
+  const audio = (centroid: number, rms: (s: number) => number) => {
+    const a = new Float32Array(dim);
+    for (let s = 0; s < seconds; s++) {
+      a[s * FEATURE_DIM + AUDIO_LAYOUT.centroid] = centroid;
+      a[s * FEATURE_DIM + AUDIO_LAYOUT.rms] = rms(s);
+      a[s * FEATURE_DIM + AUDIO_LAYOUT.mel.start] = -5; // a real second, not padding
+    }
+    return a;
+  };
+  const footage = (colour: number, motion: (s: number) => number) => {
+    const v = new Float32Array(dim);
+    for (let s = 0; s < seconds; s++) {
+      v[s * FEATURE_DIM + VISUAL_LAYOUT.colourfulness] = colour;
+      v[s * FEATURE_DIM + VISUAL_LAYOUT.motion] = motion(s);
+    }
+    return v;
+  };
+  const flat = () => 0.1;
+  let ea = e.embedAudio(Float32Array.from([...audio(0.1, flat), ...audio(0.35, flat)]), 2);
+  let ev = e.embedVisual(Float32Array.from([...footage(-0.8, flat), ...footage(0.9, flat)]), 2);
+  assert.ok(near(ea, ev, 0, 0) < near(ea, ev, 0, 1), 'dull sound nearer drab footage');
+  assert.ok(near(ea, ev, 1, 1) < near(ea, ev, 1, 0), 'bright sound nearer colourful footage');
+  // The same loudness curve as the motion curve beats the reversed one (synchrony).
+  const rise = (s: number) => 0.05 + 0.02 * s;
+  const fall = (s: number) => 0.05 + 0.02 * (seconds - 1 - s);
+  ea = e.embedAudio(audio(0.2, rise), 1);
+  ev = e.embedVisual(Float32Array.from([...footage(0, (s) => rise(s) * 5), ...footage(0, (s) => fall(s) * 5)]), 2);
+  assert.ok(near(ea, ev, 0, 0) < near(ea, ev, 0, 1), 'loudness rising with motion is nearer than against it');
   assert.ok(ea.every(Number.isFinite) && ev.every(Number.isFinite));
+  // unit vectors: cosine ranking
+  assert.ok(Math.abs(Math.hypot(...ea) - 1) < 1e-5);
+  // padding-only clips embed to zeros, never NaN
+  assert.ok(e.embedVisual(new Float32Array(dim), 1).every((x) => x === 0));
 });
