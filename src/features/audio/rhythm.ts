@@ -14,6 +14,8 @@ export interface RhythmAnalysis {
   startSeconds: number;
   /** onset strength per frame */
   onsetEnvelope: Float32Array;
+  /** the same over the bands below 200 Hz (bass and kick) */
+  onsetLow: Float32Array;
   /** RMS per frame */
   rms: Float32Array;
   /** beats per minute, 0 when the song has no clear pulse */
@@ -39,6 +41,7 @@ export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnal
     hopSeconds: fa.hop / sampleRate,
     startSeconds: start,
     onsetEnvelope: fa.onset,
+    onsetLow: fa.onsetLow,
     rms: fa.rms,
     tempo: grid && grid.beats.length >= 4 ? grid.tempo.median : 0,
     beats: grid ? grid.beats.map(time) : [],
