@@ -38,3 +38,19 @@ export function beatFMeasure(reference: readonly number[], estimated: readonly n
   if (ref.length === 0 && est.length === 0) return { f: 1, precision: 1, recall: 1, hits: 0, reference: 0, estimated: 0 };
   return { f, precision, recall, hits, reference: ref.length, estimated: est.length };
 }
+
+/** The reference at other metrical levels: off-beat, double tempo, and half tempo on either phase. */
+export function metricalVariants(reference: readonly number[]): Record<'offbeat' | 'double' | 'halfOdd' | 'halfEven', number[]> {
+  const ref = [...reference].sort((a, b) => a - b);
+  const mids = ref.slice(1).map((t, i) => (t + ref[i]!) / 2);
+  const double = [...ref, ...mids].sort((a, b) => a - b);
+  return { offbeat: mids, double, halfEven: ref.filter((_, i) => i % 2 === 0), halfOdd: ref.filter((_, i) => i % 2 === 1) };
+}
+
+/** The best F-measure over the notated level and its metrical variants (the idea of MIREX's AMLt, scored
+ * as an F-measure): how often the tracker found the pulse, whatever level or phase it tapped. */
+export function anyLevelFMeasure(reference: readonly number[], estimated: readonly number[]): number {
+  let best = beatFMeasure(reference, estimated).f;
+  for (const v of Object.values(metricalVariants(reference))) best = Math.max(best, beatFMeasure(v, estimated).f);
+  return best;
+}

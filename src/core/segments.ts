@@ -213,7 +213,7 @@ export function segmentSong(r: RhythmInput, opts: SegmentOptions = {}): Segment[
 // With a beat grid, bars and sections, cuts go on the grid itself: every section starts with a cut on its
 // downbeat, and inside a section cuts fall every N bars (or every beat), N set by `cuts` or, in 'auto',
 // by the section's energy: every bar in the most intense sections (choruses, drops), every 2 bars in the
-// middle, every 4 in the calmest (verses, breaks). Segments stay within [minSeconds, maxSeconds]: a unit
+// middle, every 4 in the calmest (verses, breaks). Segments stay within [minSeconds, maxSeconds] (2..10 s; from 0.25 s with cuts on every beat): a unit
 // that is too short is doubled, a span that is too long is split on a beat.
 
 export type CutsMode = 'auto' | 'beat' | 'bar' | '2bar' | 'phrase';
@@ -253,7 +253,7 @@ const UNIT_BARS: Record<Exclude<CutsMode, 'auto' | 'beat'>, number> = { bar: 1, 
  */
 export function segmentByStructure(s: StructureInput, cuts: CutsMode = 'auto', opts: PacingOptions = {}): Segment[] {
   const { duration } = s;
-  const minSeconds = opts.minSeconds ?? (cuts === 'beat' ? 0.25 : 1.5);
+  const minSeconds = opts.minSeconds ?? (cuts === 'beat' ? 0.25 : 2);
   const maxSeconds = opts.maxSeconds ?? 10;
   if (!(duration > 0) || !Number.isFinite(duration)) throw new RangeError(`song duration must be positive, got ${duration}`);
   const beats = s.beats.filter((t) => Number.isFinite(t) && t > 0.05 && t < duration - 0.05);

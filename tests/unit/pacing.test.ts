@@ -69,7 +69,7 @@ void test('segmentByStructure auto: tiles the song, every cut on a beat, section
   const rate = (a: number, b: number) => inner(segs).filter((t) => t >= a && t < b).length / (b - a);
   const [v, c] = s.sections;
   assert.ok(rate(c!.start, c!.end) > 2 * rate(v!.start, v!.end), 'the intense section is cut faster than the calm one');
-  for (const g of segs) assert.ok(g.end - g.start <= 10 + 1e-9 && g.end - g.start >= 1.5 - 1e-9, `segment ${g.start}-${g.end}`);
+  for (const g of segs) assert.ok(g.end - g.start <= 10 + 1e-9 && g.end - g.start >= 2 - 1e-9, `segment ${g.start}-${g.end}`);
   assert.equal(barsForEnergy(1), 1);
   assert.equal(barsForEnergy(0), 4);
 });
@@ -77,7 +77,7 @@ void test('segmentByStructure auto: tiles the song, every cut on a beat, section
 void test('segmentByStructure fixed modes: bar cuts on every downbeat, beat on every beat, phrase every 4 bars', () => {
   const s = input();
   const bar = inner(segmentByStructure(s, 'bar'));
-  assert.deepEqual(bar, s.downbeats.filter((d) => d >= 1.5 && s.duration - d >= 1.5));
+  assert.deepEqual(bar, s.downbeats.filter((d) => d >= 2 && s.duration - d >= 2));
   const beat = inner(segmentByStructure(s, 'beat'));
   assert.deepEqual(beat, s.beats.filter((b) => b > 0.05 && s.duration - b >= 0.25));
   const phrase = inner(segmentByStructure(s, 'phrase'));
