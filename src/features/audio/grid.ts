@@ -7,7 +7,10 @@
 //    onsets. A log-normal prior (centre 120 BPM) settles what the envelope cannot, and a Viterbi pass
 //    ties the windows together: small drifts are free, a step costs once, so accelerandos and tempo
 //    changes are followed but one ambiguous window cannot flip the octave.
-// 2. Beats. cum[t] = local[t] + max_g (cum[t-g] - tightness * ln(g / P(t))^2), g in [P(t)/2, 2P(t)].
+//    Then a bar check (barConsistentRatio) undoes 3:2 and 4:3 confusions: a beat divides the bar.
+// 2. Beats. cum[t] = local[t] + max_g (cum[t-g] - tightness * ln(g / P(t))^2), g in [P(t)/2, 2P(t)],
+//    on the full-band envelope: the low band (kick, bass) helps find the tempo but, placed on, it pulls
+//    the grid onto syncopated bass lines.
 // 3. Swing. A swung eighth that is louder than the beat pulls the grid two thirds of a beat late; the
 //    long-short pattern tells which of the two is the beat.
 
@@ -33,6 +36,9 @@ export interface TempoPath {
 }
 
 const WINDOW_SECONDS = 8;
+/** weight of the low-band envelope in the tempo estimate and in beat placement (measured on the benchmark) */
+const TEMPO_LOW = 0.5;
+const PLACE_LOW = 0;
 const STEP_SECONDS = 1;
 const STATE_STEP = 0.01; // log2 units: about 0.7% in tempo
 
@@ -186,6 +192,52 @@ export function tempoPath(env: Float64Array, fps: number, opts: Partial<GridOpti
   return { bpm, median: sorted[sorted.length >> 1]!, strength: strength / M };
 }
 
+const BAR_MULTIPLES = [2, 3, 4, 6, 8, 12, 16];
+
+/**
+ * 3:2 and 4:3 confusions. Tresillo rhythms and even eighths make a period of 3/4 or 3/2 beats look as
+ * periodic as the beat itself, but such a period does not divide the bar: the strongest periodicity
+ * between 1.5 and 6 s (a bar or two) is a whole number of beats. Returns the factor (1, 2/3, 3/2, 3/4
+ * or 4/3) to multiply the beat period by: 1 when the found tempo already divides the bar.
+ */
+export function barConsistentRatio(env: Float64Array, fps: number, bpm: number, o: GridOptions): number {
+  const n = env.length;
+  const lo = Math.round(1.5 * fps);
+  const hi = Math.min(Math.round(6 * fps), Math.floor(n / 2));
+  if (!(bpm > 0) || hi <= lo) return 1;
+  const x = gaussianSmooth(env, Math.max(0.5, 0.016 * fps));
+  let mean = 0;
+  for (let t = 0; t < n; t++) mean += x[t]!;
+  mean /= n;
+  for (let t = 0; t < n; t++) x[t] = x[t]! - mean;
+  const ac = new Float64Array(hi + 2);
+  for (let lag = 0; lag < ac.length; lag++) {
+    let a = 0;
+    for (let t = 0; t + lag < n; t++) a += x[t]! * x[t + lag]!;
+    ac[lag] = a / Math.max(1, n - lag);
+  }
+  let bar = lo;
+  for (let lag = lo; lag <= hi; lag++) if (ac[lag]! > ac[bar]!) bar = lag;
+  if (!(ac[bar]! > 0)) return 1;
+  const L = (60 * fps) / bpm;
+  const divides = (p: number) => BAR_MULTIPLES.some((m) => Math.abs(bar / p - m) < 0.04 * m);
+  if (divides(L)) return 1;
+  let best = 1;
+  let bestScore = -Infinity;
+  for (const r of [2 / 3, 3 / 2, 3 / 4, 4 / 3]) {
+    const b = bpm / r;
+    // the new period must be about as periodic as the old one, not merely a divisor of the bar
+    if (b < o.minBpm || b > o.maxBpm || !divides(L * r) || at(ac, L * r) < 0.7 * at(ac, L)) continue;
+    const oct = Math.log2(b / o.priorBpm) / o.priorOctaves;
+    const score = Math.max(0, at(ac, L * r)) * Math.exp(-0.5 * oct * oct);
+    if (score > bestScore) {
+      bestScore = score;
+      best = r;
+    }
+  }
+  return best;
+}
+
 /** Beat frames by DP against a per-frame period (frames per beat). */
 export function placeBeats(local: Float64Array, period: Float64Array, tightness: number): number[] {
   const n = local.length;
@@ -264,13 +316,20 @@ export function trackGrid(full: ArrayLike<number>, low: ArrayLike<number>, rms: 
   const ef = normalised(emphasise(full, fps));
   const el = normalised(emphasise(low, fps));
   const combo = new Float64Array(n);
-  for (let t = 0; t < n; t++) combo[t] = ef[t]! + 0.5 * el[t]!;
+  for (let t = 0; t < n; t++) combo[t] = ef[t]! + TEMPO_LOW * el[t]!;
+  const placeOn = new Float64Array(n);
+  for (let t = 0; t < n; t++) placeOn[t] = ef[t]! + PLACE_LOW * el[t]!;
   let energy = 0;
   for (let t = 0; t < n; t++) energy += combo[t]!;
   if (!(energy > 1e-9)) return null;
   const tempo = tempoPath(combo, fps, o);
+  const ratio = barConsistentRatio(combo, fps, tempo.median, o);
+  if (ratio !== 1) {
+    for (let t = 0; t < n; t++) tempo.bpm[t] = tempo.bpm[t]! / ratio;
+    tempo.median /= ratio;
+  }
   const period = tempo.bpm.map((b) => (60 * fps) / b);
-  const local = gaussianSmooth(combo, Math.max(0.5, 0.02 * fps));
+  const local = gaussianSmooth(placeOn, Math.max(0.5, 0.02 * fps));
   let beats = placeBeats(local, period, o.tightness);
   // Swing: the beat is the long note of a long-short pair. A grid locked on the swung eighth sees the
   // real beat a third of a beat later and nothing two thirds later; move it onto the beat.
