@@ -8,7 +8,7 @@
 // given the benefit of the doubt, as it is by far the commonest).
 // Sections: a bar-level self-similarity matrix of chroma and loudness, Foote's checkerboard novelty on
 // its diagonal, peaks at least 4 bars apart as boundaries; sections whose mean descriptors are alike get
-// the same letter; energy is loudness and onset activity, scaled to 0..1 over the song.
+// the same letter; energy is loudness and onset activity (drums, fast notes), scaled to 0..1 over the song.
 
 export interface BeatDescriptor {
   /** low-band onset strength at the beat */
@@ -21,6 +21,8 @@ export interface BeatDescriptor {
   chroma: ArrayLike<number>;
   /** loudness from this beat to the next, dB */
   db: number;
+  /** mean onset strength from this beat to the next: how busy the music is (drums, fast notes) */
+  activity: number;
 }
 
 export interface Section {
@@ -134,7 +136,7 @@ export function findSections(
       for (let q = 0; q < 12; q++) n += d.chroma[q]!;
       for (let q = 0; q < 12; q++) chroma[q]! += n > 0 ? d.chroma[q]! / n : 0;
       db += d.db;
-      on += d.onset;
+      on += d.activity;
       c++;
     }
     feats.push(chroma.map((v) => v / Math.max(1, c)));
@@ -145,7 +147,7 @@ export function findSections(
   const zOn = zscores(barOn);
   const vec = feats.map((f, k) => {
     const n = Math.sqrt(f.reduce((a, b) => a + b * b, 0)) || 1;
-    return [...f.map((v) => v / n), 0.25 * zDb[k]!, 0.25 * zOn[k]!];
+    return [...f.map((v) => v / n), 0.5 * zDb[k]!, 0.5 * zOn[k]!];
   });
   // checkerboard novelty on the bar self-similarity
   const L = o.kernelBars;
@@ -182,9 +184,11 @@ export function findSections(
   const edges = [0, ...kept, bars];
   const spans = edges.slice(0, -1).map((a, i) => ({ a, z: edges[i + 1]! }));
   // labels: the first earlier section that sounds alike, else a new letter
+  // harmony, loudness and activity together: a drumless breakdown over the chorus chords is not the chorus
+  const dims = vec[0]!.length;
   const meanVec = spans.map(({ a, z }) => {
-    const m = new Array<number>(12).fill(0);
-    for (let k = a; k < z; k++) for (let q = 0; q < 12; q++) m[q]! += vec[k]![q]!;
+    const m = new Array<number>(dims).fill(0);
+    for (let k = a; k < z; k++) for (let q = 0; q < dims; q++) m[q]! += vec[k]![q]! / (z - a);
     return m;
   });
   const labels: string[] = [];
@@ -201,7 +205,7 @@ export function findSections(
     }
     labels.push(label ?? LETTERS[Math.min(next++, LETTERS.length - 1)]!);
   });
-  // energy: loudness and onset activity, each scaled over the song, averaged
+  // energy: loudness and onset activity, each scaled over the song; activity weighs more (a loud pad is no drop)
   const raw = spans.map(({ a, z }) => {
     let db = 0;
     let on = 0;
@@ -220,7 +224,7 @@ export function findSections(
   const eOn = scale(raw.map((r) => r.on));
   const out: (Section & { bars: number })[] = [];
   spans.forEach(({ a, z }, i) => {
-    const sec = { start: a === 0 ? 0 : downbeats[a]!, end: z >= bars ? duration : downbeats[z]!, label: labels[i]!, energy: 0.5 * eDb[i]! + 0.5 * eOn[i]!, bars: z - a };
+    const sec = { start: a === 0 ? 0 : downbeats[a]!, end: z >= bars ? duration : downbeats[z]!, label: labels[i]!, energy: 0.4 * eDb[i]! + 0.6 * eOn[i]!, bars: z - a };
     const prev = out[out.length - 1];
     // a repeat straight after itself is one section
     if (prev && prev.label === sec.label) {

@@ -14,7 +14,7 @@ function descriptors(n: number, m: number, phase: number, chordOf: (i: number) =
     const c = chordOf(i);
     for (const q of [c, (c + 4) % 12, (c + 7) % 12]) chroma[q] = 1;
     const accent = (i - phase) % m === 0;
-    return { low: accent ? 1 : 0.2, onset: accent ? 1 : 0.6, chordChange: accent ? 0.5 : 0.02, chroma, db: dbOf(i) };
+    return { low: accent ? 1 : 0.2, onset: accent ? 1 : 0.6, chordChange: accent ? 0.5 : 0.02, chroma, db: dbOf(i), activity: 0.5 };
   });
 }
 

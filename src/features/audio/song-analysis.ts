@@ -39,15 +39,17 @@ export function analyzeSong(pcm: Float32Array, sampleRate: number): SongAnalysis
     }
     return acc;
   });
-  const db = spans.map(({ a, z }) => {
+  const spanMean = (x: Float32Array, a: number, z: number, f: (v: number) => number) => {
     let s = 0;
     let c = 0;
-    for (let f = Math.max(0, frameOf(a)); f < Math.min(rhythm.rms.length, frameOf(z)); f++) {
-      s += rhythm.rms[f]! ** 2;
+    for (let i = Math.max(0, frameOf(a)); i < Math.min(x.length, frameOf(z)); i++) {
+      s += f(x[i]!);
       c++;
     }
-    return 10 * Math.log10(Math.max(1e-10, c ? s / c : 0));
-  });
+    return c ? s / c : 0;
+  };
+  const db = spans.map(({ a, z }) => 10 * Math.log10(Math.max(1e-10, spanMean(rhythm.rms, a, z, (v) => v * v))));
+  const activity = spans.map(({ a, z }) => spanMean(rhythm.onsetEnvelope, a, z, (v) => v));
   const cos = (x: Float64Array, y: Float64Array) => {
     let d = 0;
     let nx = 0;
@@ -65,6 +67,7 @@ export function analyzeSong(pcm: Float32Array, sampleRate: number): SongAnalysis
     chordChange: i > 0 ? 1 - cos(chroma[i - 1]!, chroma[i]!) : 0,
     chroma: chroma[i]!,
     db: db[i]!,
+    activity: activity[i]!,
   }));
   const meter = findMeter(desc);
   const downbeats = downbeatsOf(beats, meter);
