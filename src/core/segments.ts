@@ -2,6 +2,7 @@
 // when the tempo is known) or, failing that, an onset; segments last 2..10 s and get shorter where the
 // music is busy. A shortest-path over candidate cut points chooses all cuts at once, so one awkward gap
 // cannot push every later cut off the beat, and the segments always tile [0, duration] exactly.
+import type { VisualizeOptions } from './visualize.types.js';
 
 export interface RhythmInput {
   duration: number;
@@ -216,7 +217,8 @@ export function segmentSong(r: RhythmInput, opts: SegmentOptions = {}): Segment[
 // middle, every 4 in the calmest (verses, breaks). Segments stay within [minSeconds, maxSeconds] (2..10 s; from 0.25 s with cuts on every beat): a unit
 // that is too short is doubled, a span that is too long is split on a beat.
 
-export type CutsMode = 'auto' | 'beat' | 'bar' | '2bar' | 'phrase';
+/** one vocabulary: the modes are VisualizeOptions['cuts'] */
+export type CutsMode = NonNullable<VisualizeOptions['cuts']>;
 export const CUTS_MODES: readonly CutsMode[] = ['auto', 'beat', 'bar', '2bar', 'phrase'];
 
 export interface SectionSpan {
