@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system tools clipmatch runs (ffmpeg/ffprobe, and a font for labels) from Debian when missing.
-# Used by `npm run demo` and by CI; safe to run again.
+# Used by `npm run demo` and by CI; safe to run again. With --bench, also what the beat benchmark renders
+# its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI).
 set -euo pipefail
 missing=()
+if [ "${1:-}" = "--bench" ]; then
+  command -v fluidsynth >/dev/null 2>&1 || missing+=(fluidsynth)
+  [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || missing+=(fluid-soundfont-gm)
+  [ -d /usr/share/games/openttd/baseset/openmsx ] || missing+=(openttd-openmsx)
+  [ -d /usr/share/planetblupi/music ] || missing+=(planetblupi-music-midi)
+fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -11,6 +11,7 @@ import { registerVisualize } from './cli/visualize.command.js';
 import { registerTrain } from './cli/train.command.js';
 import { registerEval } from './cli/eval.command.js';
 import { registerDemo } from './cli/demo.command.js';
+import { registerAnalyze } from './cli/analyze.command.js';
 
 const program = new Command('clipmatch')
   .description('Give music a video: match songs to library clips and stitch them into a music video')
@@ -25,6 +26,7 @@ registerVisualize(program);
 registerTrain(program);
 registerEval(program);
 registerDemo(program);
+registerAnalyze(program);
 
 try {
   await program.parseAsync(process.argv);

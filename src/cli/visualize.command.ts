@@ -3,6 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { env } from '../config.js';
 import type { Aspect, VisualizeResult } from '../core/visualize.types.js';
+import { CUTS_MODES, type CutsMode } from '../core/segments.js';
 import { visualize } from '../services/visualize.service.js';
 import { resolveSongInput } from '../services/song.js';
 import { abortOnSignals } from './match.command.js';
@@ -15,7 +16,13 @@ interface VisualizeCliOptions {
   aspect: Aspect;
   maxMb: number;
   json?: boolean;
+  cuts: CutsMode;
 }
+
+const parseCuts = (v: string): CutsMode => {
+  if (!(CUTS_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${CUTS_MODES.join(', ')}`);
+  return v as CutsMode;
+};
 
 const ASPECTS: readonly Aspect[] = ['16:9', '9:16', '1:1'];
 
@@ -50,6 +57,7 @@ export function registerVisualize(program: Command): void {
     .option('--model <dir>', 'trained model folder (default: CLIPMATCH_MODEL, else the untrained default)', env().CLIPMATCH_MODEL)
     .option('--aspect <ratio>', 'frame shape: 16:9, 9:16 or 1:1', parseAspect, '16:9' as Aspect)
     .option('--max-mb <mb>', 'size cap of the video file in MB', parseMb, 10)
+    .option('--cuts <mode>', 'cut density: auto (follows section energy), beat, bar, 2bar or phrase (4 bars)', parseCuts, 'auto' as CutsMode)
     .option('--json', 'print the plan and output paths as JSON')
     .action(async (audio: string, o: VisualizeCliOptions) => {
       const ac = new AbortController();
@@ -58,7 +66,7 @@ export function registerVisualize(program: Command): void {
       const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
       try {
         const result = await visualize(
-          { audioPath: input.path, libraryDir: o.library, modelDir: o.model, outPath: o.output, aspect: o.aspect, maxMb: o.maxMb, signal: ac.signal },
+          { audioPath: input.path, libraryDir: o.library, modelDir: o.model, outPath: o.output, aspect: o.aspect, maxMb: o.maxMb, cuts: o.cuts, signal: ac.signal },
           bars.report,
         );
         bars.stop();

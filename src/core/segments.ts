@@ -2,6 +2,7 @@
 // when the tempo is known) or, failing that, an onset; segments last 2..10 s and get shorter where the
 // music is busy. A shortest-path over candidate cut points chooses all cuts at once, so one awkward gap
 // cannot push every later cut off the beat, and the segments always tile [0, duration] exactly.
+import type { VisualizeOptions } from './visualize.types.js';
 
 export interface RhythmInput {
   duration: number;
@@ -207,4 +208,119 @@ export function segmentSong(r: RhythmInput, opts: SegmentOptions = {}): Segment[
   const out: Segment[] = [];
   for (let i = 0; i + 1 < cuts.length; i++) out.push({ start: cuts[i]!, end: cuts[i + 1]! });
   return out;
+}
+
+// ---- Pacing from song structure ----------------------------------------------------------------
+// With a beat grid, bars and sections, cuts go on the grid itself: every section starts with a cut on its
+// downbeat, and inside a section cuts fall every N bars (or every beat), N set by `cuts` or, in 'auto',
+// by the section's energy: every bar in the most intense sections (choruses, drops), every 2 bars in the
+// middle, every 4 in the calmest (verses, breaks). Segments stay within [minSeconds, maxSeconds] (2..10 s; from 0.25 s with cuts on every beat): a unit
+// that is too short is doubled, a span that is too long is split on a beat.
+
+/** one vocabulary: the modes are VisualizeOptions['cuts'] */
+export type CutsMode = NonNullable<VisualizeOptions['cuts']>;
+export const CUTS_MODES: readonly CutsMode[] = ['auto', 'beat', 'bar', '2bar', 'phrase'];
+
+export interface SectionSpan {
+  start: number;
+  end: number;
+  /** 0..1 */
+  energy: number;
+}
+
+export interface StructureInput {
+  duration: number;
+  beats: readonly number[];
+  downbeats: readonly number[];
+  sections: readonly SectionSpan[];
+  /** for songs without a usable grid: segmentSong's fallback */
+  onsets?: readonly number[];
+}
+
+export interface PacingOptions {
+  minSeconds?: number;
+  maxSeconds?: number;
+}
+
+/** Bars per cut for a section of this energy in 'auto' mode. */
+export function barsForEnergy(energy: number): number {
+  return energy >= 0.67 ? 1 : energy >= 0.33 ? 2 : 4;
+}
+
+const UNIT_BARS: Record<Exclude<CutsMode, 'auto' | 'beat'>, number> = { bar: 1, '2bar': 2, phrase: 4 };
+
+/**
+ * Segments tiling [0, duration] whose every inner boundary is a beat of `beats`, sections starting on
+ * their downbeats. Falls back to segmentSong (onsets) when there are fewer than 8 beats.
+ */
+export function segmentByStructure(s: StructureInput, cuts: CutsMode = 'auto', opts: PacingOptions = {}): Segment[] {
+  const { duration } = s;
+  const minSeconds = opts.minSeconds ?? (cuts === 'beat' ? 0.25 : 2);
+  const maxSeconds = opts.maxSeconds ?? 10;
+  if (!(duration > 0) || !Number.isFinite(duration)) throw new RangeError(`song duration must be positive, got ${duration}`);
+  const beats = s.beats.filter((t) => Number.isFinite(t) && t > 0.05 && t < duration - 0.05);
+  if (beats.length < 8) return segmentSong({ duration, beats, onsets: s.onsets ?? [] });
+  const beatSet = (t: number) => beats[nearestIndex(beats, t)]!;
+  const downs = [...new Set(s.downbeats.filter((t) => t > 0.05 && t < duration - 0.05).map(beatSet))].sort((a, b) => a - b);
+  const sections = s.sections.length ? s.sections : [{ start: 0, end: duration, energy: 0.5 }];
+  const cutSet = new Set<number>();
+  for (const sec of sections) {
+    const lo = sec.start;
+    const hi = sec.end;
+    // the section's own start, on its downbeat (or the nearest beat)
+    if (lo > 0.05) cutSet.add(downs.length ? downs[nearestIndex(downs, lo)]! : beatSet(lo));
+    if (cuts === 'beat') {
+      for (const b of beats) if (b >= lo && b < hi) cutSet.add(b);
+      continue;
+    }
+    const bars = cuts === 'auto' ? barsForEnergy(sec.energy) : UNIT_BARS[cuts];
+    const inside = downs.filter((d) => d >= lo - 0.05 && d < hi - 0.05);
+    for (let k = 0; k < inside.length; k += bars) cutSet.add(inside[k]!);
+  }
+  let cutsList = [...cutSet].filter((t) => t > 0.05 && t < duration - 0.05).sort((a, b) => a - b);
+  // too short: drop the later cut of a pair closer than minSeconds (section starts win over inner cuts)
+  const starts = new Set(sections.map((x) => (x.start > 0.05 ? (downs.length ? downs[nearestIndex(downs, x.start)]! : beatSet(x.start)) : -1)));
+  const kept: number[] = [];
+  for (const t of cutsList) {
+    const prev = kept.length ? kept[kept.length - 1]! : 0;
+    if (t - prev >= minSeconds) kept.push(t);
+    else if (starts.has(t) && !starts.has(prev) && kept.length && t - (kept[kept.length - 2] ?? 0) >= minSeconds) kept[kept.length - 1] = t;
+  }
+  while (kept.length && duration - kept[kept.length - 1]! < minSeconds) kept.pop();
+  cutsList = kept;
+  // too long: split on the beat nearest the middle, until every span fits
+  const edges = [0, ...cutsList, duration];
+  const out: number[] = [0];
+  for (let i = 1; i < edges.length; i++) splitSpan(out[out.length - 1]!, edges[i]!, beats, maxSeconds, minSeconds, out);
+  const segs: Segment[] = [];
+  for (let i = 0; i + 1 < out.length; i++) segs.push({ start: out[i]!, end: out[i + 1]! });
+  return segs;
+}
+
+function nearestIndex(sorted: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(sorted[lo - 1]! - t) <= Math.abs(sorted[lo]! - t)) return lo - 1;
+  return lo;
+}
+
+/** Appends the cuts of (a, b] to out, splitting on beats so no piece exceeds maxSeconds. */
+function splitSpan(a: number, b: number, beats: readonly number[], maxSeconds: number, minSeconds: number, out: number[]): void {
+  if (b - a <= maxSeconds) {
+    out.push(b);
+    return;
+  }
+  const inner = beats.filter((t) => t - a >= minSeconds && b - t >= minSeconds);
+  if (inner.length === 0) {
+    out.push(b);
+    return;
+  }
+  const mid = inner[nearestIndex(inner, (a + b) / 2)]!;
+  splitSpan(a, mid, beats, maxSeconds, minSeconds, out);
+  splitSpan(mid, b, beats, maxSeconds, minSeconds, out);
 }

@@ -36,6 +36,8 @@ export interface VisualizeOptions {
   maxMb?: number;
   /** another take of the same song: the same seed gives the same plan (default 0) */
   seed?: number;
+  /** cut density: 'auto' follows section energy; beat, bar, 2bar (2 bars) or phrase (4 bars) fix it */
+  cuts?: 'auto' | 'beat' | 'bar' | '2bar' | 'phrase';
   signal?: AbortSignal;
 }
 

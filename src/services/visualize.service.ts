@@ -8,10 +8,11 @@ import { dirname, join } from 'node:path';
 import { chooseEncoding } from '../core/bitrate.js';
 import { UserError } from '../core/errors.js';
 import { planMontage, type Candidate, type PlanInput, type PlanOptions, type PlanOutput } from '../core/plan.js';
-import { segmentSong, type Segment } from '../core/segments.js';
+import { segmentByStructure, type Segment } from '../core/segments.js';
 import { noProgress, type ProgressFn } from '../core/types.js';
 import type { PlanSegment, VisualizeOptions, VisualizeResult } from '../core/visualize.types.js';
-import { analyzeRhythm, audioExtractor, loudestWindow } from '../features/audio/index.js';
+import { audioExtractor, loudestWindow } from '../features/audio/index.js';
+import { analyzeSong } from '../features/audio/song-analysis.js';
 import { renderMontage, type RenderOptions } from '../media/render.js';
 import { embedWindows, matchWindow, openLibraryContext, throwIfCancelled, WINDOW_SECONDS, type LibraryContext } from './match.service.js';
 import { loadSong, MAX_SONG_SECONDS, MIN_VISUALIZE_SECONDS, type Song } from './song.js';
@@ -38,17 +39,10 @@ export interface SongPlan {
 const OFFSET_CYCLE = [0, 0.5, 0.25, 0.75];
 
 /** Segments, their embeddings, candidates and the chosen plan for a decoded song. */
-export function planSong(song: Song, lib: LibraryContext, opts: { candidates?: number; plan?: PlanOptions; signal?: AbortSignal }, progress: ProgressFn = noProgress): SongPlan {
+export function planSong(song: Song, lib: LibraryContext, opts: { candidates?: number; plan?: PlanOptions; signal?: AbortSignal; cuts?: VisualizeOptions['cuts'] }, progress: ProgressFn = noProgress): SongPlan {
   progress('analyse', 0, 1);
-  const rhythm = analyzeRhythm(song.pcm, song.sampleRate);
-  const segments = segmentSong({
-    duration: song.duration,
-    beats: rhythm.beats,
-    onsets: rhythm.onsets,
-    tempo: rhythm.tempo,
-    onsetEnvelope: rhythm.onsetEnvelope,
-    hopSeconds: rhythm.hopSeconds,
-  });
+  const a = analyzeSong(song.pcm, song.sampleRate);
+  const segments = segmentByStructure({ ...a, duration: song.duration }, opts.cuts ?? 'auto');
   progress('analyse', 1, 1);
   throwIfCancelled(opts.signal);
 
@@ -160,7 +154,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
   const sheetPath = sheetPathFor(opts.outPath);
   let wroteSheet = false;
   try {
-    const planned = planSong(song, lib, { candidates: opts.candidates, plan: opts.plan, signal }, progress);
+    const planned = planSong(song, lib, { candidates: opts.candidates, plan: opts.plan, signal, cuts: opts.cuts }, progress);
     throwIfCancelled(signal);
 
     const at = loudestWindow(song.pcm, song.sampleRate, WINDOW_SECONDS);

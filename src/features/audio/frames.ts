@@ -55,6 +55,8 @@ export interface FrameAnalysis extends FrameGeometry {
   count: number;
   /** mean over mel bands of the half-wave rectified frame-to-frame rise of log band power; 0 at frame 0 */
   onset: Float32Array;
+  /** the same rise over the bands centred below 200 Hz only (kick drums and bass notes mark beats) */
+  onsetLow: Float32Array;
   /** RMS of each (unwindowed) frame */
   rms: Float32Array;
   detail?: FrameDetail;
@@ -134,6 +136,10 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
   const prevOnLog = new Float64Array(MEL_BANDS);
   const logMelRow = new Float64Array(MEL_BANDS);
   const onset = new Float32Array(count);
+  const onsetLow = new Float32Array(count);
+  let lowBands = 0;
+  while (lowBands < MEL_BANDS && kit.mel.centers[lowBands]! < 200) lowBands++;
+  lowBands = Math.max(1, lowBands);
   const rms = new Float32Array(count);
   const d: FrameDetail | undefined = detail
     ? {
@@ -162,12 +168,17 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
     kit.mel.apply(pow, melE);
 
     let rise = 0;
+    let riseLow = 0;
     for (let b = 0; b < MEL_BANDS; b++) {
       const v = Math.log(ONSET_FLOOR + melE[b]!);
       onLog[b] = v;
-      if (i > 0 && v > prevOnLog[b]!) rise += v - prevOnLog[b]!;
+      if (i > 0 && v > prevOnLog[b]!) {
+        rise += v - prevOnLog[b]!;
+        if (b < lowBands) riseLow += v - prevOnLog[b]!;
+      }
     }
     onset[i] = rise / MEL_BANDS;
+    onsetLow[i] = riseLow / lowBands;
     prevOnLog.set(onLog);
 
     if (!d) continue;
@@ -254,5 +265,5 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
     d.rolloff[i] = (Math.max(0, roll) * binHz) / nyquist;
     d.flux[i] = i > 0 ? 0.5 * tv : 0;
   }
-  return { sampleRate, win, hop, count, onset, rms, ...(d ? { detail: d } : {}) };
+  return { sampleRate, win, hop, count, onset, onsetLow, rms, ...(d ? { detail: d } : {}) };
 }

@@ -4,8 +4,8 @@
 import { analyzeFrames } from './frames.js';
 import { checkSampleRate, sanitizePcm } from './extract.js';
 import { pickPeaks } from './onset.js';
+import { trackGrid } from './grid.js';
 import { estimateTempo } from './tempo.js';
-import { trackBeats } from './beats.js';
 
 export interface RhythmAnalysis {
   /** seconds between envelope frames (256 / 16000 = 0.016 at 16 kHz) */
@@ -14,6 +14,8 @@ export interface RhythmAnalysis {
   startSeconds: number;
   /** onset strength per frame */
   onsetEnvelope: Float32Array;
+  /** the same over the bands below 200 Hz (bass and kick) */
+  onsetLow: Float32Array;
   /** RMS per frame */
   rms: Float32Array;
   /** beats per minute, 0 when the song has no clear pulse */
@@ -32,14 +34,17 @@ export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnal
   // brought that frame i-1 lacked, so the frame is dated at the middle of that hop
   const start = (fa.win - fa.hop / 2) / sampleRate;
   const time = (i: number): number => start + (i * fa.hop) / sampleRate;
-  const { bpm } = estimateTempo(fa.onset, fps);
+  // the global autocorrelation gate says whether there is a pulse at all (silence, a tone, noise: none)
+  const pulsed = estimateTempo(fa.onset, fps).bpm > 0;
+  const grid = pulsed ? trackGrid(fa.onset, fa.onsetLow, fa.rms, fps) : null;
   return {
     hopSeconds: fa.hop / sampleRate,
     startSeconds: start,
     onsetEnvelope: fa.onset,
+    onsetLow: fa.onsetLow,
     rms: fa.rms,
-    tempo: bpm,
-    beats: trackBeats(fa.onset, fps, bpm).map(time),
+    tempo: grid && grid.beats.length >= 4 ? grid.tempo.median : 0,
+    beats: grid ? grid.beats.map(time) : [],
     onsets: pickPeaks(fa.onset, fps).map(time),
   };
 }

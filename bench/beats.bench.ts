@@ -1,0 +1,179 @@
+// Beat-grid accuracy against a KNOWN grid: MIDI songs rendered by fluidsynth with the General MIDI
+// soundfont, their notated tempo map and metre giving the reference beats. Two sets: synthetic songs
+// written here (bench/beats/songs.ts: clicks, drums, genres, tempo steps and ramps, swing, syncopation,
+// off-beat accents, half-time, quiet intro) and the real game music Debian ships as MIDI (openttd-openmsx,
+// planetblupi-music-midi), keeping only files whose notes sit on their notated grid (bench/beats/smf.ts,
+// quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
+// EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
+// Run alone: node --import tsx bench/beats.bench.ts [--json]
+// Needs: apt-get install fluidsynth fluid-soundfont-gm (openttd-openmsx planetblupi-music-midi for the real songs)
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { anyLevelFMeasure, beatFMeasure } from '../src/core/beat-eval.js';
+import { AUDIO_SAMPLE_RATE } from '../src/core/types.js';
+import { analyzeRhythm } from '../src/features/audio/rhythm.js';
+import { analyzeSong } from '../src/features/audio/song-analysis.js';
+import { decodePcm } from '../src/media/ffmpeg.js';
+import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds, writeSmf } from './beats/smf.js';
+import { synthSongs } from './beats/songs.js';
+
+const run$ = promisify(execFile);
+
+export const SOUNDFONT = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
+export const REAL_MIDI_DIRS = ['/usr/share/games/openttd/baseset/openmsx', '/usr/share/planetblupi/music'];
+const EVAL_SECONDS = 120;
+const MIN_QUANTISED = 0.85;
+const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
+
+export interface BenchSong {
+  name: string;
+  set: 'synthetic' | 'real';
+  midi: Buffer;
+}
+
+export interface SongResult {
+  name: string;
+  set: 'synthetic' | 'real';
+  f: number;
+  /** best F over the notated level, the off-beat, double and half tempo */
+  fAnyLevel: number;
+  precision: number;
+  recall: number;
+  /** notated tempo (median of the reference gaps) and estimated tempo, BPM */
+  refBpm: number;
+  estBpm: number;
+  seconds: number;
+  /** beat tracking alone (analyzeRhythm) and the whole analysis with bars and sections (analyzeSong) */
+  analysisMs: number;
+  fullAnalysisMs: number;
+}
+
+async function hasFluidsynth(): Promise<boolean> {
+  try {
+    await run$('fluidsynth', ['--version']);
+    return existsSync(SOUNDFONT);
+  } catch {
+    return false;
+  }
+}
+
+export function benchSongs(): BenchSong[] {
+  const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
+  for (const dir of REAL_MIDI_DIRS) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((x) => x.toLowerCase().endsWith('.mid')).sort()) {
+      const midi = readFileSync(join(dir, f));
+      if (quantisedShare(readSmfTiming(midi)) < MIN_QUANTISED) continue;
+      out.push({ name: basename(f, '.mid'), set: 'real', midi });
+    }
+  }
+  return out;
+}
+
+/** Renders (or reuses the cached render of) a MIDI file to a 16 kHz wav; returns its path. */
+async function render(song: BenchSong): Promise<string> {
+  mkdirSync(CACHE, { recursive: true });
+  const hash = createHash('sha1').update(song.midi).digest('hex').slice(0, 16);
+  const wav = join(CACHE, `${song.name}-${hash}.wav`);
+  if (existsSync(wav)) return wav;
+  const mid = join(CACHE, `${hash}.mid`);
+  writeFileSync(mid, song.midi);
+  const part = `${wav}.part.wav`;
+  await run$('fluidsynth', ['-ni', '-q', '-g', '0.5', '-r', '22050', '-F', part, SOUNDFONT, mid], { timeout: 600_000 });
+  renameSync(part, wav);
+  return wav;
+}
+
+const median = (x: number[]): number => {
+  const s = [...x].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? 0 : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function evaluateSong(song: BenchSong): Promise<SongResult> {
+  const wav = await render(song);
+  const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
+  const seconds = pcm.length / AUDIO_SAMPLE_RATE;
+  const timing = readSmfTiming(song.midi);
+  const grid = notatedGrid(timing, timing.firstNoteTick, timing.endTick);
+  const lastNote = tickToSeconds(Math.max(...timing.noteTicks), timing.ppq, timing.tempos);
+  const reference = grid.beats.filter((t) => t <= Math.min(seconds, lastNote + 0.05));
+  const t0 = performance.now();
+  const r = analyzeRhythm(pcm, AUDIO_SAMPLE_RATE);
+  const analysisMs = performance.now() - t0;
+  const t1 = performance.now();
+  analyzeSong(pcm, AUDIO_SAMPLE_RATE);
+  const fullAnalysisMs = performance.now() - t1;
+  const score = beatFMeasure(reference, r.beats);
+  const gaps = reference.slice(1).map((t, i) => t - reference[i]!);
+  return {
+    name: song.name,
+    set: song.set,
+    f: score.f,
+    fAnyLevel: anyLevelFMeasure(reference, r.beats),
+    precision: score.precision,
+    recall: score.recall,
+    refBpm: 60 / median(gaps),
+    estBpm: r.tempo,
+    seconds,
+    analysisMs,
+    fullAnalysisMs,
+  };
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export async function run(): Promise<Record<string, unknown>> {
+  if (!(await hasFluidsynth())) {
+    process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
+    return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
+  }
+  const songs = benchSongs();
+  const results: SongResult[] = [];
+  for (const s of songs) {
+    process.stderr.write(`  beats: ${s.name}\n`);
+    results.push(await evaluateSong(s));
+  }
+  const summary = (set: 'synthetic' | 'real' | 'all') => {
+    const rs = results.filter((r) => set === 'all' || r.set === set);
+    const fs = rs.map((r) => r.f);
+    const any = rs.map((r) => r.fAnyLevel);
+    return {
+      songs: rs.length,
+      meanF: r3(fs.reduce((a, b) => a + b, 0) / Math.max(1, fs.length)),
+      minF: r3(Math.min(...fs)),
+      below06: rs.filter((r) => r.f < 0.6).map((r) => r.name),
+      meanFAnyLevel: r3(any.reduce((a, b) => a + b, 0) / Math.max(1, any.length)),
+    };
+  };
+  const audio = results.reduce((a, r) => a + r.seconds, 0);
+  const ms = results.reduce((a, r) => a + r.analysisMs, 0);
+  const fullMs = results.reduce((a, r) => a + r.fullAnalysisMs, 0);
+  return {
+    window: '±70 ms, first 5 s skipped, first 120 s of each song',
+    synthetic: summary('synthetic'),
+    real: summary('real'),
+    all: summary('all'),
+    beatTrackingRealtimeX: Math.round(audio / (ms / 1000)),
+    fullAnalysisRealtimeX: Math.round(audio / (fullMs / 1000)),
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    perSong: results.map((r) => ({ name: r.name, set: r.set, f: r3(r.f), fAny: r3(r.fAnyLevel), p: r3(r.precision), r: r3(r.recall), refBpm: Math.round(r.refBpm * 10) / 10, estBpm: Math.round(r.estBpm * 10) / 10 })),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const out = await run();
+  if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
+  else {
+    const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
+    for (const p of per) console.log(`${p.set.padEnd(9)} ${p.name.padEnd(28)} F ${p.f.toFixed(3)}  Fany ${p.fAny.toFixed(3)}  P ${p.p.toFixed(3)}  R ${p.r.toFixed(3)}  ref ${p.refBpm}  est ${p.estBpm}`);
+    const { perSong: _omit, ...rest } = out;
+    console.log(JSON.stringify(rest, null, 2));
+  }
+}

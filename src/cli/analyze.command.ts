@@ -1,0 +1,71 @@
+// clipmatch analyze <song> [--json] [--png out.png]: the tempo, beat grid, bar lines and sections the
+// montage is cut to, as text, JSON or a picture.
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Command } from 'commander';
+import { env } from '../config.js';
+import { UserError } from '../core/errors.js';
+import { analyzeSong, type SongAnalysis } from '../features/audio/song-analysis.js';
+import { writeAnalysisPng } from '../media/analysis-png.js';
+import { loadSong, MAX_SONG_SECONDS } from '../services/song.js';
+import { resolveSongInput } from '../services/song.js';
+import { abortOnSignals } from './match.command.js';
+
+interface AnalyzeCliOptions {
+  json?: boolean;
+  png?: string;
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The JSON `analyze --json` prints: times in seconds, rounded to the millisecond. */
+export function analysisJson(a: SongAnalysis): Record<string, unknown> {
+  return {
+    duration: r3(a.duration),
+    tempo: Math.round(a.tempo * 10) / 10,
+    beatsPerBar: a.beatsPerBar,
+    beats: a.beats.map(r3),
+    downbeats: a.downbeats.map(r3),
+    sections: a.sections.map((s) => ({ start: r3(s.start), end: r3(s.end), label: s.label, energy: s.energy })),
+  };
+}
+
+const clock = (t: number) => `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')}`;
+
+function printAnalysis(a: SongAnalysis, png?: string): void {
+  const lines = [
+    a.tempo > 0 ? `tempo ${a.tempo.toFixed(1)} BPM, ${a.beatsPerBar} beats a bar` : 'no steady beat found',
+    `${a.beats.length} beats, ${a.downbeats.length} bars, ${a.sections.length} section(s) over ${clock(a.duration)}`,
+    ...a.sections.map((s) => `  ${s.label}  ${clock(s.start).padStart(6)} - ${clock(s.end).padEnd(6)}  energy ${s.energy.toFixed(2)}`),
+  ];
+  if (png) lines.push(`picture: ${png}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('tempo, beats, downbeats and sections of a song (text, --json, or a --png picture)')
+    .argument('<audio>', 'audio file (or a video with sound) or an http(s) link')
+    .option('--json', 'print {tempo, beats, downbeats, sections} as JSON')
+    .option('--png <file>', 'draw beats, downbeats and sections on the waveform and onset envelope')
+    .action(async (audio: string, o: AnalyzeCliOptions) => {
+      if (o.png !== undefined && !/\.png$/i.test(o.png)) throw new UserError('BAD_INPUT', '--png needs a file name ending in .png');
+      if (o.png !== undefined && !(existsSync(dirname(o.png)) && statSync(dirname(o.png)).isDirectory())) throw new UserError('BAD_INPUT', `the folder of ${basename(o.png)} does not exist`);
+      const ac = new AbortController();
+      const undo = abortOnSignals(ac);
+      const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
+      try {
+        const song = await loadSong(input.path, { maxSeconds: MAX_SONG_SECONDS, signal: ac.signal });
+        const a = analyzeSong(song.pcm, song.sampleRate);
+        if (o.png) {
+          await writeAnalysisPng({ ...a, pcm: song.pcm, sampleRate: song.sampleRate, title: basename(audio).slice(0, 60) }, o.png, { signal: ac.signal });
+        }
+        if (o.json) process.stdout.write(JSON.stringify(analysisJson(a)) + '\n');
+        else printAnalysis(a, o.png);
+      } finally {
+        undo();
+        await input.cleanup();
+      }
+    });
+}
