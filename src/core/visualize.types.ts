@@ -23,6 +23,12 @@ export interface PlanSegment {
   videoId?: string;
   /** squared L2 distance between the segment's audio embedding and the clip's embedding */
   distance?: number;
+  /** why the planner chose this clip and offset, for people */
+  why?: string;
+  /** the clip's own shot changes inside the piece (absent when its footage was never scanned) */
+  shotChanges?: { onBeat: number; offBeat: number };
+  /** seconds of flagged footage (black, text, fade, ...) the piece shows; 0 unless kept on purpose */
+  flaggedSeconds?: number;
 }
 
 export interface VisualizeOptions {
@@ -36,6 +42,8 @@ export interface VisualizeOptions {
   maxMb?: number;
   /** another take of the same song: the same seed gives the same plan (default 0) */
   seed?: number;
+  /** use footage flagged as black, blank, text (title cards, credits), fades or frozen (default false) */
+  keepFlagged?: boolean;
   signal?: AbortSignal;
 }
 
