@@ -206,7 +206,7 @@ export function choosePlan(found: SongSearch, lib: LibraryContext, opts: PlanSon
     // Without footage knowledge, repeated uses of a clip show different parts of it.
     const offset = given !== undefined && given >= 0 && given <= room + 1e-6 ? given : (chosen.fit?.offset ?? room * OFFSET_CYCLE[u % OFFSET_CYCLE.length]!);
     const rank = 1 + [...list].sort((a, b) => b.match - a.match).findIndex((x) => x.clip === c.clip);
-    const why = opts.fixed?.[s] ? `kept from the plan file (${explain(chosen, rank, list.length)})` : explain(chosen, rank, list.length);
+    const why = opts.fixed?.[s] ? `set by the plan file (${explain(chosen, rank, list.length)})` : explain(chosen, rank, list.length);
     return {
       start: seg.start,
       end: seg.end,

@@ -104,7 +104,9 @@ export class FootageScanner {
       let sad = 0;
       for (let i = 0; i < total; i++) sad += Math.abs(yuv[i]! - p[i]!);
       mafd = sad / total;
-      scene = Math.min(1, Math.max(0, Math.min(mafd, Math.abs(mafd - this.prevMafd)) / 100));
+      // The second frame has no previous difference to compare with (ffmpeg then scores mafd alone, so
+      // steady fast motion reads as a cut at 0.04 s): it gets no score.
+      if (this.n >= 2) scene = Math.min(1, Math.max(0, Math.min(mafd, Math.abs(mafd - this.prevMafd)) / 100));
       this.prevMafd = mafd;
       p.set(yuv.subarray(0, total));
     } else this.prev = yuv.slice(0, total);
