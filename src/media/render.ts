@@ -65,7 +65,10 @@ function validate(pieces: readonly RenderPiece[], duration: number): void {
   });
 }
 
-function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], enc: EncodingPlan, kbps: number, preset: string, threads: number, out: string): string[] {
+/** Bitrate-limited (the real renders) or constant quality (a reference picture to measure against). */
+type Rate = number | { crf: number };
+
+function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], enc: EncodingPlan, rate: Rate, preset: string, threads: number, out: string): string[] {
   const { width: W, height: H, fps } = enc;
   const args: string[] = [];
   const filters: string[] = [];
@@ -84,7 +87,7 @@ function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], en
     '-filter_complex', filters.join(';'),
     '-map', '[out]', '-an',
     '-c:v', 'libx264', '-preset', preset, '-pix_fmt', 'yuv420p', '-r', String(fps),
-    '-b:v', `${kbps}k`, '-maxrate', `${Math.round(kbps * 1.5)}k`, '-bufsize', `${kbps * 2}k`,
+    ...(typeof rate === 'number' ? ['-b:v', `${rate}k`, '-maxrate', `${Math.round(rate * 1.5)}k`, '-bufsize', `${rate * 2}k`] : ['-crf', String(rate.crf)]),
     '-threads', String(threads),
     '-f', 'mp4', '-y', out,
   );
@@ -172,4 +175,15 @@ export async function renderMontage(opts: RenderOptions): Promise<RenderResult> 
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Renders the picture of a few pieces (no sound) to `out`: a sample of the montage for measuring how a
+ * frame size and bitrate look (media/quality.ts). Pieces tile [0, their total length].
+ */
+export async function renderSample(pieces: readonly RenderPiece[], encoding: EncodingPlan, rate: Rate, out: string, opts: { preset?: string; signal?: AbortSignal } = {}): Promise<void> {
+  const duration = pieces.length ? pieces[pieces.length - 1]!.end : 0;
+  validate(pieces, duration);
+  const frames = pieceFrames(pieces, duration, encoding.fps);
+  await ffmpeg(chunkArgs(pieces, frames, encoding, rate, opts.preset ?? 'veryfast', 2, out), { timeoutMs: Math.max(60_000, duration * 20_000), ...(opts.signal ? { signal: opts.signal } : {}) });
 }

@@ -5,7 +5,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { chooseEncoding } from '../core/bitrate.js';
+import { chooseEncoding, encodingLadder, noUpscaleShortSide } from '../core/bitrate.js';
+import type { Aspect } from '../core/visualize.types.js';
+import { probe } from '../media/ffmpeg.js';
+import { chooseByQuality } from '../media/quality.js';
 import { UserError } from '../core/errors.js';
 import { planMontage, type Candidate, type PlanInput, type PlanOptions, type PlanOutput } from '../core/plan.js';
 import { segmentSong, type Segment } from '../core/segments.js';
@@ -24,7 +27,11 @@ export interface VisualizeServiceOptions extends VisualizeOptions {
   /** candidate clips per segment handed to the planner */
   candidates?: number;
   plan?: PlanOptions;
-  render?: Pick<RenderOptions, 'preset' | 'chunkPieces' | 'concurrency'> & { maxHeight?: number };
+  render?: Pick<RenderOptions, 'preset' | 'chunkPieces' | 'concurrency'> & {
+    maxHeight?: number;
+    /** 'ssim' (default): frame size chosen by measured SSIM against the sources; 'rule': by bits per pixel */
+    quality?: 'ssim' | 'rule';
+  };
   /** an edited plan (from --plan): its segments and beats replace the analysis */
   planIn?: PlanFile;
   /** where to write the plan as JSON (--plan-out) */
@@ -227,6 +234,19 @@ export function planSong(song: Song, lib: LibraryContext, opts: PlanSongOptions,
   return choosePlan(searchSong(song, lib, opts, progress), lib, opts, progress);
 }
 
+/** The tallest short side the montage can have without upscaling its best source (one probe per file). */
+async function tallestSource(paths: readonly string[], aspect: Aspect, signal?: AbortSignal): Promise<number> {
+  let best = 0;
+  // Clips of one video share a folder and a frame size: one probe per folder.
+  const byFolder = new Map<string, string>();
+  for (const p of paths) if (!byFolder.has(dirname(p))) byFolder.set(dirname(p), p);
+  for (const path of byFolder.values()) {
+    const v = (await probe(path, signal ? { signal } : {})).video;
+    if (v && v.width > 0 && v.height > 0) best = Math.max(best, noUpscaleShortSide(aspect, v.width, v.height));
+  }
+  return best > 0 ? best : Infinity;
+}
+
 const sheetPathFor = (outPath: string) => `${outPath.replace(/\.[^./\\]+$/, '')}.sheet.png`;
 
 export async function visualize(opts: VisualizeServiceOptions, progress: ProgressFn = noProgress): Promise<VisualizeResult> {
@@ -266,14 +286,24 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
       if (!rec) throw new Error(`clip ${p.clipId} is in the index but not in the catalogue; run clipmatch index --force`);
       return { path: join(lib.root, rec.videoPath), offset: p.clipOffset, start: p.start, end: p.end };
     });
+    const aspect = opts.aspect ?? '16:9';
+    let chosen = encoding;
+    if ((opts.render?.quality ?? 'ssim') === 'ssim') {
+      progress('quality', 0, 1);
+      const sourceHeight = await tallestSource(pieces.map((p) => p.path), aspect, signal);
+      const ladder = encodingLadder(encoding, aspect, { maxHeight: opts.render?.maxHeight ?? 720, sourceHeight, maxRungs: 4 });
+      chosen = (await chooseByQuality(pieces, ladder, { ...(opts.render?.preset ? { preset: opts.render.preset } : {}), ...(signal ? { signal } : {}) })).encoding;
+      progress('quality', 1, 1);
+    }
+    const { quality: _quality, maxHeight: _maxHeight, ...renderOpts } = opts.render ?? {};
     const rendered = await renderMontage({
       songPath: opts.audioPath,
       duration: song.duration,
       pieces,
       outPath: opts.outPath,
-      encoding,
+      encoding: chosen,
       signal,
-      ...opts.render,
+      ...renderOpts,
       progress: (done, total) => progress('render', done, total),
     });
     if (opts.planOut) await writePlanFile(opts.planOut, planFileOf(planned, { songPath: opts.audioPath, duration: song.duration, seed, keepFlagged, previous: planIn }));
