@@ -11,8 +11,10 @@ export interface FitOptions {
   fps?: number;
   /** seconds a shot change may sit from a beat and still count as on it when it was not placed there */
   tolerance?: number;
-  /** scene score from which a shot change is expected to be visible in the rendered video */
+  /** scene score from which a shot change may be visible in the rendered video (weaker ones are ignored) */
   minScore?: number;
+  /** scene score from which a shot change is surely visible; between the two it counts in proportion */
+  sureScore?: number;
   /** allow flagged footage in the piece */
   keepFlagged?: boolean;
   /** preferred offset as a share (0..1) of the slack the clip leaves: breaks ties, varies takes */
@@ -24,6 +26,8 @@ export interface PieceFit {
   offset: number;
   /** visible shot changes inside the piece that fall off the beat */
   offBeat: number;
+  /** weaker changes off the beat (fast motion, flashes), weighted by how likely the output shows them as cuts */
+  risk: number;
   /** visible shot changes inside the piece that fall on a beat */
   onBeat: number;
   /** seconds of flagged footage the piece shows */
@@ -33,7 +37,7 @@ export interface PieceFit {
   short: boolean;
 }
 
-export const FIT_DEFAULTS = { fps: 25, tolerance: 0.03, minScore: 0.25 } as const;
+export const FIT_DEFAULTS = { fps: 25, tolerance: 0.03, minScore: 0.15, sureScore: 0.3 } as const;
 
 /** Index of the first element >= x in an ascending array. */
 function lowerBound(xs: readonly number[], x: number): number {
@@ -64,6 +68,7 @@ interface Eval extends PieceFit {
 function evaluate(offset: number, len: number, clip: ClipFootage, start: number, o: Required<Omit<FitOptions, 'prefer'>> & { prefer: number }, room: number): Eval {
   const frame = 1 / o.fps;
   let offBeat = 0;
+  let risk = 0;
   let onBeat = 0;
   let edge = 0;
   for (const c of clip.cuts) {
@@ -76,7 +81,8 @@ function evaluate(offset: number, len: number, clip: ClipFootage, start: number,
       continue;
     }
     if (beatDistance(o.beats, start + rel) <= o.tolerance) onBeat++;
-    else offBeat++;
+    else if (c.score >= o.sureScore) offBeat++;
+    else risk += (c.score - o.minScore) / (o.sureScore - o.minScore);
   }
   let flagged = 0;
   const flags = new Set<FootageFlag>();
@@ -88,8 +94,8 @@ function evaluate(offset: number, len: number, clip: ClipFootage, start: number,
     }
   }
   const taste = room > 0 ? Math.abs(offset - o.prefer * room) / room : 0;
-  const cost = (o.keepFlagged ? 0 : 100 * flagged) + offBeat + 0.2 * edge + 0.01 * onBeat + 0.001 * taste;
-  return { offset, offBeat, onBeat, flaggedSeconds: Math.round(flagged * 1000) / 1000, flags: [...flags], short: room < 0, cost };
+  const cost = (o.keepFlagged ? 0 : 100 * flagged) + offBeat + risk + 0.2 * edge + 0.01 * onBeat + 0.001 * taste;
+  return { offset, offBeat, risk: Math.round(risk * 1000) / 1000, onBeat, flaggedSeconds: Math.round(flagged * 1000) / 1000, flags: [...flags], short: room < 0, cost };
 }
 
 /**

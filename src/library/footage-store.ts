@@ -1,5 +1,5 @@
 // Shot changes and unusable spans per clip, stored as one small JSON file beside each video's features
-// (videos/<id>/footage.json). Written at ingest from a 25-fps low-resolution scan of the source; a library
+// (videos/<id>/footage.json). Written at ingest from a 25-fps low-resolution scan of the new clip files; a library
 // ingested before this existed has no such files, and they are computed on first use (the clips
 // themselves are scanned, one ffmpeg per video) or by `clipmatch library scan`. A file of another detector
 // version counts as missing.
@@ -18,7 +18,7 @@ import { libraryPaths } from './layout.js';
 
 export const FOOTAGE_FILE = 'footage.json';
 /** Bumps whenever the detectors' output changes; older files are recomputed. */
-export const FOOTAGE_VERSION = 1;
+export const FOOTAGE_VERSION = 3;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -104,32 +104,41 @@ export async function readFootage(root: string, videoId: string): Promise<Footag
 }
 
 /**
- * Computes a video's footage file from its library clips (for libraries ingested before the scan existed):
- * one ffmpeg reads every clip file in order through the concat demuxer.
+ * Shot changes and flags of a video from its clip files, read in order in one ffmpeg (concat demuxer): the
+ * files the renderer cuts from, so a boundary's time is the time the renderer will show it at (a scan of
+ * the source can be off by a few frames where ingest changed the frame rate).
  */
-export async function scanLibraryVideo(root: string, clips: readonly ClipRecord[], signal?: AbortSignal): Promise<FootageFile> {
-  if (clips.length === 0) throw new RangeError('a video without clips has no footage to scan');
-  const dir = libraryPaths(root).videoDir(clips[0]!.videoId);
+export async function scanClipFiles(paths: readonly string[], clips: ReadonlyArray<{ index: number; duration: number }>, signal?: AbortSignal): Promise<FootageFile> {
+  if (paths.length === 0 || paths.length !== clips.length) throw new RangeError('one clip file per clip is needed');
   const tmp = await mkdtemp(join(tmpdir(), 'clipmatch-scan-'));
   const list = join(tmp, 'clips.txt');
-  const sorted = [...clips].sort((a, b) => a.index - b.index);
-  await writeFile(list, sorted.map((c) => `file '${join(root, c.videoPath).replace(/'/g, "'\\''")}'`).join('\n') + '\n');
+  // Each file's length given, so file k starts exactly at the sum of the lengths before it (the demuxer's
+  // own reading, the container's duration with its audio, drifts by frames over a dozen clips).
+  await writeFile(list, paths.map((p, k) => `file '${p.replace(/'/g, "'\\''")}'\nduration ${clips[k]!.duration}`).join('\n') + '\n');
   try {
-    const total = sorted.reduce((s, c) => s + c.duration, 0);
+    const total = clips.reduce((s, c) => s + c.duration, 0);
     const table = await scanTable(list, { inputArgs: ['-f', 'concat', '-safe', '0'], ...(signal ? { signal } : {}), duration: total + 1 });
     let at = 0;
-    const windows = sorted.map((c) => {
+    const windows = clips.map((c) => {
       const w = { index: c.index, start: at, duration: c.duration };
       at += c.duration;
       return w;
     });
-    const data = footageOfWindows(table, windows);
-    // Kept beside the video for next time; a read-only library still gets the answer, from memory.
-    await writeFootage(dir, data).catch(() => undefined);
-    return data;
+    return footageOfWindows(table, windows);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** Computes and stores a video's footage file from its library clips (libraries ingested before it existed). */
+export async function scanLibraryVideo(root: string, clips: readonly ClipRecord[], signal?: AbortSignal): Promise<FootageFile> {
+  if (clips.length === 0) throw new RangeError('a video without clips has no footage to scan');
+  const dir = libraryPaths(root).videoDir(clips[0]!.videoId);
+  const sorted = [...clips].sort((a, b) => a.index - b.index);
+  const data = await scanClipFiles(sorted.map((c) => join(root, c.videoPath)), sorted, signal);
+  // Kept beside the video for next time; a read-only library still gets the answer, from memory.
+  await writeFootage(dir, data).catch(() => undefined);
+  return data;
 }
 
 export interface FootageStats {

@@ -21,7 +21,7 @@ import { WorkerPool } from './pool.js';
 import { acquireLock } from './lock.js';
 import { contentId, expandInputs, type Source } from './sources.js';
 import { RAW_VISUAL_INFO, refitVisualPcaIfNeeded } from './pca-store.js';
-import { footageOfWindows, scanTable, writeFootage } from './footage-store.js';
+import { scanClipFiles, writeFootage } from './footage-store.js';
 import type { ExtractResult, ExtractTask } from './extract.worker.js';
 
 const log = childLogger({ module: 'ingest' });
@@ -127,9 +127,8 @@ async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: W
   // source: the encode and the CNN overlap, and no clip is decoded a second time.
   const split = splitVideo(p.path, work, { clipSeconds, windows: p.windows, hasAudio: p.video.hasAudio, stem: clipFileStem, signal });
   split.catch(() => undefined); // awaited below; only keeps an early failure from going unhandled
-  // Shot changes and unusable spans from a small full-rate decode, alongside the split (footage-store.ts).
-  const spanEnd = p.windows.reduce((m, w) => Math.max(m, w.start + w.duration), 0);
-  const footage = scanTable(p.path, { duration: spanEnd, ...(signal ? { signal } : {}) }).then((t) => footageOfWindows(t, p.windows));
+  // Shot changes and unusable spans from a small full-rate decode of the new clips, while the CNN works.
+  const footage = split.then((files) => scanClipFiles(files, p.windows, signal));
   footage.catch(() => undefined); // awaited below
   const track = p.video.hasAudio ? await decodeTrack(p.path, AUDIO_SAMPLE_RATE, signal) : null;
   const secondsPerClip = Math.ceil(clipSeconds);

@@ -75,7 +75,11 @@ function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], en
   pieces.forEach((p, k) => {
     const len = frames[k]! / fps;
     // Input seeking is frame-accurate when re-encoding; a few frames extra so rounding never starves trim.
-    args.push('-ss', p.offset.toFixed(3), '-t', (len + 0.2).toFixed(3), '-i', p.path);
+    // Seeking half a frame early starts the piece on the frame the shot scan (media/scan.ts, ffmpeg's fps
+    // filter, nearest rounding) numbers `offset`, whatever the clip's video start time: a shot change
+    // the planner put on a beat then shows on that beat, not a frame early.
+    const seek = Math.max(0, p.offset - 0.5 / fps);
+    args.push('-ss', seek.toFixed(4), '-t', (len + 0.2 + (p.offset - seek)).toFixed(3), '-i', p.path);
     filters.push(
       `[${k}:v:0]fps=${fps},scale=${W}:${H}:force_original_aspect_ratio=increase:flags=bilinear,crop=${W}:${H},setsar=1,format=yuv420p,` +
         // A clip shorter than its slot holds its last frame instead of leaving a gap.

@@ -56,14 +56,14 @@ export function fitCandidates(
   opts: PieceOptions,
 ): FittedCandidate[][] {
   const seed = opts.seed ?? 0;
-  const penalty = opts.offBeatPenalty ?? 0.35;
+  const penalty = opts.offBeatPenalty ?? 1;
   return segments.map((seg, s) => {
     const fitted = raw[s]!.map((c): FittedCandidate => {
       const foot = footageOf(c.clip);
       const prefer = seed === 0 ? 0.5 : hashUnit(seed, s, c.clip, 1);
       const fit = foot ? fitPiece(seg.start, seg.end, foot, { beats: opts.beats, keepFlagged: opts.keepFlagged ?? false, prefer, ...(opts.fps ? { fps: opts.fps } : {}) }) : undefined;
       let score = c.score;
-      if (fit) score -= penalty * fit.offBeat;
+      if (fit) score -= penalty * (fit.offBeat + fit.risk);
       if (seed !== 0) score -= TAKE_SCALE * Math.log(-Math.log(hashUnit(seed, s, c.clip, 2)));
       return { clip: c.clip, video: c.video, score, match: c.score, fit };
     });
@@ -85,6 +85,7 @@ export function explain(c: FittedCandidate, rank: number, of: number): string {
     if (f.onBeat === 0 && f.offBeat === 0) parts.push('no shot change inside');
     if (f.onBeat > 0) parts.push(`${f.onBeat} shot change(s) placed on the beat`);
     if (f.offBeat > 0) parts.push(`${f.offBeat} shot change(s) off the beat`);
+    if (f.risk > 0) parts.push(`fast motion or flashes off the beat (risk ${f.risk.toFixed(2)})`);
     if (f.flaggedSeconds > 0) parts.push(`${f.flaggedSeconds.toFixed(2)} s flagged (${f.flags.join(', ')})`);
     if (f.short) parts.push('clip shorter than the segment');
   }

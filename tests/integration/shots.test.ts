@@ -159,10 +159,15 @@ void test('ingest stores each clip’s shot changes and flags beside its feature
   const f = await readFootage(root, s.added[0]!.videoId);
   assert.ok(f, 'footage.json is written');
   const [c0, c1] = f.clips;
-  assert.deepEqual(c0!.flagged.map(([g, a, b]) => [g, a, b]), [['text', 0, 2]]);
-  assert.ok(c0!.cuts.some(([x]) => Math.abs(x - 2) < 0.001));
+  // The clip files are re-encoded: the card's edge may blur into the next frame, never earlier.
+  assert.equal(c0!.flagged.length, 1);
+  const [flag, a, b] = c0!.flagged[0]!;
+  assert.ok(flag === 'text' && a === 0 && b >= 2 && b <= 2.08, JSON.stringify(c0!.flagged));
+  // Times are in the renderer's frame numbering of the clip file (its video may start a little after 0,
+  // so a boundary can read one frame later than in the source).
+  assert.ok(c0!.cuts.some(([x]) => x >= 2 - 1e-9 && x <= 2.04 + 1e-9), JSON.stringify(c0!.cuts));
   // 6.4 s in the source is 1.4 s into the second clip.
-  assert.ok(c1!.cuts.some(([x]) => Math.abs(x - 1.4) < 0.001), JSON.stringify(c1!.cuts));
+  assert.ok(c1!.cuts.some(([x]) => x >= 1.4 - 1e-9 && x <= 1.44 + 1e-9), JSON.stringify(c1!.cuts));
 });
 
 void test('the rendered video cuts only on beats and never shows the title card; its plan file re-renders', async () => {

@@ -14,7 +14,7 @@ export const SCAN_HEIGHT = 108;
 /** ffmpeg's threshold for a scene change in the visible-cut check. */
 export const VISIBLE_SCENE = 0.3;
 /** Changes stored as shot boundaries: a little below the visible threshold, since crop and scale move scores. */
-export const STORED_SCENE = 0.2;
+export const STORED_SCENE = 0.15;
 
 /** Luma (full-range 0..255) below which a pixel counts as black, as blackdetect's pixel threshold. */
 const BLACK_LUMA = 32;

@@ -30,7 +30,7 @@ const BLANK_STD = 5;
 const DEFAULTS: Required<UsableOptions> = {
   blackShare: 0.98,
   blankFlat: 0.97,
-  frozenMafd: 0.5,
+  frozenMafd: 0.15,
   frozenSeconds: 1.5,
   textSeconds: 0.6,
   fadeDepth: 24,
