@@ -40,7 +40,7 @@ void test('black, fades into and out of it, and frozen pictures are flagged as s
     ...Array.from({ length: 50 }, () => live(200)), // 3.8-5.8 s frozen
   ];
   const spans = flaggedSpans(scan(frames)).map((s) => [s.flag, Math.round(s.start * 100) / 100, Math.round(s.end * 100) / 100]);
-  const of = (flag: string) => spans.filter((s) => s[0] === flag).map((s) => [s[1], s[2]]);
+  const of = (flag: string) => spans.filter((s) => s[0] === flag).map((s) => [s[1] as number, s[2] as number]);
   // The darkest frames of each fade are black themselves; the fades are the brighter frames either side.
   const black = of('black');
   assert.equal(black.length, 1);
