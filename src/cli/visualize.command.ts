@@ -45,6 +45,9 @@ function printResult(r: VisualizeResult): void {
   const videos = new Set(r.plan.map((p) => p.videoId ?? p.clipId)).size;
   const lines = [
     `wrote ${r.video}: ${r.duration.toFixed(1)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB, ${r.plan.length} segments from ${videos} source video(s)`,
+    ...(r.picture
+      ? [`picture ${r.picture.width}x${r.picture.height} at ${r.picture.videoKbps} kb/s${r.picture.measured.length ? ` (SSIM ${r.picture.measured.map((m) => `${m.height}p ${m.ssim.toFixed(3)}`).join(', ')})` : ''}`]
+      : []),
     ...r.plan.map((p) => `  ${p.start.toFixed(2).padStart(7)}-${p.end.toFixed(2).padEnd(7)} ${p.clipId} (+${p.clipOffset.toFixed(2)} s)  score ${p.score.toFixed(3)}${p.why ? `  ${p.why}` : ''}`),
     `contact sheet (closest/farthest to ${r.at.toFixed(0)}-${(r.at + 10).toFixed(0)} s): ${r.sheet}`,
   ];

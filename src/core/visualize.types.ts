@@ -61,4 +61,6 @@ export interface VisualizeResult extends MatchResult {
   duration: number;
   sizeBytes: number;
   plan: PlanSegment[];
+  /** the frame size and bitrate rendered, and the SSIM of each size tried (when measured) */
+  picture?: { width: number; height: number; videoKbps: number; measured: Array<{ width: number; height: number; ssim: number }> };
 }

@@ -44,7 +44,11 @@ export function samplePieces(pieces: readonly RenderPiece[], count = 4, seconds 
 }
 
 /** The candidate with the best SSIM against a reference rendered at the first (largest) candidate's size. */
-export async function chooseByQuality(pieces: readonly RenderPiece[], ladder: readonly EncodingPlan[], opts: { preset?: string; signal?: AbortSignal } = {}): Promise<QualityChoice> {
+export async function chooseByQuality(
+  pieces: readonly RenderPiece[],
+  ladder: readonly EncodingPlan[],
+  opts: { preset?: string; signal?: AbortSignal; /** finer sizes: the neighbours of the coarse winner are measured too */ refine?: readonly EncodingPlan[] } = {},
+): Promise<QualityChoice> {
   if (ladder.length === 0) throw new RangeError('no candidate encodings');
   const sample = samplePieces(pieces);
   const sampleSeconds = sample.length ? sample[sample.length - 1]!.end : 0;
@@ -55,14 +59,25 @@ export async function chooseByQuality(pieces: readonly RenderPiece[], ladder: re
     const reference = join(work, 'reference.mp4');
     await renderSample(sample, top, { crf: 8 }, reference, { preset: 'ultrafast', ...(opts.signal ? { signal: opts.signal } : {}) });
     const measured: QualityChoice['measured'] = [];
-    for (const [i, enc] of ladder.entries()) {
-      const file = join(work, `candidate-${i}.mp4`);
+    const tried: EncodingPlan[] = [];
+    const measure = async (enc: EncodingPlan) => {
+      const file = join(work, `candidate-${tried.length}.mp4`);
       await renderSample(sample, enc, enc.videoKbps, file, { ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
       measured.push({ width: enc.width, height: enc.height, ssim: Math.round((await ssim(file, reference, top.width, top.height, opts.signal)) * 1e4) / 1e4 });
+      tried.push(enc);
+    };
+    const bestIndex = () => measured.reduce((b, m, i) => (m.ssim > measured[b]!.ssim ? i : b), 0);
+    for (const enc of ladder) await measure(enc);
+    if (opts.refine && opts.refine.length > ladder.length) {
+      const at = opts.refine.findIndex((e) => e.height === tried[bestIndex()]!.height);
+      for (const j of [at - 1, at + 1]) {
+        const enc = opts.refine[j];
+        if (at >= 0 && enc && !tried.some((t) => t.height === enc.height)) await measure(enc);
+      }
     }
-    let best = 0;
-    for (let i = 1; i < measured.length; i++) if (measured[i]!.ssim > measured[best]!.ssim) best = i;
-    return { encoding: ladder[best]!, measured, sampleSeconds };
+    const order = measured.map((_, i) => i).sort((a, b) => tried[b]!.height - tried[a]!.height);
+    const best = bestIndex();
+    return { encoding: tried[best]!, measured: order.map((i) => measured[i]!), sampleSeconds };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

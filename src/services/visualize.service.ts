@@ -288,11 +288,16 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     });
     const aspect = opts.aspect ?? '16:9';
     let chosen = encoding;
+    let measured: Array<{ width: number; height: number; ssim: number }> = [];
     if ((opts.render?.quality ?? 'ssim') === 'ssim') {
       progress('quality', 0, 1);
       const sourceHeight = await tallestSource(pieces.map((p) => p.path), aspect, signal);
-      const ladder = encodingLadder(encoding, aspect, { maxHeight: opts.render?.maxHeight ?? 720, sourceHeight, maxRungs: 4 });
-      chosen = (await chooseByQuality(pieces, ladder, { ...(opts.render?.preset ? { preset: opts.render.preset } : {}), ...(signal ? { signal } : {}) })).encoding;
+      const limits = { maxHeight: opts.render?.maxHeight ?? 720, sourceHeight };
+      const ladder = encodingLadder(encoding, aspect, { ...limits, maxRungs: 4 });
+      const refine = encodingLadder(encoding, aspect, limits);
+      const q = await chooseByQuality(pieces, ladder, { refine, ...(opts.render?.preset ? { preset: opts.render.preset } : {}), ...(signal ? { signal } : {}) });
+      chosen = q.encoding;
+      measured = q.measured;
       progress('quality', 1, 1);
     }
     const { quality: _quality, maxHeight: _maxHeight, ...renderOpts } = opts.render ?? {};
@@ -307,7 +312,8 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
       progress: (done, total) => progress('render', done, total),
     });
     if (opts.planOut) await writePlanFile(opts.planOut, planFileOf(planned, { songPath: opts.audioPath, duration: song.duration, seed, keepFlagged, previous: planIn }));
-    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan };
+    const picture = { width: chosen.width, height: chosen.height, videoKbps: rendered.videoKbps, measured };
+    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan, picture };
   } catch (err) {
     if (wroteSheet) await rm(sheetPath, { force: true });
     if (signal?.aborted && !(err instanceof UserError)) throw new UserError('CANCELLED', 'cancelled');
