@@ -72,7 +72,7 @@ export async function run(): Promise<Record<string, unknown>> {
             const out = join(t.dir, `${basename(songPath)}-${m ? 'model' : 'cold'}-${variant}.mp4`);
             const load = loadavg()[0]!;
             const t0 = performance.now();
-            const res = await visualize({ audioPath: song, libraryDir: lib, outPath: out, library: use, render: { maxHeight: 360, preset: 'ultrafast' } });
+            const res = await visualize({ audioPath: song, libraryDir: lib, outPath: out, library: use, render: { maxHeight: 360, preset: 'ultrafast', quality: 'rule' } });
             const wall = (performance.now() - t0) / 1000;
             // At 0.04 s ffmpeg's score has no history and reads motion as a cut: the video's start is no cut.
             const cuts = (await sceneChanges(out, 0.3)).filter((x) => x > 0.1);

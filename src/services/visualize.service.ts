@@ -290,7 +290,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     let chosen = encoding;
     let measured: Array<{ width: number; height: number; ssim: number }> = [];
     if ((opts.render?.quality ?? 'ssim') === 'ssim') {
-      progress('quality', 0, 1);
+      progress('encode-quality', 0, 1);
       const sourceHeight = await tallestSource(pieces.map((p) => p.path), aspect, signal);
       const limits = { maxHeight: opts.render?.maxHeight ?? 720, sourceHeight };
       const ladder = encodingLadder(encoding, aspect, { ...limits, maxRungs: 4 });
@@ -298,7 +298,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
       const q = await chooseByQuality(pieces, ladder, { refine, ...(opts.render?.preset ? { preset: opts.render.preset } : {}), ...(signal ? { signal } : {}) });
       chosen = q.encoding;
       measured = q.measured;
-      progress('quality', 1, 1);
+      progress('encode-quality', 1, 1);
     }
     const { quality: _quality, maxHeight: _maxHeight, ...renderOpts } = opts.render ?? {};
     const rendered = await renderMontage({
