@@ -7,7 +7,7 @@ import type { ClipFootage } from '../core/footage.js';
 import { noProgress, type ProgressFn } from '../core/types.js';
 import { childLogger } from '../log.js';
 import type { Catalog } from './catalog.js';
-import { FOOTAGE_FILE, FOOTAGE_VERSION, clipFootage, scanLibraryVideo, type FootageFile } from './footage-store.js';
+import { FOOTAGE_FILE, clipFootage, parseFootage, scanLibraryVideo, type FootageFile } from './footage-store.js';
 import { libraryPaths } from './layout.js';
 
 const log = childLogger({ module: 'footage' });
@@ -28,8 +28,7 @@ export function libraryFootage(root: string, catalog: Pick<Catalog, 'getClip' | 
       let f: FootageFile | undefined;
       if (existsSync(path)) {
         try {
-          const raw = JSON.parse(readFileSync(path, 'utf8')) as FootageFile;
-          if (raw.version === FOOTAGE_VERSION && Array.isArray(raw.clips)) f = raw;
+          f = parseFootage(readFileSync(path, 'utf8'));
         } catch {
           f = undefined;
         }

@@ -91,16 +91,21 @@ export async function writeFootage(videoDir: string, data: FootageFile): Promise
   }
 }
 
-/** A video's footage file, or undefined when absent, unreadable or of another detector version. */
-export async function readFootage(root: string, videoId: string): Promise<FootageFile | undefined> {
-  const path = join(libraryPaths(root).videoDir(videoId), FOOTAGE_FILE);
-  if (!existsSync(path)) return undefined;
+/** A footage file's text, validated; undefined when damaged or of another detector version. */
+export function parseFootage(text: string): FootageFile | undefined {
   try {
-    const parsed = FileSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    const parsed = FileSchema.safeParse(JSON.parse(text));
     return parsed.success && parsed.data.version === FOOTAGE_VERSION ? parsed.data : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A video's footage file, or undefined when absent, unreadable or of another detector version. */
+export async function readFootage(root: string, videoId: string): Promise<FootageFile | undefined> {
+  const path = join(libraryPaths(root).videoDir(videoId), FOOTAGE_FILE);
+  if (!existsSync(path)) return undefined;
+  return parseFootage(await readFile(path, 'utf8').catch(() => ''));
 }
 
 /**

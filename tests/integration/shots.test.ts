@@ -6,12 +6,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClipFootage } from '../../src/core/footage.js';
 import type { ClipRecord } from '../../src/core/types.js';
 import { audioExtractor } from '../../src/features/audio/index.js';
 import { createIndex } from '../../src/index/vector-index.js';
+import { Catalog } from '../../src/library/catalog.js';
+import { libraryFootage } from '../../src/library/footage-cache.js';
 import { clipFootage, footageOfWindows, readFootage, scanTable } from '../../src/library/footage-store.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
 import { sceneChanges } from '../../src/media/scan.js';
@@ -168,6 +170,23 @@ void test('ingest stores each clip’s shot changes and flags beside its feature
   assert.ok(c0!.cuts.some(([x]) => x >= 2 - 1e-9 && x <= 2.04 + 1e-9), JSON.stringify(c0!.cuts));
   // 6.4 s in the source is 1.4 s into the second clip.
   assert.ok(c1!.cuts.some(([x]) => x >= 1.4 - 1e-9 && x <= 1.44 + 1e-9), JSON.stringify(c1!.cuts));
+
+  // A library from before (no file) or with a damaged one is scanned again on first use, to the same answer.
+  const videoId = s.added[0]!.videoId;
+  const file = join(root, 'videos', videoId, 'footage.json');
+  for (const damage of [() => rmSync(file), () => writeFileSync(file, '{"version": 3, "clips": 7}')]) {
+    damage();
+    const catalog = Catalog.open(root, { readonly: true });
+    try {
+      const access = libraryFootage(root, catalog);
+      assert.equal(access.footage(`${videoId}-0000`), undefined);
+      await access.ensureFootage([videoId]);
+      assert.deepEqual(access.footage(`${videoId}-0000`)?.cuts.map((c) => c.t), c0!.cuts.map(([x]) => x));
+    } finally {
+      catalog.close();
+    }
+    assert.deepEqual(await readFootage(root, videoId), f);
+  }
 });
 
 void test('the rendered video cuts only on beats and never shows the title card; its plan file re-renders', async () => {
