@@ -86,3 +86,23 @@ void test('a plan file pins a clip and leaves a video out; the same seed gives t
   const takes = new Set([1, 2, 3, 4].map((seed) => JSON.stringify(planSong(song, lib, { given, seed }).plan.map((p) => [p.clipId, p.clipOffset]))));
   assert.ok(takes.size >= 3, `${takes.size} distinct takes of 4 seeds`);
 });
+
+void test('re-rolling one segment of an edited plan keeps the no-repeat window around the fixed ones', () => {
+  const lib = library();
+  const base = planSong(song, lib, { given }).plan;
+  const target = 4;
+  const file = PlanFileSchema.parse({
+    format: 'clipmatch-plan',
+    version: 1,
+    song: { duration: DURATION },
+    beats,
+    segments: base.map((p, i) => ({ start: p.start, end: p.end, clipId: i === target ? null : p.clipId, offset: p.clipOffset })),
+  });
+  const { plan, output } = planSong(song, lib, planFileOptions(file));
+  plan.forEach((p, i) => {
+    if (i !== target) assert.deepEqual([p.clipId, p.clipOffset], [base[i]!.clipId, base[i]!.clipOffset], `segment ${i} is kept`);
+  });
+  assert.ok(output.window > 1, `window ${output.window}`);
+  const near = plan.slice(Math.max(0, target - output.window + 1), target + output.window).filter((_, k, arr) => arr[k] !== plan[target]);
+  assert.ok(!near.some((p) => p.clipId === plan[target]!.clipId), `${plan[target]!.clipId} repeats within the window`);
+});
