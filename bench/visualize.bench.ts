@@ -24,7 +24,7 @@ const CLIPS_PER_VIDEO = 20;
 const DIM = 128;
 const REAL_FILES = 8;
 const SONG_SECONDS = 180;
-const STAGES = ['decode', 'analyse', 'embed', 'search', 'plan', 'match', 'render'] as const;
+const STAGES = ['decode', 'analyse', 'embed', 'search', 'plan', 'match', 'encode-quality', 'render'] as const;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);

@@ -7,6 +7,20 @@ import { Catalog } from '../library/catalog.js';
 import { fetchToFile } from '../media/fetch.js';
 import { cliProgressBars } from './progress.js';
 import { parseVisualOption, VISUAL_OPTION_HELP } from './visual-option.js';
+import { FOOTAGE_FLAGS } from '../core/footage.js';
+import { footageStats, type FootageStats } from '../library/footage-store.js';
+import { libraryFootage } from '../library/footage-cache.js';
+
+function footageLines(f: FootageStats, seconds: number): string[] {
+  const removed = FOOTAGE_FLAGS.reduce((s, k) => s + f.flaggedSeconds[k], 0);
+  const pct = (x: number) => (seconds > 0 ? `${((100 * x) / seconds).toFixed(1)}%` : '-');
+  const lines = [
+    `  shots    ${f.shotChanges} shot changes inside clips (${f.videosScanned} video(s) scanned)`,
+    `  flagged  ${removed.toFixed(1)} s left out of montages (${pct(removed)}): ` + FOOTAGE_FLAGS.map((k) => `${k} ${f.flaggedSeconds[k].toFixed(1)} s`).join(', '),
+  ];
+  if (f.videosNotScanned > 0) lines.push(`  not scanned ${f.videosNotScanned} video(s): scanned on first use, or now with clipmatch library scan`);
+  return lines;
+}
 
 const MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
 
@@ -76,14 +90,15 @@ export function registerLibrary(program: Command): void {
     .description('videos, clips, hours and feature extractors of a library')
     .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
     .option('--json', 'print JSON')
-    .action((o: { library: string; json?: boolean }) => {
+    .action(async (o: { library: string; json?: boolean }) => {
       const catalog = Catalog.open(o.library, { readonly: true });
       try {
         const stats = catalog.stats();
         const skipped = catalog.skipped();
         const pca = catalog.getMeta('pca_fingerprint') ?? null;
+        const footage = await footageStats(o.library, catalog.videos().map((v) => v.videoId));
         if (o.json) {
-          process.stdout.write(JSON.stringify({ ...stats, visualPca: pca, skippedSources: skipped }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ ...stats, visualPca: pca, skippedSources: skipped, footage }, null, 2) + '\n');
           return;
         }
         const lines = [
@@ -95,8 +110,29 @@ export function registerLibrary(program: Command): void {
           `  visual   ${Object.entries(stats.extractors.visual).map(([k, n]) => `${k} (${n} clips)`).join(', ') || '-'}${pca ? `, PCA ${pca}` : ''}`,
         ];
         if (skipped.length) lines.push(`  skipped  ${skipped.length}: ${skipped.map((s) => `${s.source} (${s.reason})`).join('; ')}`);
+        lines.push(...footageLines(footage, stats.seconds));
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
+        catalog.close();
+      }
+    });
+  lib
+    .command('scan')
+    .description('find shot changes and unusable footage (black, text, fades, frozen) in videos ingested before that existed')
+    .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
+    .option('--json', 'print JSON')
+    .action(async (o: { library: string; json?: boolean }) => {
+      const catalog = Catalog.open(o.library, { readonly: true });
+      const bars = cliProgressBars(!o.json && process.stderr.isTTY);
+      try {
+        const ids = catalog.videos().map((v) => v.videoId);
+        await libraryFootage(o.library, catalog).ensureFootage(ids, bars.report);
+        bars.stop();
+        const footage = await footageStats(o.library, ids);
+        if (o.json) process.stdout.write(JSON.stringify(footage, null, 2) + '\n');
+        else process.stdout.write([`library ${o.library}`, ...footageLines(footage, catalog.stats().seconds)].join('\n') + '\n');
+      } finally {
+        bars.stop();
         catalog.close();
       }
     });

@@ -13,6 +13,7 @@ interface MatchCliOptions {
   model?: string;
   at?: number;
   sheet?: string;
+  keepFlagged?: boolean;
   json?: boolean;
 }
 
@@ -57,6 +58,7 @@ export function registerMatch(program: Command): void {
     .option('--model <dir>', 'trained model folder (default: CLIPMATCH_MODEL, else the untrained default)', env().CLIPMATCH_MODEL)
     .option('--at <seconds>', 'start of the 10-s window (default: the most energetic 10 s)', parseSeconds)
     .option('--sheet <path>', 'where to write the contact sheet PNG (default: <song>.sheet.png)')
+    .option('--keep-flagged', 'also answer clips that are mostly title cards, credits, black, fades or frozen frames')
     .option('--json', 'print the result as JSON')
     .action(async (audio: string, o: MatchCliOptions) => {
       const ac = new AbortController();
@@ -65,7 +67,7 @@ export function registerMatch(program: Command): void {
       const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
       try {
         const result = await match(
-          { audioPath: input.path, libraryDir: o.library, modelDir: o.model, at: o.at, sheetPath: o.sheet ?? `${stemOf(audio)}.sheet.png`, signal: ac.signal },
+          { audioPath: input.path, libraryDir: o.library, modelDir: o.model, at: o.at, sheetPath: o.sheet ?? `${stemOf(audio)}.sheet.png`, keepFlagged: o.keepFlagged ?? false, signal: ac.signal },
           bars.report,
         );
         bars.stop();

@@ -6,6 +6,7 @@ import type { Aspect, VisualizeResult } from '../core/visualize.types.js';
 import { CUTS_MODES, type CutsMode } from '../core/segments.js';
 import { visualize } from '../services/visualize.service.js';
 import { resolveSongInput } from '../services/song.js';
+import { readPlanFile } from '../services/plan-file.js';
 import { abortOnSignals } from './match.command.js';
 import { cliProgressBars } from './progress.js';
 
@@ -15,6 +16,10 @@ interface VisualizeCliOptions {
   output: string;
   aspect: Aspect;
   maxMb: number;
+  seed?: number;
+  keepFlagged?: boolean;
+  plan?: string;
+  planOut?: string;
   json?: boolean;
   cuts: CutsMode;
 }
@@ -22,6 +27,11 @@ interface VisualizeCliOptions {
 const parseCuts = (v: string): CutsMode => {
   if (!(CUTS_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${CUTS_MODES.join(', ')}`);
   return v as CutsMode;
+};
+const parseSeed = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
 };
 
 const ASPECTS: readonly Aspect[] = ['16:9', '9:16', '1:1'];
@@ -41,7 +51,10 @@ function printResult(r: VisualizeResult): void {
   const videos = new Set(r.plan.map((p) => p.videoId ?? p.clipId)).size;
   const lines = [
     `wrote ${r.video}: ${r.duration.toFixed(1)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB, ${r.plan.length} segments from ${videos} source video(s)`,
-    ...r.plan.map((p) => `  ${p.start.toFixed(2).padStart(7)}-${p.end.toFixed(2).padEnd(7)} ${p.clipId} (+${p.clipOffset.toFixed(1)} s)  score ${p.score.toFixed(3)}`),
+    ...(r.picture
+      ? [`picture ${r.picture.width}x${r.picture.height} at ${r.picture.videoKbps} kb/s${r.picture.measured.length ? ` (SSIM ${r.picture.measured.map((m) => `${m.height}p ${m.ssim.toFixed(3)}`).join(', ')})` : ''}`]
+      : []),
+    ...r.plan.map((p) => `  ${p.start.toFixed(2).padStart(7)}-${p.end.toFixed(2).padEnd(7)} ${p.clipId} (+${p.clipOffset.toFixed(2)} s)  score ${p.score.toFixed(3)}${p.why ? `  ${p.why}` : ''}`),
     `contact sheet (closest/farthest to ${r.at.toFixed(0)}-${(r.at + 10).toFixed(0)} s): ${r.sheet}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -58,15 +71,33 @@ export function registerVisualize(program: Command): void {
     .option('--aspect <ratio>', 'frame shape: 16:9, 9:16 or 1:1', parseAspect, '16:9' as Aspect)
     .option('--max-mb <mb>', 'size cap of the video file in MB', parseMb, 10)
     .option('--cuts <mode>', 'cut density: auto (follows section energy), beat, bar, 2bar or phrase (4 bars)', parseCuts, 'auto' as CutsMode)
+    .option('--seed <n>', 'another take of the same song: each seed gives its own plan, the same seed the same one (default 0)', parseSeed)
+    .option('--keep-flagged', 'also use footage flagged as black, blank, text (title cards, credits), fade or frozen')
+    .option('--plan-out <file>', 'write the plan (segments, clip, offset, score, why) as JSON')
+    .option('--plan <file>', 'render an edited plan file instead of analysing the song again (see README)')
     .option('--json', 'print the plan and output paths as JSON')
     .action(async (audio: string, o: VisualizeCliOptions) => {
       const ac = new AbortController();
       const undo = abortOnSignals(ac);
       const bars = cliProgressBars(!o.json && process.stderr.isTTY);
+      const planIn = o.plan ? await readPlanFile(o.plan) : undefined;
       const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
       try {
         const result = await visualize(
-          { audioPath: input.path, libraryDir: o.library, modelDir: o.model, outPath: o.output, aspect: o.aspect, maxMb: o.maxMb, cuts: o.cuts, signal: ac.signal },
+          {
+            audioPath: input.path,
+            libraryDir: o.library,
+            modelDir: o.model,
+            outPath: o.output,
+            aspect: o.aspect,
+            maxMb: o.maxMb,
+            cuts: o.cuts,
+            signal: ac.signal,
+            ...(o.seed !== undefined ? { seed: o.seed } : {}),
+            ...(o.keepFlagged ? { keepFlagged: true } : {}),
+            ...(planIn ? { planIn } : {}),
+            ...(o.planOut ? { planOut: o.planOut } : {}),
+          },
           bars.report,
         );
         bars.stop();

@@ -94,3 +94,46 @@ export function retryVideoKbps(plan: EncodingPlan, actualBytes: number, duration
   const factor = Math.min(0.9, allowed / videoBytes);
   return Math.max(MIN_VIDEO_KBPS, Math.floor(plan.videoKbps * factor));
 }
+
+/** Frame heights tried when the picture is chosen by measurement (media/quality.ts). */
+export const QUALITY_HEIGHTS = [720, 630, 576, 540, 504, 468, 432, 396, 360, 324, 288, 270, 234, 180] as const;
+
+/**
+ * The same byte budget at other frame sizes, for choosing by a measured metric: every frame size from the
+ * smallest that still gets MIN_BPP / 4 bits per pixel up to `maxHeight` and never above `sourceHeight`
+ * (the tallest source the montage shows, so nothing is upscaled past its best footage). The bitrate stays
+ * the budget's; only the split of bits over pixels changes. Sorted tallest first.
+ */
+export function encodingLadder(plan: EncodingPlan, aspect: Aspect, opts: { maxHeight?: number; sourceHeight?: number; maxRungs?: number } = {}): EncodingPlan[] {
+  const top = Math.min(opts.maxHeight ?? 720, opts.sourceHeight ?? Infinity);
+  const rungs = QUALITY_HEIGHTS.filter((h) => h <= top);
+  if (rungs.length === 0) rungs.push(Math.max(MIN_HEIGHT, Math.min(plan.height, 2 * Math.floor(top / 2))) as (typeof QUALITY_HEIGHTS)[number]);
+  const usable = rungs.filter((h) => {
+    const { width, height } = frameSize(aspect, h);
+    return (plan.videoKbps * 1000) / (width * height * plan.fps) >= MIN_BPP / 4;
+  });
+  const all = usable.length ? usable : [rungs[rungs.length - 1]!];
+  // Bits enough for the tallest size: there is nothing to trade.
+  const tallest = frameSize(aspect, all[0]!);
+  const capped = (h: number): EncodingPlan => {
+    const size = frameSize(aspect, h);
+    return { ...plan, ...size, videoKbps: Math.min(plan.videoKbps, Math.floor((MAX_BPP * size.width * size.height * plan.fps) / 1000)) };
+  };
+  if ((plan.videoKbps * 1000) / (tallest.width * tallest.height * plan.fps) >= 0.1) return [capped(all[0]!)];
+  // Evenly spaced rungs, the tallest and the shortest always among them.
+  const k = Math.max(1, Math.min(all.length, opts.maxRungs ?? all.length));
+  const picked = k === 1 ? [all[0]!] : [...new Set(Array.from({ length: k }, (_, i) => all[Math.round((i * (all.length - 1)) / (k - 1))]!))];
+  return picked.map(capped);
+}
+
+/** The tallest short side an output of `aspect` can have from a width x height source without upscaling it. */
+export function noUpscaleShortSide(aspect: Aspect, width: number, height: number): number {
+  switch (aspect) {
+    case '16:9':
+      return Math.min(height, (width * 9) / 16);
+    case '9:16':
+      return Math.min(width, (height * 9) / 16);
+    case '1:1':
+      return Math.min(width, height);
+  }
+}

@@ -14,7 +14,8 @@
 //
 // Exact guarantee: constraint 1 always holds for the returned plan, with the window reduced to the size of
 // the smallest candidate list when that is smaller than asked (a path bans at most window - 1 clips, so a
-// list of >= window distinct clips always leaves a choice); the effective window is returned. Constraint 2
+// list of >= window distinct clips always leaves a choice); the effective window is returned. A segment
+// with a single candidate is fixed: it is exempt from the window and does not reduce it. Constraint 2
 // holds unless, at some segment, no kept path can extend within the cap; then that segment alone may exceed
 // it and `capRelaxed` counts such segments. The search is exact for the objective when K >= the number of
 // distinct histories that matter, and otherwise a beam approximation.
@@ -84,8 +85,10 @@ interface Resolved {
 
 function resolve(input: PlanInput, opts: PlanOptions): Resolved {
   const segments = input.candidates.length;
-  const minDistinct = input.candidates.reduce((m, list) => Math.min(m, new Set(list.map((c) => c.clip)).size), Infinity);
-  if (segments > 0 && minDistinct === 0) throw new RangeError('every segment needs at least one candidate clip');
+  if (input.candidates.some((list) => list.length === 0)) throw new RangeError('every segment needs at least one candidate clip');
+  // A segment with a single candidate is fixed (a pin, a kept piece of an edited plan): it does not shrink
+  // the window the other segments keep.
+  const minDistinct = input.candidates.reduce((m, list) => (list.length > 1 ? Math.min(m, new Set(list.map((c) => c.clip)).size) : m), Infinity);
   const window = Math.max(1, Math.min(opts.window ?? 8, minDistinct === Infinity ? 1 : minDistinct));
   const videos = new Set<number>();
   for (const list of input.candidates) for (const c of list) videos.add(c.video);
@@ -151,7 +154,7 @@ export function planMontage(input: PlanInput, opts: PlanOptions = {}): PlanOutpu
       for (const p of parents) {
         for (let j = 0; j < list.length; j++) {
           const c = list[j]!;
-          if (inWindow(p, c.clip, r.window)) continue;
+          if (list.length > 1 && inWindow(p, c.clip, r.window)) continue;
           if (enforceCap && (p?.videoUses.get(c.video) ?? 0) >= r.cap) continue;
           let total = (p?.total ?? 0) + gain(p, c, p ? cont(p.cand.clip, c.clip) : 0, r);
           // Past the cap, each further use costs more than any match can gain, so relaxed paths still
@@ -191,10 +194,11 @@ export function greedyPlan(input: PlanInput, opts: PlanOptions = {}): PlanOutput
   let capRelaxed = 0;
   for (let s = 0; s < input.candidates.length; s++) {
     const list = [...input.candidates[s]!].sort((a, b) => b.score - a.score);
-    let pick = list.find((c) => !inWindow(node, c.clip, r.window) && (node?.videoUses.get(c.video) ?? 0) < r.cap);
+    const free = (c: Candidate) => list.length === 1 || !inWindow(node, c.clip, r.window);
+    let pick = list.find((c) => free(c) && (node?.videoUses.get(c.video) ?? 0) < r.cap);
     if (!pick) {
       capRelaxed++;
-      pick = list.find((c) => !inWindow(node, c.clip, r.window));
+      pick = list.find(free);
     }
     if (!pick) throw new Error(`no feasible clip for segment ${s}`);
     const cont = node && input.continuity ? input.continuity(node.cand.clip, pick.clip) : 0;

@@ -23,6 +23,12 @@ export interface PlanSegment {
   videoId?: string;
   /** squared L2 distance between the segment's audio embedding and the clip's embedding */
   distance?: number;
+  /** why the planner chose this clip and offset, for people */
+  why?: string;
+  /** the clip's own shot changes inside the piece (absent when its footage was never scanned) */
+  shotChanges?: { onBeat: number; offBeat: number };
+  /** seconds of flagged footage (black, text, fade, ...) the piece shows; 0 unless kept on purpose */
+  flaggedSeconds?: number;
 }
 
 export interface VisualizeOptions {
@@ -38,6 +44,8 @@ export interface VisualizeOptions {
   seed?: number;
   /** cut density: 'auto' follows section energy; beat, bar, 2bar (2 bars) or phrase (4 bars) fix it */
   cuts?: 'auto' | 'beat' | 'bar' | '2bar' | 'phrase';
+  /** use footage flagged as black, blank, text (title cards, credits), fades or frozen (default false) */
+  keepFlagged?: boolean;
   signal?: AbortSignal;
 }
 
@@ -55,4 +63,6 @@ export interface VisualizeResult extends MatchResult {
   duration: number;
   sizeBytes: number;
   plan: PlanSegment[];
+  /** the frame size and bitrate rendered, and the SSIM of each size tried (when measured) */
+  picture?: { width: number; height: number; videoKbps: number; measured: Array<{ width: number; height: number; ssim: number }> };
 }

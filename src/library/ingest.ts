@@ -24,6 +24,7 @@ import { WorkerPool } from './pool.js';
 import { acquireLock } from './lock.js';
 import { contentId, expandInputs, type Source } from './sources.js';
 import { refitVisualPcaIfNeeded } from './pca-store.js';
+import { scanClipFiles, writeFootage } from './footage-store.js';
 import type { ExtractResult, ExtractTask } from './extract.worker.js';
 
 const log = childLogger({ module: 'ingest' });
@@ -134,6 +135,9 @@ async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: W
   // source: the encode and the CNN overlap, and no clip is decoded a second time.
   const split = splitVideo(p.path, work, { clipSeconds, windows: p.windows, hasAudio: p.video.hasAudio, stem: clipFileStem, signal });
   split.catch(() => undefined); // awaited below; only keeps an early failure from going unhandled
+  // Shot changes and unusable spans from a small full-rate decode of the new clips, while the CNN works.
+  const footage = split.then((files) => scanClipFiles(files, p.windows, signal));
+  footage.catch(() => undefined); // awaited below
   const track = p.video.hasAudio ? await decodeTrack(p.path, AUDIO_SAMPLE_RATE, signal) : null;
   const secondsPerClip = Math.ceil(clipSeconds);
   const chunks: Array<typeof p.windows> = [];
@@ -173,6 +177,7 @@ async function buildVideo(p: Planned, root: string, clipSeconds: number, pool: W
   }
   const results = await Promise.all(pending);
   await split;
+  await writeFootage(work, await footage);
   const dim = secondsPerClip * 128;
   // Every clip gets exactly `seconds` rows, zero-padded, so matrices are read in bulk by offset.
   const fit = (v: Float32Array | null, n: number): Float32Array => {

@@ -65,14 +65,21 @@ function validate(pieces: readonly RenderPiece[], duration: number): void {
   });
 }
 
-function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], enc: EncodingPlan, kbps: number, preset: string, threads: number, out: string): string[] {
+/** Bitrate-limited (the real renders) or constant quality (a reference picture to measure against). */
+type Rate = number | { crf: number };
+
+function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], enc: EncodingPlan, rate: Rate, preset: string, threads: number, out: string): string[] {
   const { width: W, height: H, fps } = enc;
   const args: string[] = [];
   const filters: string[] = [];
   pieces.forEach((p, k) => {
     const len = frames[k]! / fps;
     // Input seeking is frame-accurate when re-encoding; a few frames extra so rounding never starves trim.
-    args.push('-ss', p.offset.toFixed(3), '-t', (len + 0.2).toFixed(3), '-i', p.path);
+    // Seeking half a frame early starts the piece on the frame the shot scan (media/scan.ts, ffmpeg's fps
+    // filter, nearest rounding) numbers `offset`, whatever the clip's video start time: a shot change
+    // the planner put on a beat then shows on that beat, not a frame early.
+    const seek = Math.max(0, p.offset - 0.5 / fps);
+    args.push('-ss', seek.toFixed(4), '-t', (len + 0.2 + (p.offset - seek)).toFixed(3), '-i', p.path);
     filters.push(
       `[${k}:v:0]fps=${fps},scale=${W}:${H}:force_original_aspect_ratio=increase:flags=bilinear,crop=${W}:${H},setsar=1,format=yuv420p,` +
         // A clip shorter than its slot holds its last frame instead of leaving a gap.
@@ -84,7 +91,7 @@ function chunkArgs(pieces: readonly RenderPiece[], frames: readonly number[], en
     '-filter_complex', filters.join(';'),
     '-map', '[out]', '-an',
     '-c:v', 'libx264', '-preset', preset, '-pix_fmt', 'yuv420p', '-r', String(fps),
-    '-b:v', `${kbps}k`, '-maxrate', `${Math.round(kbps * 1.5)}k`, '-bufsize', `${kbps * 2}k`,
+    ...(typeof rate === 'number' ? ['-b:v', `${rate}k`, '-maxrate', `${Math.round(rate * 1.5)}k`, '-bufsize', `${rate * 2}k`] : ['-crf', String(rate.crf)]),
     '-threads', String(threads),
     '-f', 'mp4', '-y', out,
   );
@@ -172,4 +179,15 @@ export async function renderMontage(opts: RenderOptions): Promise<RenderResult> 
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Renders the picture of a few pieces (no sound) to `out`: a sample of the montage for measuring how a
+ * frame size and bitrate look (media/quality.ts). Pieces tile [0, their total length].
+ */
+export async function renderSample(pieces: readonly RenderPiece[], encoding: EncodingPlan, rate: Rate, out: string, opts: { preset?: string; signal?: AbortSignal } = {}): Promise<void> {
+  const duration = pieces.length ? pieces[pieces.length - 1]!.end : 0;
+  validate(pieces, duration);
+  const frames = pieceFrames(pieces, duration, encoding.fps);
+  await ffmpeg(chunkArgs(pieces, frames, encoding, rate, opts.preset ?? 'veryfast', 2, out), { timeoutMs: Math.max(60_000, duration * 20_000), ...(opts.signal ? { signal: opts.signal } : {}) });
 }

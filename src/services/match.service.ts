@@ -8,6 +8,7 @@ import { UserError } from '../core/errors.js';
 import type { ClipHit, MatchResult } from '../core/visualize.types.js';
 import { audioExtractor, loudestWindow } from '../features/audio/index.js';
 import { renderContactSheet } from '../media/sheet.js';
+import type { ClipFootage } from '../core/footage.js';
 import { loadSong, pcmWindow, MAX_SONG_SECONDS, type Song } from './song.js';
 
 /** One 10-s window of song features in, one embedding out. */
@@ -31,6 +32,10 @@ export interface LibraryContext {
   clip(clipId: string): ClipRecord | undefined;
   /** title (or file name) of a source video, for people */
   videoTitle(videoId: string): string;
+  /** shot changes and flagged spans of a clip; undefined when its video was never scanned */
+  footage?(clipId: string): ClipFootage | undefined;
+  /** scans the videos (of those given) that have no footage file yet, so footage() knows them */
+  ensureFootage?(videoIds: readonly string[], progress?: ProgressFn, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
 
@@ -44,6 +49,8 @@ export interface MatchOptions {
   signal?: AbortSignal;
   /** an already opened library (tests, benchmarks, a worker reusing one between jobs) */
   library?: LibraryContext;
+  /** also answer clips that are mostly title card, credits, black or other flagged footage */
+  keepFlagged?: boolean;
 }
 
 export const WINDOW_SECONDS = DEFAULT_CLIP_SECONDS;
@@ -67,7 +74,10 @@ export async function openLibraryContext(libraryDir: string, modelDir: string | 
     }
     const index = await openLibraryIndex(libraryDir, embedder, { rebuildIfStale: true, progress });
     const titles = new Map<string, string>();
+    const { libraryFootage } = await import('../library/footage-cache.js');
+    const footage = libraryFootage(libraryDir, catalog);
     return {
+      ...footage,
       root: libraryDir,
       embedder,
       index,
@@ -111,12 +121,35 @@ function toHits(lib: LibraryContext, hits: Array<{ clipId: string; distance: num
   });
 }
 
+/** A clip mostly made of flagged footage (a title card, credits, black) is no answer to "what fits this sound". */
+export function mostlyFlagged(lib: LibraryContext, clipId: string): boolean {
+  const f = lib.footage?.(clipId);
+  if (!f || f.duration <= 0) return false;
+  const flagged = f.flagged.reduce((s, x) => s + (x.end - x.start), 0);
+  return flagged > 0.5 * f.duration;
+}
+
 /** Closest and farthest clips for one embedded window, and their contact sheet. */
-export async function matchWindow(lib: LibraryContext, query: Float32Array, at: number, sheetPath: string, signal?: AbortSignal, progress: ProgressFn = noProgress): Promise<MatchResult> {
+export async function matchWindow(
+  lib: LibraryContext,
+  query: Float32Array,
+  at: number,
+  sheetPath: string,
+  signal?: AbortSignal,
+  progress: ProgressFn = noProgress,
+  opts: { keepFlagged?: boolean } = {},
+): Promise<MatchResult> {
   if (lib.index.size === 0) throw new UserError('NO_LIBRARY', `the library at ${lib.root} has no clips yet`);
   progress('match', 0, 2);
-  const closest = toHits(lib, lib.index.nearest(query, 3));
-  const farthest = toHits(lib, lib.index.farthest(query, 3));
+  const pick = async (hits: Array<{ clipId: string; distance: number }>) => {
+    if (opts.keepFlagged || !lib.footage) return hits.slice(0, 3);
+    await lib.ensureFootage?.([...new Set(hits.map((h) => lib.clip(h.clipId)?.videoId ?? ''))].filter(Boolean), progress, signal);
+    const usable = hits.filter((h) => !mostlyFlagged(lib, h.clipId));
+    return (usable.length >= 3 ? usable : hits).slice(0, 3);
+  };
+  const extra = opts.keepFlagged || !lib.footage ? 3 : 12;
+  const closest = toHits(lib, await pick(lib.index.nearest(query, extra)));
+  const farthest = toHits(lib, await pick(lib.index.farthest(query, extra)));
   progress('match', 1, 2);
   throwIfCancelled(signal);
   const rows = [...closest.map((h, i) => ({ h, i, kind: 'closest' as const })), ...farthest.map((h, i) => ({ h, i, kind: 'farthest' as const }))].map(({ h, i, kind }) => {
@@ -151,7 +184,7 @@ export async function match(opts: MatchOptions, progress: ProgressFn = noProgres
     const query = lib.embedder.embedAudio(feats, 1);
     progress('embed', 1, 1);
     throwIfCancelled(signal);
-    return await matchWindow(lib, query, at, opts.sheetPath, signal, progress);
+    return await matchWindow(lib, query, at, opts.sheetPath, signal, progress, { keepFlagged: opts.keepFlagged ?? false });
   } finally {
     if (!opts.library) lib.close();
   }

@@ -5,7 +5,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { chooseEncoding } from '../core/bitrate.js';
+import { chooseEncoding, encodingLadder, noUpscaleShortSide } from '../core/bitrate.js';
+import type { Aspect } from '../core/visualize.types.js';
+import { probe } from '../media/ffmpeg.js';
+import { chooseByQuality } from '../media/quality.js';
 import { UserError } from '../core/errors.js';
 import { planMontage, type Candidate, type PlanInput, type PlanOptions, type PlanOutput } from '../core/plan.js';
 import { segmentByStructure, type Segment } from '../core/segments.js';
@@ -14,6 +17,8 @@ import type { PlanSegment, VisualizeOptions, VisualizeResult } from '../core/vis
 import { audioExtractor, loudestWindow } from '../features/audio/index.js';
 import { analyzeSong } from '../features/audio/song-analysis.js';
 import { renderMontage, type RenderOptions } from '../media/render.js';
+import { explain, fitCandidates } from './pieces.js';
+import { planFileOf, planFileOptions, writePlanFile, type PlanFile } from './plan-file.js';
 import { embedWindows, matchWindow, openLibraryContext, throwIfCancelled, WINDOW_SECONDS, type LibraryContext } from './match.service.js';
 import { loadSong, MAX_SONG_SECONDS, MIN_VISUALIZE_SECONDS, type Song } from './song.js';
 
@@ -23,8 +28,19 @@ export interface VisualizeServiceOptions extends VisualizeOptions {
   /** candidate clips per segment handed to the planner */
   candidates?: number;
   plan?: PlanOptions;
-  render?: Pick<RenderOptions, 'preset' | 'chunkPieces' | 'concurrency'> & { maxHeight?: number };
+  render?: Pick<RenderOptions, 'preset' | 'chunkPieces' | 'concurrency'> & {
+    maxHeight?: number;
+    /** 'ssim' (default): frame size chosen by measured SSIM against the sources; 'rule': by bits per pixel */
+    quality?: 'ssim' | 'rule';
+  };
+  /** an edited plan (from --plan): its segments and beats replace the analysis */
+  planIn?: PlanFile;
+  /** where to write the plan as JSON (--plan-out) */
+  planOut?: string;
 }
+
+/** Where in a clip a piece starts when its footage is unknown: repeated uses show different parts of it. */
+const OFFSET_CYCLE = [0, 0.5, 0.25, 0.75];
 
 export interface SongPlan {
   segments: Segment[];
@@ -33,17 +49,53 @@ export interface SongPlan {
   input: PlanInput;
   /** the song's per-second audio features, reused for the contact-sheet query */
   perSecond: Float32Array;
+  /** the beat grid the pieces were fitted to */
+  beats: number[];
+  tempo: number;
 }
 
-/** Where in a clip a piece starts: repeated uses of a clip show different parts of it when they can. */
-const OFFSET_CYCLE = [0, 0.5, 0.25, 0.75];
+export interface PlanSongOptions {
+  candidates?: number;
+  plan?: PlanOptions;
+  signal?: AbortSignal;
+  seed?: number;
+  keepFlagged?: boolean;
+  /** segments and beats from a plan file: the song is not analysed again */
+  given?: { segments: Segment[]; beats: number[]; tempo: number };
+  /** per segment, a clip that must play there (pins, and the unchanged pieces of an edited plan) */
+  fixed?: ReadonlyArray<{ clipId: string; offset?: number } | undefined>;
+  /** clips, videos or source titles never to use */
+  exclude?: ReadonlySet<string>;
+  /** cut density (segmentByStructure); ignored with `given` */
+  cuts?: VisualizeOptions['cuts'];
+}
 
-/** Segments, their embeddings, candidates and the chosen plan for a decoded song. */
-export function planSong(song: Song, lib: LibraryContext, opts: { candidates?: number; plan?: PlanOptions; signal?: AbortSignal; cuts?: VisualizeOptions['cuts'] }, progress: ProgressFn = noProgress): SongPlan {
-  progress('analyse', 0, 1);
-  const a = analyzeSong(song.pcm, song.sampleRate);
-  const segments = segmentByStructure({ ...a, duration: song.duration }, opts.cuts ?? 'auto');
-  progress('analyse', 1, 1);
+/** The analysed song and its nearest clips per segment, before footage is looked at. */
+export interface SongSearch {
+  segments: Segment[];
+  beats: number[];
+  tempo: number;
+  perSecond: Float32Array;
+  clipIds: string[];
+  videoIds: string[];
+  raw: Array<Array<{ clip: number; video: number; distance: number }>>;
+}
+
+/** Segments, their embeddings and the nearest clips of each (steps decode..search of the file comment). */
+export function searchSong(song: Song, lib: LibraryContext, opts: PlanSongOptions, progress: ProgressFn = noProgress): SongSearch {
+  let segments: Segment[];
+  let beats: number[];
+  let tempo: number;
+  if (opts.given) {
+    ({ segments, beats, tempo } = opts.given);
+  } else {
+    progress('analyse', 0, 1);
+    const a = analyzeSong(song.pcm, song.sampleRate);
+    segments = segmentByStructure({ ...a, duration: song.duration }, opts.cuts ?? 'auto');
+    beats = [...a.beats];
+    tempo = a.tempo;
+    progress('analyse', 1, 1);
+  }
   throwIfCancelled(opts.signal);
 
   progress('embed', 0, segments.length);
@@ -54,31 +106,51 @@ export function planSong(song: Song, lib: LibraryContext, opts: { candidates?: n
   throwIfCancelled(opts.signal);
 
   progress('search', 0, segments.length);
-  const k = Math.min(opts.candidates ?? 32, lib.index.size);
+  const exclude = opts.exclude ?? new Set<string>();
+  const excluded = (clipId: string, videoId: string) => exclude.size > 0 && (exclude.has(clipId) || exclude.has(videoId) || exclude.has(lib.videoTitle(videoId)));
+  // Ask for more when sources are left out, so each segment still gets its full list.
+  const want = Math.min(opts.candidates ?? 32, lib.index.size);
+  const k = Math.min(lib.index.size, exclude.size > 0 ? want * 2 + 16 : want);
   const dim = lib.embedder.dim;
   const clipIds: string[] = [];
   const rowOf = new Map<string, number>();
   const videoIds: string[] = [];
   const videoRow = new Map<string, number>();
-  const raw = segments.map((_, s) =>
-    lib.index.nearest(queries.subarray(s * dim, (s + 1) * dim), k).map((h) => {
-      let clip = rowOf.get(h.clipId);
-      if (clip === undefined) {
-        clip = clipIds.length;
-        clipIds.push(h.clipId);
-        rowOf.set(h.clipId, clip);
-      }
-      const videoId = lib.clip(h.clipId)?.videoId ?? h.clipId;
-      let video = videoRow.get(videoId);
-      if (video === undefined) {
-        video = videoIds.length;
-        videoIds.push(videoId);
-        videoRow.set(videoId, video);
-      }
-      return { clip, video, distance: h.distance };
-    }),
-  );
+  const rowFor = (clipId: string, distance: number) => {
+    let clip = rowOf.get(clipId);
+    if (clip === undefined) {
+      clip = clipIds.length;
+      clipIds.push(clipId);
+      rowOf.set(clipId, clip);
+    }
+    const videoId = lib.clip(clipId)?.videoId ?? clipId;
+    let video = videoRow.get(videoId);
+    if (video === undefined) {
+      video = videoIds.length;
+      videoIds.push(videoId);
+      videoRow.set(videoId, video);
+    }
+    return { clip, video, distance };
+  };
+  const raw = segments.map((_, s) => {
+    const hits = lib.index.nearest(queries.subarray(s * dim, (s + 1) * dim), k);
+    const fixed = opts.fixed?.[s];
+    if (fixed) {
+      if (!lib.clip(fixed.clipId)) throw new UserError('BAD_INPUT', `the plan names clip ${fixed.clipId}, which is not in this library`);
+      const hit = hits.find((h) => h.clipId === fixed.clipId);
+      return [rowFor(fixed.clipId, hit?.distance ?? Math.max(...hits.map((h) => h.distance), 0))];
+    }
+    const kept = hits.filter((h) => !excluded(h.clipId, lib.clip(h.clipId)?.videoId ?? h.clipId)).slice(0, want);
+    if (kept.length === 0) throw new UserError('BAD_INPUT', 'the plan leaves no clip of the library to choose from');
+    return kept.map((h) => rowFor(h.clipId, h.distance));
+  });
   progress('search', segments.length, segments.length);
+  return { segments, beats, tempo, perSecond, clipIds, videoIds, raw };
+}
+
+/** Offsets fitted to the footage, candidates scored, and the global plan chosen (step plan). */
+export function choosePlan(found: SongSearch, lib: LibraryContext, opts: PlanSongOptions, progress: ProgressFn = noProgress): SongPlan {
+  const { segments, raw, clipIds, videoIds } = found;
   // Distances are only comparable within one song and model: rescale them to [0, 1] (1 = best seen).
   let lo = Infinity;
   let hi = -Infinity;
@@ -89,7 +161,14 @@ export function planSong(song: Song, lib: LibraryContext, opts: { candidates?: n
     }
   }
   const span = hi > lo ? hi - lo : 1;
-  const candidates: Candidate[][] = raw.map((list) => list.map((c) => ({ clip: c.clip, video: c.video, score: (hi - c.distance) / span })));
+  const footageOf = (clip: number) => lib.footage?.(clipIds[clip]!);
+  const fitted = fitCandidates(
+    segments,
+    raw.map((list) => list.map((c) => ({ clip: c.clip, video: c.video, score: (hi - c.distance) / span }))),
+    footageOf,
+    { beats: found.beats, seed: opts.seed ?? 0, keepFlagged: opts.keepFlagged ?? false },
+  );
+  const candidates: Candidate[][] = fitted;
   const unit = new Map<number, Float32Array | null>();
   const unitOf = (clip: number): Float32Array | null => {
     let u = unit.get(clip);
@@ -124,18 +203,44 @@ export function planSong(song: Song, lib: LibraryContext, opts: { candidates?: n
     const room = Math.max(0, (rec?.duration ?? WINDOW_SECONDS) - len);
     const u = uses.get(c.clip) ?? 0;
     uses.set(c.clip, u + 1);
-    const distance = raw[s]!.find((r) => r.clip === c.clip)!.distance;
+    const list = fitted[s]!;
+    const chosen = list.find((x) => x.clip === c.clip)!;
+    const given = opts.fixed?.[s]?.offset;
+    // Without footage knowledge, repeated uses of a clip show different parts of it.
+    const offset = given !== undefined && given >= 0 && given <= room + 1e-6 ? given : (chosen.fit?.offset ?? room * OFFSET_CYCLE[u % OFFSET_CYCLE.length]!);
+    const rank = 1 + [...list].sort((a, b) => b.match - a.match).findIndex((x) => x.clip === c.clip);
+    const why = opts.fixed?.[s] ? `set by the plan file (${explain(chosen, rank, list.length)})` : explain(chosen, rank, list.length);
     return {
       start: seg.start,
       end: seg.end,
       clipId,
-      clipOffset: Math.round(room * OFFSET_CYCLE[u % OFFSET_CYCLE.length]! * 1000) / 1000,
+      clipOffset: Math.round(offset * 1000) / 1000,
       score: Math.round(c.score * 1e4) / 1e4,
       videoId: videoIds[c.video],
-      distance,
+      distance: raw[s]!.find((r) => r.clip === c.clip)!.distance,
+      why,
+      ...(chosen.fit ? { shotChanges: { onBeat: chosen.fit.onBeat, offBeat: chosen.fit.offBeat }, flaggedSeconds: chosen.fit.flaggedSeconds } : {}),
     };
   });
-  return { segments, plan, output, input, perSecond };
+  return { segments, plan, output, input, perSecond: found.perSecond, beats: found.beats, tempo: found.tempo };
+}
+
+/** Segments, their embeddings, candidates and the chosen plan for a decoded song. */
+export function planSong(song: Song, lib: LibraryContext, opts: PlanSongOptions, progress: ProgressFn = noProgress): SongPlan {
+  return choosePlan(searchSong(song, lib, opts, progress), lib, opts, progress);
+}
+
+/** The tallest short side the montage can have without upscaling its best source (one probe per file). */
+async function tallestSource(paths: readonly string[], aspect: Aspect, signal?: AbortSignal): Promise<number> {
+  let best = 0;
+  // Clips of one video share a folder and a frame size: one probe per folder.
+  const byFolder = new Map<string, string>();
+  for (const p of paths) if (!byFolder.has(dirname(p))) byFolder.set(dirname(p), p);
+  for (const path of byFolder.values()) {
+    const v = (await probe(path, signal ? { signal } : {})).video;
+    if (v && v.width > 0 && v.height > 0) best = Math.max(best, noUpscaleShortSide(aspect, v.width, v.height));
+  }
+  return best > 0 ? best : Infinity;
 }
 
 const sheetPathFor = (outPath: string) => `${outPath.replace(/\.[^./\\]+$/, '')}.sheet.png`;
@@ -154,13 +259,22 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
   const sheetPath = sheetPathFor(opts.outPath);
   let wroteSheet = false;
   try {
-    const planned = planSong(song, lib, { candidates: opts.candidates, plan: opts.plan, signal, cuts: opts.cuts }, progress);
+    const planIn = opts.planIn;
+    if (planIn && Math.abs(planIn.song.duration - song.duration) > 0.05) {
+      throw new UserError('BAD_INPUT', `the plan is for a song of ${planIn.song.duration.toFixed(2)} s, but this one lasts ${song.duration.toFixed(2)} s`);
+    }
+    const seed = opts.seed ?? planIn?.seed ?? 0;
+    const keepFlagged = opts.keepFlagged ?? planIn?.keepFlagged ?? false;
+    const planOpts: PlanSongOptions = { candidates: opts.candidates, plan: opts.plan, signal, seed, keepFlagged, cuts: opts.cuts, ...planFileOptions(planIn) };
+    const found = searchSong(song, lib, planOpts, progress);
+    await lib.ensureFootage?.(found.videoIds, progress, signal);
+    const planned = choosePlan(found, lib, planOpts, progress);
     throwIfCancelled(signal);
 
     const at = loudestWindow(song.pcm, song.sampleRate, WINDOW_SECONDS);
     const query = embedWindows(song, [at], lib.embedder, planned.perSecond);
     wroteSheet = true;
-    const matched = await matchWindow(lib, query, at, sheetPath, signal, progress);
+    const matched = await matchWindow(lib, query, at, sheetPath, signal, progress, { keepFlagged });
     throwIfCancelled(signal);
 
     const pieces = planned.plan.map((p) => {
@@ -168,17 +282,34 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
       if (!rec) throw new Error(`clip ${p.clipId} is in the index but not in the catalogue; run clipmatch index --force`);
       return { path: join(lib.root, rec.videoPath), offset: p.clipOffset, start: p.start, end: p.end };
     });
+    const aspect = opts.aspect ?? '16:9';
+    let chosen = encoding;
+    let measured: Array<{ width: number; height: number; ssim: number }> = [];
+    if ((opts.render?.quality ?? 'ssim') === 'ssim') {
+      progress('encode-quality', 0, 1);
+      const sourceHeight = await tallestSource(pieces.map((p) => p.path), aspect, signal);
+      const limits = { maxHeight: opts.render?.maxHeight ?? 720, sourceHeight };
+      const ladder = encodingLadder(encoding, aspect, { ...limits, maxRungs: 4 });
+      const refine = encodingLadder(encoding, aspect, limits);
+      const q = await chooseByQuality(pieces, ladder, { refine, ...(opts.render?.preset ? { preset: opts.render.preset } : {}), ...(signal ? { signal } : {}) });
+      chosen = q.encoding;
+      measured = q.measured;
+      progress('encode-quality', 1, 1);
+    }
+    const { quality: _quality, maxHeight: _maxHeight, ...renderOpts } = opts.render ?? {};
     const rendered = await renderMontage({
       songPath: opts.audioPath,
       duration: song.duration,
       pieces,
       outPath: opts.outPath,
-      encoding,
+      encoding: chosen,
       signal,
-      ...opts.render,
+      ...renderOpts,
       progress: (done, total) => progress('render', done, total),
     });
-    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan };
+    if (opts.planOut) await writePlanFile(opts.planOut, planFileOf(planned, { songPath: opts.audioPath, duration: song.duration, seed, keepFlagged, previous: planIn }));
+    const picture = { width: chosen.width, height: chosen.height, videoKbps: rendered.videoKbps, measured };
+    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan, picture };
   } catch (err) {
     if (wroteSheet) await rm(sheetPath, { force: true });
     if (signal?.aborted && !(err instanceof UserError)) throw new UserError('CANCELLED', 'cancelled');
