@@ -22,6 +22,22 @@ export interface ReplyTarget {
   threadId?: string;
 }
 
+/** A request as every platform hands it over, from the moment its event is parsed. */
+export interface VisualizeRequest {
+  platform: Platform;
+  /** interaction or message id: a redelivered event carries the same one */
+  requestId: string;
+  userId: string;
+  serverId: string;
+  channelId: string;
+  source?: AudioSource;
+  aspect?: Aspect;
+  /** another take: a different seed gives a different cut of the same song */
+  seed?: number;
+  /** already claimed by an adapter that had to post before submitting */
+  claimed?: boolean;
+}
+
 export interface VisualizeJobData {
   v: 1;
   platform: Platform;
@@ -34,6 +50,12 @@ export interface VisualizeJobData {
   aspect?: Aspect;
   reply: ReplyTarget;
   requestedAt: number;
+  /** bytes one answer may attach (video + contact sheet), as the platform reported it for this reply */
+  uploadLimitBytes?: number;
+  /** false: render to the worker's own size cap, the bot links what does not fit (operator's choice) */
+  fitUpload?: boolean;
+  /** another take of the same song: a different seed gives a different cut */
+  seed?: number;
 }
 
 /** A file a worker left in Redis for the bot to pick up (workers and bot may run on different machines). */

@@ -12,7 +12,10 @@ import { startFileServer } from '../../src/bots/files.server.js';
 import type { FilePublisher } from '../../src/bots/files.server.js';
 import { APP_ID, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
 import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
-import { quietLog, startStack } from '../helpers/bot-fakes.js';
+import { fakeRender, quietLog, startStack } from '../helpers/bot-fakes.js';
+import type { VisualizeOptions } from '../../src/core/visualize.types.js';
+import { BYTES_PER_MB, chooseEncoding, containerOverheadBytes } from '../../src/core/bitrate.js';
+import { SHEET_RESERVE_BYTES } from '../../worker/visualize.processor.js';
 import type { Stack } from '../helpers/bot-fakes.js';
 
 // real snowflakes: discord.js reads an interaction's age from its id (tokens expire after 15 minutes)
@@ -49,10 +52,11 @@ describe('discord adapter', { timeout: 60_000 }, () => {
   let files: FilePublisher;
   before(async () => {
     files = await startFileServer({ dir: join(tmpdir(), `clipmatch-files-${process.pid}`), port: 0, host: '127.0.0.1', ttlMs: 60_000 });
-    s = await startStack({ deps: { files } });
+    // the operator links large videos (BOT_LARGE_VIDEOS=link with PUBLIC_BASE_URL)
+    s = await startStack({ deps: { files }, core: { linkLargeVideos: true } });
     await s.startWorker();
     fake = await startFakeDiscord();
-    bot = new DiscordBot({ token: 'test-token', core: () => s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
+    bot = new DiscordBot({ token: 'test-token', core: s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
     await bot.start();
   });
   after(async () => {
@@ -146,5 +150,50 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     const answer = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(it.token), from);
     assert.match(String(answer.json?.content), /Attach an audio file or give a link/);
     assert.equal(fake.requests.slice(from).filter((r) => r.path.startsWith(`/channels/${CHANNEL_ID}/messages`)).length, 0);
+  });
+});
+
+describe('discord adapter on a default server (videos rendered to fit)', { timeout: 60_000 }, () => {
+  let s: Stack;
+  let fake: FakeDiscord;
+  let bot: DiscordBot;
+  const renders: Omit<VisualizeOptions, 'signal'>[] = [];
+  before(async () => {
+    s = await startStack();
+    // a 3-minute song; the render records what it was asked for
+    await s.startWorker({
+      fetchAudio: async (_src, dir) => ({ path: join(dir, 'song.flac'), duration: 180 }),
+      render: fakeRender({ onStart: ({ signal: _s, ...o }) => renders.push(o) }),
+    });
+    fake = await startFakeDiscord();
+    bot = new DiscordBot({ token: 'test-token', core: s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
+    await bot.start();
+  });
+  after(async () => {
+    await bot.stop();
+    await fake.close();
+    await s.close();
+  });
+
+  it('carries the 10 MiB limit the interaction reports to the render, which fits video and sheet into it', async () => {
+    const limit = 10 * 1024 * 1024;
+    const from = fake.requests.length;
+    const it = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/three-minutes.mp3' }], { attachment_size_limit: limit });
+    fake.dispatch('INTERACTION_CREATE', it);
+    const final = await fake.waitFor(
+      (r) => r.method === 'PATCH' && r.path === `/webhooks/${APP_ID}/${it.token}/messages/@original` && r.files.length > 0,
+      from,
+    );
+    assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4'], 'the video is attached');
+    assert.ok(final.files.reduce((a, f) => a + f.bytes, 0) <= limit);
+    const opts = renders.at(-1);
+    assert.ok(opts?.maxMb, 'the render got a size cap');
+    assert.equal(opts.maxMb, (limit - SHEET_RESERVE_BYTES) / BYTES_PER_MB);
+    // the encoding a real render would use for 180 s under that cap, with the mp4's overhead and the
+    // largest sheet, stays within the limit
+    const enc = chooseEncoding(180, opts.maxMb, '16:9');
+    const bytes = ((enc.videoKbps + enc.audioKbps) * 1000 * 180) / 8 + containerOverheadBytes(180, enc.fps);
+    assert.ok(bytes + SHEET_RESERVE_BYTES <= limit, `${bytes} + sheet <= ${limit}`);
+    assert.equal(opts.maxSeconds, 600, 'the duration cap travels to the child too');
   });
 });

@@ -49,7 +49,7 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     fake.files.set('song.mp3', song);
     const port = await freePort();
     bot = new SlackBot({
-      botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: () => s.core, registry: loadCommands(), log: quietLog,
+      botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: s.core, registry: loadCommands(), log: quietLog,
       watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl,
     });
     await bot.start();

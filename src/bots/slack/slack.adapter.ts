@@ -7,9 +7,10 @@ import type { CommandRegistry } from '../../../commands/registry.js';
 import type { Command, CommandInput, InputFile } from '../../../commands/command.types.js';
 import { isAudioFile } from '../../../commands/visualize.command.js';
 import type { Aspect } from '../../core/visualize.types.js';
+import { UserError } from '../../core/errors.js';
 import type { VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
-import type { ReplyUI, VisualizeCore } from '../core.js';
+import type { IntakeRequest, ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { MESSAGES } from '../render.js';
 import { CANCEL_ACTION, SlackUI } from './slack.ui.js';
 
@@ -19,7 +20,7 @@ export interface SlackBotOptions {
   /** app-level token: Socket Mode instead of the HTTP receiver */
   appToken?: string;
   port: number;
-  core: () => VisualizeCore;
+  core: RequestLifecycle;
   registry: CommandRegistry;
   log: Logger;
   watchChannels: Set<string>;
@@ -49,6 +50,7 @@ export class SlackBot {
       ? new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN })
       : new App({ token: o.botToken, signingSecret: o.signingSecret ?? '', port: o.port, clientOptions, logLevel: LogLevel.WARN });
     this.register();
+    o.core.onRecover('slack', (data) => this.recover(data));
   }
 
   async start(): Promise<void> {
@@ -119,7 +121,7 @@ export class SlackBot {
     this.app.action(CANCEL_ACTION, async ({ ack, body, action, client }) => {
       await ack();
       if (action.type !== 'button' || !('channel' in body) || !body.channel) return;
-      const text = await this.o.core().cancel(action.value ?? '', body.user.id);
+      const text = await this.o.core.cancel(action.value ?? '', body.user.id);
       await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
     });
 
@@ -128,46 +130,41 @@ export class SlackBot {
     });
   }
 
-  /** Posts the status message (the visible acknowledgement), stages private files, runs the command. */
+  /**
+   * Claims the event, then per request of the command (one per audio file) posts the status message (the
+   * visible acknowledgement) and submits it. Private files are downloaded by the lifecycle, after the limits.
+   */
   private async run(cmd: Command, client: webApi.WebClient, channel: string, threadTs: string | undefined, input: CommandInput): Promise<void> {
     let fresh: boolean | 'down';
     try {
-      fresh = await this.o.core().claim(input.platform, input.requestId);
+      fresh = await this.o.core.claim(input.platform, input.requestId);
     } catch {
       fresh = 'down';
     }
     if (fresh === false) return; // Slack redelivered an event we already answer
-    let ui: SlackUI;
-    try {
-      ui = await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes);
-    } catch (err) {
-      this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
-      await client.chat
-        .postEphemeral({ channel, user: input.userId, text: 'I cannot post in this channel; invite me first (/invite @clipmatch).' })
-        .catch(() => undefined);
-      return;
-    }
-    if (fresh === 'down') {
-      await ui.error(MESSAGES.queueDown);
-      return;
-    }
     input.claimed = true;
-    try {
-      input.files = await Promise.all(input.files.map((f) => this.stage(input, f)));
-    } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'could not read the shared file');
-      await ui.error(isQueueDown(err) ? MESSAGES.queueDown : 'That file could not be read from Slack.');
-      return;
+    for (const req of cmd.execute(input)) {
+      let ui: SlackUI;
+      try {
+        ui = await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes);
+      } catch (err) {
+        this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
+        await client.chat
+          .postEphemeral({ channel, user: input.userId, text: 'I cannot post in this channel; invite me first (/invite @clipmatch).' })
+          .catch(() => undefined);
+        return;
+      }
+      if (fresh === 'down') {
+        await ui.error(MESSAGES.queueDown);
+        return;
+      }
+      const intake: IntakeRequest = {
+        ...req,
+        // Slack files need the bot token to read, which workers do not hold: the bot stores the bytes
+        download: (source) => downloadSlackFile(source.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins()),
+      };
+      await this.o.core.submit(intake, ui);
     }
-    await cmd.execute(input, ui, { core: this.o.core() });
-  }
-
-  /** Slack files need the bot token to read, which workers do not hold: the bot stores the bytes. */
-  private async stage(input: CommandInput, f: InputFile): Promise<InputFile> {
-    if (!isAudioFile(f) || (f.bytes ?? 0) > this.o.maxAudioBytes) return f; // the core answers these
-    const data = await downloadSlackFile(f.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins());
-    const blobKey = await this.o.core().stageInput(input.platform, input.requestId, data, f.contentType ?? 'application/octet-stream');
-    return { ...f, bytes: data.length, blobKey };
   }
 
   private allowedOrigins(): string[] {
@@ -182,18 +179,30 @@ const toInputFile = (f: SlackFile): InputFile => ({
   ...(f.mimetype ? { contentType: f.mimetype } : {}),
 });
 
-const isQueueDown = (err: unknown): boolean => /enableOfflineQueue|ECONNREFUSED|Connection is closed/.test(String((err as Error)?.message));
-
 /** Reads a Slack-hosted file with the bot token, refusing other hosts and stopping past the size cap. */
 export async function downloadSlackFile(url: string, token: string, maxBytes: number, origins: string[]): Promise<Buffer> {
-  if (!origins.includes(new URL(url).origin)) throw new Error(`not a Slack file URL: ${new URL(url).origin}`);
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'error', signal: AbortSignal.timeout(60_000) });
-  if (!res.ok || !res.body) throw new Error(`Slack file download failed: HTTP ${res.status}`);
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    throw new UserError('BAD_INPUT', 'That file could not be read from Slack.');
+  }
+  if (!origins.includes(origin)) throw new UserError('BAD_INPUT', 'That file could not be read from Slack.');
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'error', signal: AbortSignal.timeout(60_000) });
+  } catch {
+    throw new UserError('UNREACHABLE', 'That file could not be read from Slack.');
+  }
+  if (!res.ok || !res.body) throw new UserError('UNREACHABLE', 'That file could not be read from Slack.');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body) {
     size += (chunk as Uint8Array).length;
-    if (size > maxBytes) throw new Error('Slack file is over the size cap');
+    if (size > maxBytes) {
+      await res.body.cancel().catch(() => undefined);
+      throw new UserError('TOO_LARGE', `That file is over the limit of ${(maxBytes / 2 ** 20).toFixed(1)} MB.`);
+    }
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks);
