@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   let files: FilePublisher | undefined;
   if (cfg.PUBLIC_BASE_URL) {
-    files = await startFileServer({ dir: cfg.FILES_DIR, port: cfg.FILES_PORT, publicBaseUrl: cfg.PUBLIC_BASE_URL, ttlMs: cfg.FILES_TTL_HOURS * 3600_000 });
+    files = await startFileServer({ dir: cfg.FILES_DIR, port: cfg.FILES_PORT, publicBaseUrl: cfg.PUBLIC_BASE_URL, ttlMs: cfg.FILES_TTL_HOURS * 3600_000, log: log.child({ module: 'files' }) });
     log.info({ port: cfg.FILES_PORT, base: cfg.PUBLIC_BASE_URL }, 'serving large videos');
   }
 
@@ -90,6 +90,8 @@ async function main(): Promise<void> {
       process.exit(0);
     })();
   };
+  // a promise nobody awaited must not take Discord and Slack down with it: log it and keep serving
+  process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -1,7 +1,9 @@
 // Bolt glue: the /visualize command, the "Visualize" message shortcut, audio shared in watched channels
 // and the Cancel button -> CommandInput; SlackUI renders. HTTP mode verifies request signatures (Bolt's
 // HTTPReceiver with the signing secret); Socket Mode is used when an app-level token is configured.
-import { App, LogLevel } from '@slack/bolt';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import type { CommandRegistry } from '../../../commands/registry.js';
 import type { Command, CommandInput, InputFile } from '../../../commands/command.types.js';
@@ -41,25 +43,63 @@ interface SlackFile {
 
 const ASPECT = /(?:^|\s)(16:9|9:16|1:1)(?:\s|$)/;
 
+/** Largest request body the receiver reads (Slack's own payloads are a few kB). */
+const BODY_LIMIT = 1024 * 1024;
+
 export class SlackBot {
   readonly app: App;
+  private readonly receiver?: HTTPReceiver;
+  private server?: Server;
 
   constructor(private readonly o: SlackBotOptions) {
     const clientOptions = o.apiUrl ? { slackApiUrl: o.apiUrl } : {};
-    this.app = o.appToken
-      ? new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN })
-      : new App({ token: o.botToken, signingSecret: o.signingSecret ?? '', port: o.port, clientOptions, logLevel: LogLevel.WARN });
+    if (o.appToken) {
+      this.app = new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN });
+    } else {
+      this.receiver = new HTTPReceiver({ signingSecret: o.signingSecret ?? '', logLevel: LogLevel.WARN, bodyLimit: BODY_LIMIT });
+      this.app = new App({ token: o.botToken, receiver: this.receiver, clientOptions, logLevel: LogLevel.WARN });
+    }
     this.register();
     o.core.onRecover('slack', (data) => this.recover(data));
   }
 
   async start(): Promise<void> {
-    await this.app.start(this.o.port);
+    if (this.receiver) {
+      // our own server in front of Bolt's request listener: it answers what Bolt would choke on
+      const receiver = this.receiver;
+      const server = createServer((req, res) => {
+        screen(req, res, (r, w) => receiver.requestListener(r, w)).catch((err: unknown) => {
+          this.o.log.warn({ err: (err as Error).message }, 'slack request failed');
+          if (!res.headersSent) res.writeHead(500).end();
+          else res.destroy();
+        });
+      });
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+        else socket.destroy();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.o.port, () => resolve());
+      });
+      this.server = server;
+    } else {
+      await this.app.start();
+    }
     this.o.log.info({ mode: this.o.appToken ? 'socket' : `http :${this.o.port}` }, 'slack connected');
   }
 
   async stop(): Promise<void> {
-    await this.app.stop();
+    if (this.server) {
+      const server = this.server;
+      this.server = undefined;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    } else {
+      await this.app.stop();
+    }
   }
 
   /** After a restart: a fresh status message in the same place stands in for the lost one. */
@@ -206,4 +246,44 @@ export async function downloadSlackFile(url: string, token: string, maxBytes: nu
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Reads the body (bounded) and hands the request to Bolt only when its body has the shape Bolt assumes: a
+ * JSON object, or a form whose `payload` (if any) is a JSON object. Bolt reads the buffered body from
+ * `rawBody`. Anything else gets 400 here: a signed `null` used to throw inside Bolt, unanswered.
+ */
+async function screen(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > BODY_LIMIT) {
+      res.writeHead(413, { connection: 'close' }).end();
+      return;
+    }
+    chunks.push(c as Buffer);
+  }
+  const body = Buffer.concat(chunks);
+  if (req.method === 'POST' && !bodyLooksRight(body.toString(), req.headers['content-type'] ?? '')) {
+    res.writeHead(400).end();
+    return;
+  }
+  (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+  next(req, res);
+}
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function bodyLooksRight(text: string, contentType: string): boolean {
+  try {
+    if (contentType.startsWith('application/json')) return isObject(JSON.parse(text));
+    if (contentType.startsWith('application/x-www-form-urlencoded')) {
+      const payload = new URLSearchParams(text).get('payload');
+      return payload === null || isObject(JSON.parse(payload));
+    }
+  } catch {
+    return false;
+  }
+  return false;
 }
