@@ -83,7 +83,9 @@ type Answer = (ui: ReplyUI) => Promise<void>;
 export class RequestLifecycle {
   protected readonly tracker: Tracker;
   private readonly recoverers = new Map<Platform, RecoverFn>();
-  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly retries = new Map<NodeJS.Timeout, () => void>();
+  /** answers being given or waiting for a retry */
+  private readonly inflight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -260,29 +262,52 @@ export class RequestLifecycle {
     }
   }
 
+  /** Settles once no answer is being given or waiting for a retry (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
   /** Stops retry timers (shutdown, tests). */
   close(): void {
     this.closed = true;
-    for (const t of this.retries) clearTimeout(t);
+    for (const [t, done] of this.retries) {
+      clearTimeout(t);
+      done();
+    }
     this.retries.clear();
+  }
+
+  private finish(...args: Parameters<RequestLifecycle['answerOnce']>): Promise<void> {
+    const p = this.answerOnce(...args);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+    return p;
   }
 
   /**
    * The one final answer of a job, whichever bot process or replayed event gets here first: taken under a
    * delivery lock, marked done only once it went out, retried with backoff otherwise.
    */
-  private async finish(jobId: string, known: VisualizeJobData | undefined, answer: Answer, cleanup?: () => Promise<void>, attempt = 1): Promise<void> {
+  private async answerOnce(
+    jobId: string,
+    known: VisualizeJobData | undefined,
+    answer: Answer,
+    cleanup?: () => Promise<void>,
+    attempt = 1,
+    retryUi?: ReplyUI,
+  ): Promise<void> {
     const log = this.log.child({ jobId });
     try {
       if (await this.ports.claims.isDelivered(jobId)) return;
       if (!(await this.ports.claims.beginDelivery(jobId))) return;
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot reach the queue to deliver; retrying');
-      return this.retry(jobId, known, answer, cleanup, attempt);
+      return this.retry(jobId, known, answer, cleanup, attempt, retryUi);
     }
     const live = this.tracker.finish(jobId);
     let data = known;
-    let ui = live?.ui;
+    // a retry answers through the UI of the first attempt: a recovered one could not edit the live reply
+    let ui = live?.ui ?? retryUi;
     try {
       if (!ui) {
         data ??= (await this.ports.queue.get(jobId))?.data;
@@ -303,9 +328,7 @@ export class RequestLifecycle {
     } catch (err) {
       log.warn({ err: (err as Error).message, attempt }, 'could not deliver the answer');
       await this.ports.claims.endDelivery(jobId, false).catch(() => undefined);
-      // the UI is kept for the retry: a recovered one cannot edit the live reply
       const keepUi = ui;
-      const again: Answer = (u) => answer(keepUi ?? u);
       if (attempt >= (this.config.deliveryAttempts ?? 5)) {
         log.error({ err: (err as Error).message }, 'delivery failed for good; telling the user');
         if (keepUi) await keepUi.error(MESSAGES.deliveryFailed).catch(() => undefined);
@@ -314,19 +337,30 @@ export class RequestLifecycle {
         await cleanup?.().catch(() => undefined);
         return;
       }
-      this.retry(jobId, data, again, cleanup, attempt);
+      this.retry(jobId, data, answer, cleanup, attempt, keepUi);
     }
   }
 
-  private retry(jobId: string, data: VisualizeJobData | undefined, answer: Answer, cleanup: (() => Promise<void>) | undefined, attempt: number): void {
+  private retry(
+    jobId: string,
+    data: VisualizeJobData | undefined,
+    answer: Answer,
+    cleanup: (() => Promise<void>) | undefined,
+    attempt: number,
+    ui: ReplyUI | undefined,
+  ): void {
     if (this.closed) return;
     const delay = (this.config.deliveryRetryMs ?? 2000) * 2 ** (attempt - 1);
+    let done!: () => void;
+    const waiting = new Promise<void>((resolve) => (done = resolve));
+    this.inflight.add(waiting);
+    void waiting.finally(() => this.inflight.delete(waiting));
+    // not unref'd: a pending answer keeps the process up; close() clears these on shutdown
     const t = setTimeout(() => {
       this.retries.delete(t);
-      void this.finish(jobId, data, answer, cleanup, attempt + 1);
+      void this.finish(jobId, data, answer, cleanup, attempt + 1, ui).finally(done);
     }, delay);
-    t.unref();
-    this.retries.add(t);
+    this.retries.set(t, done);
   }
 
   private failureMessage(jobId: string, reason: string | undefined): string {
