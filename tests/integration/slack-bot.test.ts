@@ -34,18 +34,26 @@ describe('slack adapter', { timeout: 60_000 }, () => {
   let events: string;
   let dir: string;
   let song: Buffer;
+  let worker: Awaited<ReturnType<Stack['startWorker']>>;
+  const decoded = new Map<string, number>();
   const redis = new Redis(REDIS_URL);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'clipmatch-slack-'));
     await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-ar', '16000', '-y', join(dir, 'song.mp3')]);
     song = await readFile(join(dir, 'song.mp3'));
-    s = await startStack();
+    s = await startStack({ core: { limits: { userConcurrency: 2, serverConcurrency: 10, cooldownMs: 0, slotTtlMs: 600_000 } } });
     fake = await startFakeSlack();
-    const fetchAudio = makeFetchAudio({
+    const real = makeFetchAudio({
       maxBytes: 1024 * 1024, maxSeconds: 600, timeoutMs: 10_000, blobs: new BlobStore(redis, s.prefix), allowPrivate: [new URL(fake.origin).host],
     });
-    await s.startWorker({ fetchAudio });
+    // records which bytes each job decoded, by the file name the job carries
+    const fetchAudio: typeof real = async (source, dir, signal) => {
+      const got = await real(source, dir, signal);
+      if (source.kind === 'blob') decoded.set(source.name, got.duration);
+      return got;
+    };
+    worker = await s.startWorker({ fetchAudio });
     fake.files.set('song.mp3', song);
     const port = await freePort();
     bot = new SlackBot({
@@ -132,5 +140,37 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     assert.equal(posts(), before + 1, 'only the later request posted');
     const job = await s.queue.getJob('slack-CWATCH-1700000001.000200');
     assert.equal(await job?.getState(), 'completed');
+  });
+
+  it('makes one job per shared audio file from its own bytes; a refused one is never downloaded or stored', async () => {
+    for (const [name, seconds] of [['a.mp3', 1], ['b.mp3', 2], ['c.mp3', 3]] as const) {
+      await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=330:duration=${seconds}`, '-ar', '16000', '-y', join(dir, name)]);
+      fake.files.set(name, await readFile(join(dir, name)));
+    }
+    await worker.worker.pause();
+    const from = fake.calls.length;
+    const ts = '1700000009.000300';
+    const files = ['a.mp3', 'b.mp3', 'c.mp3'].map((name, i) => ({
+      id: `F${i}`, name, mimetype: 'audio/mpeg', size: fake.files.get(name)?.length, url_private_download: `${fake.origin}/files/${name}`,
+    }));
+    const body = JSON.stringify({
+      token: 'legacy', team_id: TEAM_ID, api_app_id: 'A1', type: 'event_callback', event_id: 'Ev9', event_time: 1700000009,
+      event: { type: 'message', subtype: 'file_share', channel: 'CWATCH', user: 'U5', ts, text: '', channel_type: 'channel', files },
+    });
+    assert.equal((await postSigned(events, body, 'application/json')).status, 200);
+    // two jobs fit the user's limit of two; the third is refused before its download
+    const refused = await fake.waitFor((c) => c.method === 'chat.update' && /already have 2 videos/.test(c.args.text ?? ''), from);
+    assert.ok(refused);
+    const gets = fake.calls.slice(from).filter((c) => c.method === 'GET file').map((c) => c.args.path);
+    assert.deepEqual(gets, ['/files/a.mp3', '/files/b.mp3']);
+    assert.deepEqual(await redis.keys(`${s.prefix}:visualize:blob:slack-CWATCH-${ts}-3:*`), [], 'nothing stored for the refused file');
+    const jobs = await Promise.all([1, 2].map((i) => s.queue.getJob(`slack-CWATCH-${ts}-${i}`)));
+    assert.deepEqual(jobs.map((j) => (j?.data.source.kind === 'blob' ? j.data.source.name : '')), ['a.mp3', 'b.mp3']);
+    worker.worker.resume();
+    const uploaded = (c: SlackCall) => c.method === 'files.completeUploadExternal' && c.args.thread_ts === ts;
+    const first = await fake.waitFor(uploaded, from);
+    await fake.waitFor(uploaded, fake.calls.indexOf(first) + 1);
+    assert.ok(Math.abs((decoded.get('a.mp3') ?? 0) - 1) < 0.1, `a.mp3 decoded as ${decoded.get('a.mp3')} s`);
+    assert.ok(Math.abs((decoded.get('b.mp3') ?? 0) - 2) < 0.1, `b.mp3 decoded as ${decoded.get('b.mp3')} s`);
   });
 });
