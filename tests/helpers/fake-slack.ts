@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { slackProblems } from './spec-validator.js';
 
 export const BOT_TOKEN = 'xoxb-test-token';
 export const SIGNING_SECRET = 'test-signing-secret';
@@ -21,6 +22,8 @@ export interface FakeSlack {
   apiUrl: string;
   origin: string;
   calls: SlackCall[];
+  /** calls whose arguments did not match Slack's API description; close() fails when any */
+  violations: string[];
   waitFor(pred: (c: SlackCall) => boolean, from?: number): Promise<SlackCall>;
   /** bytes served at origin/files/<name> to the bot token only, and at origin/public/<name> to anyone */
   files: Map<string, Buffer>;
@@ -29,6 +32,7 @@ export interface FakeSlack {
 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
+  const violations: string[] = [];
   const files = new Map<string, Buffer>();
   const waiters: { pred: (c: SlackCall) => boolean; from: number; resolve: (c: SlackCall) => void }[] = [];
   let ts = 1700000000;
@@ -80,6 +84,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         : Object.fromEntries(new URLSearchParams(body.toString()));
       record({ method, args, ...(auth ? { authorization: auth } : {}) });
       if (auth !== `Bearer ${BOT_TOKEN}`) return json(200, { ok: false, error: 'invalid_auth' });
+      const problems = slackProblems(method, args);
+      if (problems.length) {
+        violations.push(...problems);
+        console.error('FAKE SLACK: call does not match the API description\n  ' + problems.join('\n  '));
+        return json(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems } });
+      }
       switch (method) {
         case 'auth.test':
           return json(200, { ok: true, url: 'https://fake.slack.com/', team: 'Music', user: 'clipmatch', team_id: TEAM_ID, user_id: 'UBOT', bot_id: 'BBOT' });
@@ -106,6 +116,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     apiUrl: `http://127.0.0.1:${port}/api/`,
     origin: `http://127.0.0.1:${port}`,
     calls,
+    violations,
     files,
     waitFor(pred, from = 0) {
       const found = calls.find((c, i) => i >= from && pred(c));
@@ -113,9 +124,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return new Promise((resolve) => waiters.push({ pred, from, resolve }));
     },
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => (violations.length ? reject(new Error(`calls that do not match Slack's API description:\n${violations.join('\n')}`)) : resolve()));
       }),
   };
 }

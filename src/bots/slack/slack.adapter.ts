@@ -175,6 +175,11 @@ export class SlackBot {
    * visible acknowledgement) and submits it. Private files are downloaded by the lifecycle, after the limits.
    */
   private async run(cmd: Command, client: webApi.WebClient, channel: string, threadTs: string | undefined, input: CommandInput): Promise<void> {
+    // a payload without the ids Slack always sends is not from Slack: nothing to answer, nowhere to answer it
+    if (!channel || !input.userId || !/^[\w.-]+$/.test(input.requestId ?? '')) {
+      this.o.log.warn({ channel, requestId: input.requestId }, 'slack payload without channel, user or a valid id; ignored');
+      return;
+    }
     let fresh: boolean | 'down';
     try {
       fresh = await this.o.core.claim(input.platform, input.requestId);
