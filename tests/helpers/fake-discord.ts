@@ -98,7 +98,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const path = decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, '');
       const body = await readBody(req);
       const send = (status: number, payload?: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+        // 204 No Content, as Discord sends it: no body, no content type
+        res.writeHead(status, payload === undefined ? {} : { 'content-type': 'application/json' });
         res.end(payload === undefined ? undefined : JSON.stringify(payload));
       };
       // every body is checked against the operation's schema (multipart: its payload_json part)

@@ -3,7 +3,7 @@
 // required ones, scalar types). The fakes call these on every request and fail the test on a mismatch.
 // Slack's file is from 2021 and lacks the two-step upload behind files.uploadV2; those two methods are
 // described below from Slack's documentation (docs.slack.dev, files.getUploadURLExternal and
-// files.completeUploadExternal).
+// files.completeUploadExternal), as is apps.connections.open of Socket Mode.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -79,6 +79,8 @@ type SlackParams = Map<string, { type: string; required: boolean }>;
 let slack: Map<string, SlackParams> | undefined;
 
 const DOCUMENTED: Record<string, SwaggerParam[]> = {
+  // Socket Mode's handshake (docs.slack.dev apps.connections.open): the app-level token, no arguments
+  'apps.connections.open': [],
   'files.getUploadURLExternal': [
     { name: 'filename', in: 'formData', type: 'string', required: true },
     { name: 'length', in: 'formData', type: 'integer', required: true },

@@ -50,11 +50,12 @@ describe('discord adapter', { timeout: 60_000 }, () => {
   let fake: FakeDiscord;
   let bot: DiscordBot;
   let files: FilePublisher;
+  let worker: Awaited<ReturnType<Stack['startWorker']>>;
   before(async () => {
     files = await startFileServer({ dir: join(tmpdir(), `clipmatch-files-${process.pid}`), port: 0, host: '127.0.0.1', ttlMs: 60_000 });
     // the operator links large videos (BOT_LARGE_VIDEOS=link with PUBLIC_BASE_URL)
     s = await startStack({ deps: { files }, core: { linkLargeVideos: true } });
-    await s.startWorker();
+    worker = await s.startWorker();
     fake = await startFakeDiscord();
     bot = new DiscordBot({ token: 'test-token', core: s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
     await bot.start();
@@ -135,6 +136,66 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.equal(reply.json?.content, 'Queued…');
     const final = await fake.waitFor((r) => r.method === 'PATCH' && r.path.startsWith(`/channels/${MARKED_CHANNEL_ID}/messages/`) && r.files.length > 0, from);
     assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+  });
+
+  it('visualizes the audio of a message through the context menu', async () => {
+    const from = fake.requests.length;
+    const target = id();
+    const it = slashInteraction([], {
+      data: {
+        id: id(), name: 'Visualize', type: 3, target_id: target,
+        resolved: {
+          messages: {
+            [target]: {
+              id: target, channel_id: CHANNEL_ID, author: USER, content: 'my song', timestamp: new Date().toISOString(), edited_timestamp: null,
+              tts: false, mention_everyone: false, mentions: [], mention_roles: [], embeds: [], pinned: false, type: 0, flags: 0, components: [],
+              attachments: [{ id: id(), filename: 'mine.ogg', size: 2000, url: 'https://cdn.discordapp.com/attachments/1/2/mine.ogg', proxy_url: 'https://media.discordapp.net/mine.ogg', content_type: 'audio/ogg' }],
+            },
+          },
+        },
+      },
+    });
+    fake.dispatch('INTERACTION_CREATE', it);
+    const ack = await fake.waitFor((r) => r.path === `/interactions/${it.id}/${it.token}/callback`, from);
+    assert.equal(ack.json?.type, 5);
+    const final = await fake.waitFor(finalEdit(it.token), from);
+    assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+    const job = await s.queue.getJob(`discord-${it.id}`);
+    assert.deepEqual(job?.data.source, { kind: 'attachment', url: 'https://cdn.discordapp.com/attachments/1/2/mine.ogg', name: 'mine.ogg', bytes: 2000, contentType: 'audio/ogg' });
+  });
+
+  it('cancels a waiting job when its requester clicks Cancel, and refuses anyone else', async (t) => {
+    await worker.worker.pause();
+    t.after(() => worker.worker.resume());
+    const from = fake.requests.length;
+    const it = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/wait.mp3' }]);
+    fake.dispatch('INTERACTION_CREATE', it);
+    const queued = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(it.token) && /^Queued/.test(String(r.json?.content)), from);
+    const customId = (queued.json?.components as { components: { custom_id: string }[] }[])[0]?.components[0]?.custom_id;
+    assert.equal(customId, `clipmatch-cancel:discord-${it.id}`);
+    const click = (user: typeof USER) => {
+      const bid = id();
+      const button = {
+        ...slashInteraction([]), id: bid, token: `btoken-${bid}`, type: 3,
+        member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        message: { ...queued.json, id: id(), channel_id: CHANNEL_ID, author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 20, flags: 0 },
+        data: { custom_id: customId, component_type: 2 },
+      };
+      fake.dispatch('INTERACTION_CREATE', button);
+      return button;
+    };
+    const stranger = click({ ...USER, id: '400000000000000009', username: 'stranger' });
+    const refusal = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(stranger.token), from);
+    assert.equal(refusal.json?.content, 'Only the person who asked for this video can cancel it.');
+    const deferred = fake.requests.find((r) => r.path === `/interactions/${stranger.id}/${stranger.token}/callback`);
+    assert.equal(deferred?.json?.type, 5);
+    assert.equal((deferred?.json?.data as { flags?: number } | undefined)?.flags, 64, 'an ephemeral answer');
+    const mine = click(USER);
+    const answer = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(mine.token), from);
+    assert.equal(answer.json?.content, 'Cancelled.');
+    const original = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(it.token) && r.json?.content === 'Cancelled.', from);
+    assert.deepEqual(original.json?.components, [], 'the Cancel button is gone');
+    assert.equal(await s.queue.getJob(`discord-${it.id}`), undefined, 'the job was removed');
   });
 
   it('ignores audio in an ordinary channel', async () => {

@@ -173,4 +173,25 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     assert.ok(Math.abs((decoded.get('a.mp3') ?? 0) - 1) < 0.1, `a.mp3 decoded as ${decoded.get('a.mp3')} s`);
     assert.ok(Math.abs((decoded.get('b.mp3') ?? 0) - 2) < 0.1, `b.mp3 decoded as ${decoded.get('b.mp3')} s`);
   });
+
+  it('visualizes the audio file of a message through the message shortcut', async () => {
+    const from = fake.calls.length;
+    const payload = {
+      type: 'message_action', token: 'legacy', action_ts: '1700000020.1', team: { id: TEAM_ID, domain: 'music' }, user: { id: 'U8', name: 'listener' },
+      channel: { id: 'CGEN', name: 'general' }, callback_id: 'visualize_message', trigger_id: '8888.9999.short', response_url: `${fake.origin}/respond`,
+      message_ts: '1700000019.000100',
+      message: {
+        type: 'message', user: 'U2', ts: '1700000019.000100', text: 'listen',
+        files: [{ id: 'F7', name: 'song.mp3', mimetype: 'audio/mpeg', size: song.length, url_private_download: `${fake.origin}/files/song.mp3` }],
+      },
+    };
+    const res = await postSigned(events, form({ payload: JSON.stringify(payload) }), 'application/x-www-form-urlencoded');
+    assert.equal(res.status, 200);
+    const post = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'CGEN', from);
+    assert.equal(post.args.thread_ts, '1700000019.000100', 'answered in the thread of the message');
+    const done = await fake.waitFor((c) => c.method === 'files.completeUploadExternal' && c.args.thread_ts === '1700000019.000100', from);
+    assert.equal(done.args.channel_id, 'CGEN');
+    const job = await s.queue.getJob('slack-8888.9999.short');
+    assert.equal(job?.data.source.kind, 'blob', 'read with the bot token and handed over through Redis');
+  });
 });

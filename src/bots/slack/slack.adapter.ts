@@ -54,7 +54,8 @@ export class SlackBot {
   constructor(private readonly o: SlackBotOptions) {
     const clientOptions = o.apiUrl ? { slackApiUrl: o.apiUrl } : {};
     if (o.appToken) {
-      this.app = new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN });
+      // installerOptions.clientOptions reach the Socket Mode client (apps.connections.open) too
+      this.app = new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, installerOptions: { clientOptions }, logLevel: LogLevel.WARN });
     } else {
       this.receiver = new HTTPReceiver({ signingSecret: o.signingSecret ?? '', logLevel: LogLevel.WARN, bodyLimit: BODY_LIMIT });
       this.app = new App({ token: o.botToken, receiver: this.receiver, clientOptions, logLevel: LogLevel.WARN });
