@@ -3,6 +3,7 @@
 // adapters only turn an event into a VisualizeRequest and a UI. Every accepted request gets exactly one
 // final answer: delivery is retried until it succeeds (then marked done), and a watchdog answers jobs the
 // queue lost (a Redis restart without persistence) and frees their slots.
+import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUserError, UserError } from '../core/errors.js';
@@ -37,6 +38,8 @@ export interface LocalFile {
 
 export interface ResultView {
   jobId: string;
+  /** who asked: only they get Another take */
+  requesterId?: string;
   closest: ClipHit[];
   farthest: ClipHit[];
   at: number;
@@ -78,7 +81,8 @@ export type SubmitOutcome = 'queued' | 'duplicate' | 'refused';
 /** Rebuilds a reply after a bot restart, from what the job stored. */
 export type RecoverFn = (data: VisualizeJobData) => ReplyUI | undefined;
 
-type Answer = (ui: ReplyUI) => Promise<void>;
+/** Gives the final answer through `ui`; `requesterId` is who asked (for the Another take button). */
+type Answer = (ui: ReplyUI, requesterId: string | undefined) => Promise<void>;
 
 export class RequestLifecycle {
   protected readonly tracker: Tracker;
@@ -121,7 +125,8 @@ export class RequestLifecycle {
         const bytes = await req.download(source);
         if (bytes.length > this.config.maxAudioBytes) throw tooLarge(bytes.length, this.config.maxAudioBytes);
         staged = await this.ports.blobs.putInput(jobId, bytes, source.contentType ?? 'application/octet-stream');
-        source = { kind: 'blob', key: staged, name: source.name, bytes: bytes.length };
+        // the URL stays with the job: Another take downloads it again
+        source = { kind: 'blob', key: staged, name: source.name, bytes: bytes.length, url: source.url };
       }
       const data: VisualizeJobData = {
         v: 1,
@@ -184,6 +189,58 @@ export class RequestLifecycle {
     return s;
   }
 
+  // ---- another take ----
+
+  /** Who asked for a job (undefined when it is gone or the queue is unreachable). */
+  async requesterOf(jobId: string): Promise<string | undefined> {
+    return (await this.ports.queue.get(jobId).catch(() => undefined))?.data.userId;
+  }
+
+  /**
+   * The Another take button: the requester only, while the finished job is kept (a day): the same song
+   * from the same source, a new seed, through the same intake (limits, queue cap). Links and Discord
+   * attachments are fetched again by the worker; a Slack private file is downloaded again by the bot
+   * from the URL the job kept (its staged bytes are deleted with the first answer).
+   */
+  async retake(jobId: string, byUserId: string, requestId: string, ui: ReplyUI, download?: IntakeRequest['download']): Promise<SubmitOutcome> {
+    let job;
+    try {
+      job = await this.ports.queue.get(jobId);
+    } catch (err) {
+      await ui.error(err instanceof QueueUnavailableError ? MESSAGES.queueDown : MESSAGES.fault);
+      return 'refused';
+    }
+    if (!job || job.state !== 'completed') {
+      await ui.error(MESSAGES.retakeGone);
+      return 'refused';
+    }
+    if (job.data.userId !== byUserId) {
+      await ui.error(MESSAGES.retakeNotYours);
+      return 'refused';
+    }
+    const d = job.data;
+    let source: AudioSource | undefined = d.source;
+    if (source.kind === 'blob') source = source.url ? { kind: 'attachment', url: source.url, name: source.name, bytes: source.bytes } : undefined;
+    if (!source) {
+      await ui.error(MESSAGES.retakeGone);
+      return 'refused';
+    }
+    return this.submit(
+      {
+        platform: d.platform,
+        requestId,
+        userId: d.userId,
+        serverId: d.serverId,
+        channelId: ui.target.channelId,
+        source,
+        ...(d.aspect ? { aspect: d.aspect } : {}),
+        seed: randomInt(1, 2 ** 31 - 1),
+        ...(download && source.kind === 'attachment' && d.source.kind === 'blob' ? { download } : {}),
+      },
+      ui,
+    );
+  }
+
   // ---- cancel ----
 
   /** The Cancel button: only the requester; a waiting job is removed, a running one is aborted. */
@@ -228,7 +285,7 @@ export class RequestLifecycle {
   // ---- delivery ----
 
   async completed(jobId: string, result: VisualizeJobResult, eventId?: string): Promise<void> {
-    await this.finish(jobId, undefined, (ui) => this.deliver(jobId, ui, result), () => this.cleanupResult(result));
+    await this.finish(jobId, undefined, (ui, requesterId) => this.deliver(jobId, ui, result, requesterId), () => this.cleanupResult(result));
     if (eventId) await this.ports.claims.setLastEvent(eventId).catch(() => undefined);
   }
 
@@ -321,7 +378,7 @@ export class RequestLifecycle {
         return;
       }
       await live?.idle;
-      await answer(ui);
+      await answer(ui, subject?.userId);
       await this.ports.claims.endDelivery(jobId, true);
       await this.ports.blobs.remove(this.ports.blobs.inputKey(jobId)).catch(() => undefined);
       await cleanup?.().catch(() => undefined);
@@ -374,7 +431,7 @@ export class RequestLifecycle {
     await this.ports.blobs.remove(r.sheet.key, r.video.key);
   }
 
-  private async deliver(jobId: string, ui: ReplyUI, r: VisualizeJobResult): Promise<void> {
+  private async deliver(jobId: string, ui: ReplyUI, r: VisualizeJobResult, requesterId: string | undefined): Promise<void> {
     await ui.status({ stage: 'uploading' }, jobId).catch(() => undefined);
     await mkdir(this.config.workDir, { recursive: true });
     const dir = await mkdtemp(join(this.config.workDir, 'result-'));
@@ -383,7 +440,7 @@ export class RequestLifecycle {
       const video: LocalFile = { path: join(dir, r.video.name), name: r.video.name, bytes: r.video.bytes };
       await this.ports.blobs.saveTo(r.sheet, sheet.path);
       await this.ports.blobs.saveTo(r.video, video.path);
-      const base = { jobId, closest: r.closest, farthest: r.farthest, at: r.at, duration: r.duration, sheet };
+      const base = { jobId, closest: r.closest, farthest: r.farthest, at: r.at, duration: r.duration, sheet, ...(requesterId ? { requesterId } : {}) };
       const link = async (): Promise<Partial<ResultView>> =>
         this.files
           ? { videoLink: await this.files.publish(video.path, video.name) }

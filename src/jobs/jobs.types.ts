@@ -11,7 +11,7 @@ export type AudioSource =
   /** a platform CDN attachment: still fetched with the SSRF checks, size known in advance */
   | { kind: 'attachment'; url: string; name: string; bytes?: number; contentType?: string }
   /** bytes the bot already downloaded (e.g. Slack private files that need the bot token) */
-  | { kind: 'blob'; key: string; name: string; bytes: number };
+  | { kind: 'blob'; key: string; name: string; bytes: number; /** where the bot read it (Another take reads it again) */ url?: string };
 
 /** Enough to post into the right place again after the bot restarted (no tokens in here). */
 export interface ReplyTarget {

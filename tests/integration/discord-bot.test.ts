@@ -94,7 +94,42 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.match(embed?.fields[0]?.value ?? '', /^1\. Source 1 @ 0:10 \(distance 0\.100\)/);
     assert.equal(embed?.image.url, 'attachment://clipmatch.mp4.sheet.png');
     assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
-    assert.deepEqual(final.json?.components, []);
+    const retake = (final.json?.components as { components: { custom_id: string; label: string }[] }[])[0]?.components[0];
+    assert.equal(retake?.label, 'Another take');
+    assert.equal(retake?.custom_id, `clipmatch-retake:discord-${it.id}:${USER.id}`);
+  });
+
+  it('makes another take of a delivered video for its requester only, with a new seed', async () => {
+    const from = fake.requests.length;
+    const first = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/again.mp3' }]);
+    fake.dispatch('INTERACTION_CREATE', first);
+    const done = await fake.waitFor(finalEdit(first.token), from);
+    const customId = (done.json?.components as { components: { custom_id: string }[] }[])[0]?.components[0]?.custom_id ?? '';
+    const click = (user: typeof USER) => {
+      const bid = id();
+      const button = {
+        ...slashInteraction([]), id: bid, token: `rtoken-${bid}`, type: 3,
+        member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        message: { id: id(), channel_id: CHANNEL_ID, content: '', author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], components: [], pinned: false, type: 20, flags: 0 },
+        data: { custom_id: customId, component_type: 2 },
+      };
+      fake.dispatch('INTERACTION_CREATE', button);
+      return button;
+    };
+    const stranger = click({ ...USER, id: '400000000000000009', username: 'stranger' });
+    const refusal = await fake.waitFor((r) => r.path === `/interactions/${stranger.id}/${stranger.token}/callback`, from);
+    assert.equal(refusal.json?.type, 4);
+    assert.equal((refusal.json?.data as { content?: string; flags?: number }).content, 'Only the person who asked for this video can ask for another take.');
+    assert.equal((refusal.json?.data as { flags?: number }).flags, 64);
+    const mine = click(USER);
+    const again = await fake.waitFor(finalEdit(mine.token), from);
+    assert.deepEqual(again.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+    const [a, b] = await Promise.all([s.queue.getJob(`discord-${first.id}`), s.queue.getJob(`discord-${mine.id}`)]);
+    assert.deepEqual(b?.data.source, a?.data.source, 'the same song');
+    assert.equal(a?.data.seed, undefined);
+    assert.ok(typeof b?.data.seed === 'number' && b.data.seed > 0, 'a new seed');
+    assert.equal(b?.data.userId, USER.id);
+    assert.equal(await s.queue.getJob(`discord-${stranger.id}`), undefined, 'no job for the stranger');
   });
 
   it('links the video when it exceeds the upload limit the interaction reports', async () => {

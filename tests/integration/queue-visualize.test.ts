@@ -47,6 +47,16 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     assert.equal(ui.finals().length, 1);
   });
 
+  it('passes the seed of another take and the duration cap to the render', async (t) => {
+    const seen: { seed?: number; maxSeconds?: number }[] = [];
+    const w = await s.startWorker({ render: fakeRender({ onStart: (o) => seen.push({ seed: o.seed, maxSeconds: o.maxSeconds }) }) });
+    t.after(() => w.close());
+    const ui = new RecordingUI();
+    await s.core.submit(request({ seed: 42 }), ui);
+    assert.equal((await ui.done).kind, 'result');
+    assert.deepEqual(seen, [{ seed: 42, maxSeconds: 600 }]);
+  });
+
   it('answers a user error once, without retrying it', async (t) => {
     let calls = 0;
     const w = await s.startWorker({

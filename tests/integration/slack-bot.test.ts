@@ -193,5 +193,29 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     assert.equal(done.args.channel_id, 'CGEN');
     const job = await s.queue.getJob('slack-8888.9999.short');
     assert.equal(job?.data.source.kind, 'blob', 'read with the bot token and handed over through Redis');
+
+    // Another take: the button on the finished status; the private file is downloaded again
+    const finished = await fake.waitFor((c) => c.method === 'chat.update' && c.args.channel === 'CGEN' && /Done/.test(c.args.text ?? '') && /clipmatch_retake/.test(c.args.blocks ?? ''), from);
+    const button = (JSON.parse(finished.args.blocks ?? '[]') as { elements?: { action_id: string; value: string }[] }[])[1]?.elements?.[0];
+    assert.equal(button?.action_id, 'clipmatch_retake');
+    assert.equal(button?.value, 'slack-8888.9999.short');
+    const click = (user: string, trigger: string) =>
+      postSigned(events, form({ payload: JSON.stringify({
+        type: 'block_actions', team: { id: TEAM_ID }, user: { id: user }, api_app_id: 'A1', token: 'legacy', trigger_id: trigger,
+        channel: { id: 'CGEN' }, container: { type: 'message', message_ts: finished.args.ts, channel_id: 'CGEN' },
+        message: { type: 'message', ts: finished.args.ts, thread_ts: '1700000019.000100', text: 'Done' }, response_url: `${fake.origin}/respond`,
+        actions: [{ type: 'button', action_id: 'clipmatch_retake', block_id: 'b', value: button?.value, action_ts: '1700000030.1', text: { type: 'plain_text', text: 'Another take' } }],
+      }) }), 'application/x-www-form-urlencoded');
+    const mark = fake.calls.length;
+    assert.equal((await click('U9', '1234.5678.nope')).status, 200);
+    const no = await fake.waitFor((c) => c.method === 'chat.postEphemeral', mark);
+    assert.equal(no.args.text, 'Only the person who asked for this video can ask for another take.');
+    assert.equal((await click('U8', '1234.5678.take')).status, 200);
+    await fake.waitFor((c) => c.method === 'GET file', mark);
+    await fake.waitFor((c) => c.method === 'files.completeUploadExternal' && c.args.thread_ts === '1700000019.000100', mark);
+    const take = await s.queue.getJob('slack-1234.5678.take');
+    assert.equal(take?.data.source.kind === 'blob' && take.data.source.name, 'song.mp3');
+    assert.ok((take?.data.seed ?? 0) > 0);
+    assert.equal(await s.queue.getJob('slack-1234.5678.nope'), undefined);
   });
 });

@@ -10,7 +10,7 @@ import type { VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
 import type { ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { MESSAGES, statusText } from '../render.js';
-import { CANCEL_PREFIX, InteractionUI, MessageUI, RecoveredUI } from './discord.ui.js';
+import { CANCEL_PREFIX, InteractionUI, MessageUI, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
 
 export interface DiscordBotOptions {
   token: string;
@@ -68,6 +68,7 @@ export class DiscordBot {
       if (i.isChatInputCommand()) await this.onCommand(i);
       else if (i.isMessageContextMenuCommand()) await this.onMessageAction(i);
       else if (i.isButton() && i.customId.startsWith(CANCEL_PREFIX)) await this.onCancel(i);
+      else if (i.isButton() && i.customId.startsWith(RETAKE_PREFIX)) await this.onRetake(i);
     } catch (err) {
       this.o.log.error({ interaction: i.id, err: (err as Error).message }, 'interaction failed');
     }
@@ -102,6 +103,19 @@ export class DiscordBot {
     await i.deferReply({ flags: MessageFlags.Ephemeral });
     const text = await this.o.core.cancel(i.customId.slice(CANCEL_PREFIX.length), i.user.id);
     await i.editReply({ content: text });
+  }
+
+  /** Another take: others are told at once (ephemeral); the requester gets a new reply that follows the new job. */
+  private async onRetake(i: ButtonInteraction): Promise<void> {
+    const ref = parseRetakeId(i.customId);
+    if (!ref) return;
+    if (ref.userId !== i.user.id) {
+      await i.reply({ content: MESSAGES.retakeNotYours, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const res = await i.deferReply({ withResponse: true });
+    const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
+    await this.o.core.retake(ref.jobId, i.user.id, i.id, ui);
   }
 
   private async onMessage(m: Message): Promise<void> {

@@ -8,6 +8,18 @@ import type { StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
 export const CANCEL_PREFIX = 'clipmatch-cancel:';
+/** `clipmatch-retake:<jobId>:<requester id>`: the requester is in the id so others are answered at once */
+export const RETAKE_PREFIX = 'clipmatch-retake:';
+
+export function parseRetakeId(customId: string): { jobId: string; userId: string } | undefined {
+  const m = /^clipmatch-retake:([\w.-]+):(\d+)$/.exec(customId);
+  return m ? { jobId: m[1] as string, userId: m[2] as string } : undefined;
+}
+
+const retakeRow = (jobId: string, userId: string) =>
+  new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`${RETAKE_PREFIX}${jobId}:${userId}`).setLabel('Another take').setStyle(ButtonStyle.Secondary),
+  );
 
 /** Upload limit of a guild without an interaction to report it (Discord's documented tiers). */
 export function guildUploadLimit(guild: Guild | null): number {
@@ -45,7 +57,7 @@ export function resultMessage(view: ResultView): MessageEditOptions {
   const files = [new AttachmentBuilder(view.sheet.path, { name: view.sheet.name })];
   if (view.video) files.push(new AttachmentBuilder(view.video.path, { name: view.video.name }));
   const extra = view.videoLink ? `\nVideo: ${view.videoLink}` : view.videoNote ? `\n${view.videoNote}` : '';
-  return { content: extra.trim(), embeds: [embed], files, components: [] };
+  return { content: extra.trim(), embeds: [embed], files, components: view.requesterId ? [retakeRow(view.jobId, view.requesterId)] : [] };
 }
 
 export const errorMessage = (message: string): MessageEditOptions => ({ content: message, embeds: [], components: [] });
@@ -125,11 +137,12 @@ export class RecoveredUI extends DiscordUI {
   async send(msg: MessageEditOptions): Promise<unknown> {
     const channel = await this.client.channels.fetch(this.target.channelId);
     if (!channel?.isSendable()) throw new Error(`channel ${this.target.channelId} is not sendable`);
-    const { content, embeds, files } = msg;
+    const { content, embeds, files, components } = msg;
     return (channel as SendableChannels).send({
       content: `<@${this.userId}> ${content ?? ''}`.trim(),
       ...(embeds ? { embeds } : {}),
       ...(files ? { files } : {}),
+      ...(components?.length ? { components } : {}),
     });
   }
 }

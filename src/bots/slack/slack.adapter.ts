@@ -14,7 +14,7 @@ import type { VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
 import type { IntakeRequest, ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { MESSAGES } from '../render.js';
-import { CANCEL_ACTION, SlackUI } from './slack.ui.js';
+import { CANCEL_ACTION, RETAKE_ACTION, SlackUI } from './slack.ui.js';
 
 export interface SlackBotOptions {
   botToken: string;
@@ -164,6 +164,23 @@ export class SlackBot {
       if (action.type !== 'button' || !('channel' in body) || !body.channel) return;
       const text = await this.o.core.cancel(action.value ?? '', body.user.id);
       await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
+    });
+
+    this.app.action(RETAKE_ACTION, async ({ ack, body, action, client }) => {
+      await ack();
+      if (action.type !== 'button' || !('channel' in body) || !body.channel || !('trigger_id' in body)) return;
+      const channel = body.channel.id;
+      const jobId = action.value ?? '';
+      const thread = 'message' in body ? ((body.message as { thread_ts?: string } | undefined)?.thread_ts ?? undefined) : undefined;
+      if (!/^[\w.-]+$/.test(body.trigger_id ?? '')) return;
+      if ((await this.o.core.requesterOf(jobId)) !== body.user.id) {
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: MESSAGES.retakeNotYours });
+        return;
+      }
+      const ui = await SlackUI.open(client, channel, thread, this.o.uploadLimitBytes);
+      await this.o.core.retake(jobId, body.user.id, body.trigger_id, ui, (source) =>
+        downloadSlackFile(source.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins()),
+      );
     });
 
     this.app.error(async (err) => {
