@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs the system tools clipmatch runs (ffmpeg/ffprobe, and a font for labels) from Debian when missing.
+# Installs the system tools clipmatch runs (ffmpeg/ffprobe, a font for labels, yt-dlp for page links) from
+# Debian when missing.
 # Used by `npm run demo` and by CI; safe to run again.
 set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# page links (YouTube...) on workers, and the test that routes it through the egress proxy
+command -v yt-dlp >/dev/null 2>&1 || missing+=(yt-dlp)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "clipmatch needs: ${missing[*]} (install ffmpeg with your system's package manager)" >&2
