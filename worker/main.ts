@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       .then(() => redis.quit())
       .then(() => process.exit(0));
   };
+  // a stray rejection must not take the worker (and its running jobs) down: log it and keep going
+  process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
