@@ -60,7 +60,7 @@ export class DiscordBot {
 
   /** A reply target for a job whose interaction this process no longer holds. */
   recover(data: VisualizeJobData): ReplyUI {
-    return new RecoveredUI(this.client, data.reply, data.userId);
+    return new RecoveredUI(this.client, data.reply, data.userId, data.uploadLimitBytes);
   }
 
   private async onInteraction(i: Interaction): Promise<void> {

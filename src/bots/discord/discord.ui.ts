@@ -90,7 +90,7 @@ export class InteractionUI extends DiscordUI {
   ) {
     super();
     this.uploadLimitBytes = interaction.attachmentSizeLimit || guildUploadLimit(interaction.guild);
-    this.fallback = new RecoveredUI(interaction.client, target, interaction.user.id);
+    this.fallback = new RecoveredUI(interaction.client, target, interaction.user.id, this.uploadLimitBytes);
   }
   private expired(): boolean {
     return Date.now() - this.interaction.createdTimestamp > TOKEN_LIFETIME_MS;
@@ -124,9 +124,11 @@ export class RecoveredUI extends DiscordUI {
     private readonly client: Client,
     readonly target: ReplyTarget,
     private readonly userId: string,
+    /** the limit the job was rendered for; Discord's default (10 MiB) when unknown */
+    uploadLimitBytes?: number,
   ) {
     super();
-    this.uploadLimitBytes = 10 * MB;
+    this.uploadLimitBytes = uploadLimitBytes ?? 10 * MB;
   }
   override async status(): Promise<void> {
     // no live reply to edit; the final answer is what matters

@@ -3,7 +3,7 @@
 // HTTPReceiver with the signing secret); Socket Mode is used when an app-level token is configured.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import type { CommandRegistry } from '../../../commands/registry.js';
 import type { Command, CommandInput, InputFile } from '../../../commands/command.types.js';
@@ -49,13 +49,16 @@ const BODY_LIMIT = 1024 * 1024;
 export class SlackBot {
   readonly app: App;
   private readonly receiver?: HTTPReceiver;
+  private readonly socket?: SocketModeReceiver;
   private server?: Server;
 
   constructor(private readonly o: SlackBotOptions) {
     const clientOptions = o.apiUrl ? { slackApiUrl: o.apiUrl } : {};
     if (o.appToken) {
-      // installerOptions.clientOptions reach the Socket Mode client (apps.connections.open) too
-      this.app = new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, installerOptions: { clientOptions }, logLevel: LogLevel.WARN });
+      // our own receiver, so stop() can wait for the socket to close (Bolt's stop does not) and no
+      // reconnect starts after it; installerOptions.clientOptions reach apps.connections.open too
+      this.socket = new SocketModeReceiver({ appToken: o.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions } });
+      this.app = new App({ token: o.botToken, receiver: this.socket, clientOptions, logLevel: LogLevel.WARN });
     } else {
       this.receiver = new HTTPReceiver({ signingSecret: o.signingSecret ?? '', logLevel: LogLevel.WARN, bodyLimit: BODY_LIMIT });
       this.app = new App({ token: o.botToken, receiver: this.receiver, clientOptions, logLevel: LogLevel.WARN });
@@ -85,7 +88,7 @@ export class SlackBot {
       });
       this.server = server;
     } else {
-      await this.app.start();
+      await this.socket?.start();
     }
     this.o.log.info({ mode: this.o.appToken ? 'socket' : `http :${this.o.port}` }, 'slack connected');
   }
@@ -98,8 +101,8 @@ export class SlackBot {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-    } else {
-      await this.app.stop();
+    } else if (this.socket) {
+      await this.socket.client.disconnect();
     }
   }
 
