@@ -98,12 +98,14 @@ describe('slack receiver under malformed requests', { timeout: 60_000 }, () => {
     port = await freePort();
     bot = new SlackBot({
       botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: s.core, registry: loadCommands(), log: quietLog,
-      watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl,
+      watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl, apiRetries: 0,
     });
     await bot.start();
     events = `http://127.0.0.1:${port}/slack/events`;
   });
   after(async () => {
+    // answers still being given finish before the fake goes away
+    await s.core.settled();
     await bot.stop();
     await fake.close();
     await s.close();

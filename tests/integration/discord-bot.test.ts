@@ -61,6 +61,7 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     await bot.start();
   });
   after(async () => {
+    await s.core.settled();
     await bot.stop();
     await fake.close();
     await s.close();
@@ -266,6 +267,7 @@ describe('discord adapter on a default server (videos rendered to fit)', { timeo
     await bot.start();
   });
   after(async () => {
+    await s.core.settled();
     await bot.stop();
     await fake.close();
     await s.close();

@@ -30,6 +30,8 @@ export interface SlackBotOptions {
   maxAudioBytes: number;
   /** Web API base, e.g. a local fake in tests (default https://slack.com/api/) */
   apiUrl?: string;
+  /** retries of a failed Web API call (default: @slack/web-api's, about ten over half an hour) */
+  apiRetries?: number;
 }
 
 interface SlackFile {
@@ -53,7 +55,10 @@ export class SlackBot {
   private server?: Server;
 
   constructor(private readonly o: SlackBotOptions) {
-    const clientOptions = o.apiUrl ? { slackApiUrl: o.apiUrl } : {};
+    const clientOptions = {
+      ...(o.apiUrl ? { slackApiUrl: o.apiUrl } : {}),
+      ...(o.apiRetries !== undefined ? { retryConfig: { retries: o.apiRetries } } : {}),
+    };
     if (o.appToken) {
       // our own receiver, so stop() can wait for the socket to close (Bolt's stop does not) and no
       // reconnect starts after it; installerOptions.clientOptions reach apps.connections.open too
