@@ -1,8 +1,9 @@
-// What a command is: platform-neutral data plus one `execute`. Platform adapters turn their events into
-// a CommandInput; deploy scripts and manifests turn definitions into platform registrations.
-import type { ReplyUI, SubmitOutcome, VisualizeCore } from '../src/bots/core.js';
+// What a command is: platform-neutral data plus one `execute` that turns a parsed event into requests.
+// Platform adapters turn their events into a CommandInput and hand the requests to the lifecycle;
+// deploy scripts and manifests turn definitions into platform registrations. Commands depend on the
+// shared job types only, never on the bot that runs them.
 import type { Aspect } from '../src/core/visualize.types.js';
-import type { Platform } from '../src/jobs/jobs.types.js';
+import type { Platform, VisualizeRequest } from '../src/jobs/jobs.types.js';
 
 export interface OptionDefinition {
   name: string;
@@ -46,11 +47,8 @@ export interface CommandInput {
   claimed?: boolean;
 }
 
-export interface CommandServices {
-  core: VisualizeCore;
-}
-
 export interface Command {
   definition: CommandDefinition;
-  execute(input: CommandInput, ui: ReplyUI, services: CommandServices): Promise<SubmitOutcome>;
+  /** the requests an event makes: one per audio file (each its own job and answer), at least one */
+  execute(input: CommandInput): VisualizeRequest[];
 }

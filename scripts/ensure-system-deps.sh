@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the system tools clipmatch runs (ffmpeg/ffprobe, and a font for labels) from Debian when missing.
-# Used by `npm run demo` and by CI; safe to run again. With --bench, also what the beat benchmark renders
-# its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI).
+# Installs the system tools clipmatch runs (ffmpeg/ffprobe, a font for labels, yt-dlp for page links) from
+# Debian when missing. Used by `npm run demo` and by CI; safe to run again. With --bench, also what the beat
+# benchmark renders its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -12,6 +12,8 @@ if [ "${1:-}" = "--bench" ]; then
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# page links (YouTube...) on workers, and the test that routes it through the egress proxy
+command -v yt-dlp >/dev/null 2>&1 || missing+=(yt-dlp)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "clipmatch needs: ${missing[*]} (install ffmpeg with your system's package manager)" >&2

@@ -7,11 +7,11 @@ import { ConfigError, env } from './config.js';
 import { childLogger } from './log.js';
 import { botSettings } from './bots/bot.config.js';
 import { VisualizeCore } from './bots/core.js';
-import type { ReplyUI } from './bots/core.js';
 import { DiscordBot } from './bots/discord/discord.adapter.js';
 import { startFileServer } from './bots/files.server.js';
 import type { FilePublisher } from './bots/files.server.js';
 import { SlackBot } from './bots/slack/slack.adapter.js';
+import { checkRedis } from './jobs/redis-check.js';
 import { consumerConnection, createVisualizeEvents, createVisualizeQueue, keys, producerConnection } from './jobs/queue.js';
 
 const log = childLogger({ module: 'bot' });
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   } catch {
     throw new Error(`Redis is unreachable at ${new URL(cfg.REDIS_URL).host} (REDIS_URL)`);
   }
+  for (const w of await checkRedis(redis)) log.warn(w);
   const queue = createVisualizeQueue(producerConnection(cfg.REDIS_URL), cfg.QUEUE_PREFIX);
   queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
   const lastEventId = (await redis.get(keys.lastEvent(cfg.QUEUE_PREFIX))) ?? undefined;
@@ -40,23 +41,11 @@ async function main(): Promise<void> {
 
   let files: FilePublisher | undefined;
   if (cfg.PUBLIC_BASE_URL) {
-    files = await startFileServer({ dir: cfg.FILES_DIR, port: cfg.FILES_PORT, publicBaseUrl: cfg.PUBLIC_BASE_URL, ttlMs: cfg.FILES_TTL_HOURS * 3600_000 });
+    files = await startFileServer({ dir: cfg.FILES_DIR, port: cfg.FILES_PORT, publicBaseUrl: cfg.PUBLIC_BASE_URL, ttlMs: cfg.FILES_TTL_HOURS * 3600_000, log: log.child({ module: 'files' }) });
     log.info({ port: cfg.FILES_PORT, base: cfg.PUBLIC_BASE_URL }, 'serving large videos');
   }
 
-  // adapters and the core refer to each other (requests in, recovered replies out)
-  const holder: { core?: VisualizeCore } = {};
-  const getCore = () => {
-    if (!holder.core) throw new Error('core not ready');
-    return holder.core;
-  };
-  const discord = settings.discord
-    ? new DiscordBot({ token: settings.discord.token, core: getCore, registry, log: log.child({ platform: 'discord' }), visualizeChannels: settings.discord.visualizeChannels })
-    : undefined;
-  const slack = settings.slack
-    ? new SlackBot({ ...settings.slack, core: getCore, registry, log: log.child({ platform: 'slack' }), maxAudioBytes: cfg.BOT_MAX_AUDIO_MB * 1024 * 1024 })
-    : undefined;
-  holder.core = new VisualizeCore({
+  const core = new VisualizeCore({
     queue,
     events,
     redis,
@@ -75,9 +64,16 @@ async function main(): Promise<void> {
       attempts: cfg.BOT_JOB_ATTEMPTS,
       editEveryMs: 1500,
       workDir: `${cfg.FILES_DIR}/.work`,
+      linkLargeVideos: cfg.BOT_LARGE_VIDEOS === 'link',
     },
-    recover: (data): ReplyUI | undefined => (data.platform === 'discord' ? discord?.recover(data) : slack?.recover(data)),
   });
+  // adapters register how to answer their jobs after a restart (core.onRecover): no thunk, no cycle
+  const discord = settings.discord
+    ? new DiscordBot({ token: settings.discord.token, core, registry, log: log.child({ platform: 'discord' }), visualizeChannels: settings.discord.visualizeChannels })
+    : undefined;
+  const slack = settings.slack
+    ? new SlackBot({ ...settings.slack, core, registry, log: log.child({ platform: 'slack' }), maxAudioBytes: cfg.BOT_MAX_AUDIO_MB * 1024 * 1024 })
+    : undefined;
   await Promise.all([discord?.start(), slack?.start()]);
   log.info('ready');
 
@@ -87,12 +83,15 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ sig }, 'shutting down; running jobs continue on the workers');
     void (async () => {
+      core.close();
       await Promise.allSettled([discord?.stop(), slack?.stop()]);
       await Promise.allSettled([timeout(events.close(), 5000, 'events'), timeout(queue.close(), 5000, 'queue'), files?.close()]);
       redis.disconnect();
       process.exit(0);
     })();
   };
+  // a promise nobody awaited must not take Discord and Slack down with it: log it and keep serving
+  process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -34,6 +34,8 @@ export const envSchema = z.object({
   BOT_COOLDOWN_S: intFromEnv(30),
   BOT_MAX_QUEUE: intFromEnv(50, 1),
   BOT_VIDEO_MAX_MB: intFromEnv(50, 1),
+  // fit: every video is rendered to fit the channel's upload limit; link: up to BOT_VIDEO_MAX_MB, linked when larger (needs PUBLIC_BASE_URL)
+  BOT_LARGE_VIDEOS: z.enum(['fit', 'link']).default('fit'),
   BOT_JOB_ATTEMPTS: intFromEnv(3, 1),
   WORKER_CONCURRENCY: intFromEnv(1, 1),
   // Large videos are served by the bot over HTTP at PUBLIC_BASE_URL (unset = no links, too-large videos are reported).

@@ -1,11 +1,14 @@
-// Turns a job's AudioSource into a local file: links and attachments through fetchToFile (SSRF checks on
-// every hop, streaming size and type checks, timeouts; page links go to yt-dlp there when installed),
-// blobs from Redis. Then the duration cap, so a too-long song fails before any heavy work.
+// Turns a job's AudioSource into a local file the rest of the job can trust: links and attachments through
+// fetchToFile (SSRF checks on every hop, streaming size and type checks, timeouts; page links go to yt-dlp
+// there when installed), blobs from Redis. The untrusted download is then decoded once, through the demuxer
+// whitelist and under a memory cap (src/media/ffmpeg.ts), into a FLAC of our own that stops one second past
+// the duration cap: every later step (analysis, the render's soundtrack) reads only that file, and the
+// length checked is the decoded one, not what the container claims.
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { UserError } from '../src/core/errors.js';
 import { fetchToFile } from '../src/media/fetch.js';
-import { probe } from '../src/media/ffmpeg.js';
+import { ffmpeg, MediaError, probe, UNTRUSTED_MEMORY_BYTES, untrustedInputArgs } from '../src/media/ffmpeg.js';
 import type { BlobStore } from '../src/jobs/blobs.js';
 import type { AudioSource } from '../src/jobs/jobs.types.js';
 
@@ -18,22 +21,39 @@ export interface AudioFetchConfig {
   allowPrivate?: string[];
 }
 
-export type FetchAudio = (source: AudioSource, dir: string, signal: AbortSignal) => Promise<string>;
+export interface FetchedAudio {
+  /** the normalised FLAC */
+  path: string;
+  /** seconds of decoded audio */
+  duration: number;
+}
+
+export type FetchAudio = (source: AudioSource, dir: string, signal: AbortSignal) => Promise<FetchedAudio>;
 
 export function makeFetchAudio(cfg: AudioFetchConfig): FetchAudio {
   return async (source, dir, signal) => {
-    const path = await download(cfg, source, dir, signal);
-    let duration: number;
-    try {
-      duration = (await probe(path, { timeoutMs: 30_000, signal })).duration;
-    } catch {
-      throw new UserError('NOT_AUDIO', 'That file could not be read as audio.');
-    }
-    if (duration > cfg.maxSeconds) {
-      throw new UserError('TOO_LONG', `That song is ${Math.round(duration)} s long; the limit is ${cfg.maxSeconds} s.`);
-    }
-    return path;
+    const raw = await download(cfg, source, dir, signal);
+    return normalizeSong(raw, join(dir, 'song.flac'), cfg.maxSeconds, signal);
   };
+}
+
+/** Decodes untrusted media into a 44.1 kHz stereo FLAC, at most `maxSeconds` + 1 s of it. */
+export async function normalizeSong(src: string, out: string, maxSeconds: number, signal?: AbortSignal): Promise<FetchedAudio> {
+  try {
+    await ffmpeg(
+      [...untrustedInputArgs(), '-i', src, '-vn', '-sn', '-dn', '-map', '0:a:0', '-t', String(maxSeconds + 1), '-ac', '2', '-ar', '44100', '-c:a', 'flac', '-y', out],
+      { timeoutMs: 5 * 60_000, memoryLimitBytes: UNTRUSTED_MEMORY_BYTES, ...(signal ? { signal } : {}) },
+    );
+  } catch (err) {
+    if (signal?.aborted) throw new UserError('CANCELLED', 'Cancelled.');
+    if (err instanceof MediaError) throw new UserError('NOT_AUDIO', 'That file could not be read as audio.');
+    throw err;
+  }
+  // our own FLAC: its header holds the true sample count
+  const duration = (await probe(out, { timeoutMs: 30_000 })).duration;
+  if (!(duration > 0)) throw new UserError('NOT_AUDIO', 'That file holds no audio.');
+  if (duration > maxSeconds + 0.5) throw new UserError('TOO_LONG', `That song is longer than the limit of ${maxSeconds} s.`);
+  return { path: out, duration };
 }
 
 async function download(cfg: AudioFetchConfig, source: AudioSource, dir: string, signal: AbortSignal): Promise<string> {

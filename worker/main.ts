@@ -7,6 +7,7 @@ import { env } from '../src/config.js';
 import { childLogger } from '../src/log.js';
 import { BlobStore } from '../src/jobs/blobs.js';
 import { consumerConnection, keys, redisOptions } from '../src/jobs/queue.js';
+import { checkRedis } from '../src/jobs/redis-check.js';
 import { makeFetchAudio } from './audio-source.js';
 import { isYtDlpAvailable } from '../src/media/fetch.js';
 import { renderInChild } from './render-child.js';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const redis = new Redis({ ...redisOptions(cfg.REDIS_URL), maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const blobs = new BlobStore(redis, cfg.QUEUE_PREFIX);
+  for (const w of await checkRedis(redis)) log.warn(w);
   const ytdlp = await isYtDlpAvailable();
   log.info({ ytdlp: ytdlp ? cfg.YTDLP_PATH : 'not installed: page links (YouTube...) are refused' }, 'yt-dlp');
 
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
     libraryDir: cfg.CLIPMATCH_LIBRARY,
     ...(cfg.CLIPMATCH_MODEL ? { modelDir: cfg.CLIPMATCH_MODEL } : {}),
     videoMaxMb: cfg.BOT_VIDEO_MAX_MB,
+    maxSeconds: cfg.BOT_MAX_AUDIO_SECONDS,
     isCancelled: async (jobId) => (await redis.exists(keys.cancelFlag(cfg.QUEUE_PREFIX, jobId))) === 1,
   });
   const running = await startVisualizeWorker({
@@ -60,6 +63,8 @@ async function main(): Promise<void> {
       .then(() => redis.quit())
       .then(() => process.exit(0));
   };
+  // a stray rejection must not take the worker (and its running jobs) down: log it and keep going
+  process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -8,6 +8,8 @@ import type { Job } from 'bullmq';
 import { UserError } from '../src/core/errors.js';
 import type { BlobStore } from '../src/jobs/blobs.js';
 import type { JobProgress, Stage, VisualizeJobData, VisualizeJobResult } from '../src/jobs/jobs.types.js';
+import { nextStage } from '../src/jobs/stages.js';
+import { BYTES_PER_MB, chooseEncoding } from '../src/core/bitrate.js';
 import type { FetchAudio } from './audio-source.js';
 import type { RenderFn } from './render-child.js';
 
@@ -22,20 +24,14 @@ export interface ProcessorDeps {
   blobs: BlobStore;
   libraryDir: string;
   modelDir?: string;
+  /** the worker's own cap on a rendered video (BOT_VIDEO_MAX_MB) */
   videoMaxMb: number;
+  /** longest song in seconds (BOT_MAX_AUDIO_SECONDS), applied to the decoded audio in the child too */
+  maxSeconds: number;
   /** true when the requester cancelled before this attempt started */
   isCancelled: (jobId: string) => Promise<boolean>;
   /** minimum ms between progress writes (each one is a Redis call and a bot edit) */
   progressEveryMs?: number;
-}
-
-/** Maps the service's free-form stage names onto the stages people see. */
-export function stageOf(name: string, previous: Stage): Stage {
-  const s = name.toLowerCase();
-  if (/render|stitch|encod|montage|mux|video/.test(s)) return 'rendering';
-  if (/match|rank|search|sheet|index|nearest/.test(s)) return 'matching';
-  if (/decod|analy|feature|embed|audio|load|probe/.test(s)) return 'analysing';
-  return previous;
 }
 
 export function throttledProgress(report: (p: JobProgress) => Promise<unknown>, everyMs: number) {
@@ -59,21 +55,25 @@ export function makeVisualizeProcessor(deps: ProcessorDeps): VisualizeProcessor 
     const dir = await mkdtemp(join(tmpdir(), 'clipmatch-job-'));
     try {
       progress({ stage: 'downloading' });
-      const audioPath = await deps.fetchAudio(job.data.source, dir, signal);
+      const audio = await deps.fetchAudio(job.data.source, dir, signal);
       let stage: Stage = 'analysing';
       progress({ stage });
+      const maxMb = videoBudgetMb(job.data, deps.videoMaxMb);
+      checkFits(audio.duration, maxMb, job.data);
       const res = await deps.render(
         {
-          audioPath,
+          audioPath: audio.path,
           libraryDir: deps.libraryDir,
           ...(deps.modelDir ? { modelDir: deps.modelDir } : {}),
           outPath: join(dir, 'clipmatch.mp4'),
           ...(job.data.aspect ? { aspect: job.data.aspect } : {}),
-          maxMb: deps.videoMaxMb,
+          maxMb,
+          maxSeconds: deps.maxSeconds,
+          ...(job.data.seed !== undefined ? { seed: job.data.seed } : {}),
           signal,
         },
         (name, done, total) => {
-          stage = stageOf(name, stage);
+          stage = nextStage(name, stage);
           progress({ stage, ...(total > 0 ? { fraction: Math.min(1, done / total) } : {}) });
         },
       );
@@ -88,4 +88,29 @@ export function makeVisualizeProcessor(deps: ProcessorDeps): VisualizeProcessor 
       await rm(dir, { recursive: true, force: true });
     }
   };
+}
+
+/**
+ * Room the contact sheet may take in an answer: its PNG is at most 972 x 996 px of rgb24 (six rows of four
+ * 240 x 136 thumbnails under 30-px labels, src/media/sheet.ts), 2.9 MB uncompressed; PNG never grows it
+ * by more than a few kB. So video + sheet fit the upload limit whatever the frames look like.
+ */
+export const SHEET_RESERVE_BYTES = 3 * 1024 * 1024;
+
+/** The size cap the render gets: the reply's upload limit less the sheet, unless the operator links large videos. */
+export function videoBudgetMb(data: Pick<VisualizeJobData, 'uploadLimitBytes' | 'fitUpload'>, workerMaxMb: number): number {
+  const own = workerMaxMb * BYTES_PER_MB;
+  if (data.fitUpload === false || !data.uploadLimitBytes) return workerMaxMb;
+  return Math.min(own, data.uploadLimitBytes - SHEET_RESERVE_BYTES) / BYTES_PER_MB;
+}
+
+/** A song too long for the channel's upload limit fails before the heavy work, in words for the user. */
+function checkFits(duration: number, maxMb: number, data: Pick<VisualizeJobData, 'uploadLimitBytes' | 'aspect'>): void {
+  try {
+    chooseEncoding(duration, maxMb, data.aspect ?? '16:9');
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const limit = data.uploadLimitBytes ? `this channel's upload limit (${(data.uploadLimitBytes / 2 ** 20).toFixed(1)} MB)` : 'the size limit';
+    throw new UserError('TOO_LARGE', `A video of a ${Math.round(duration)}-s song cannot fit ${limit}; try a shorter song.`);
+  }
 }

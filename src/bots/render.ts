@@ -66,4 +66,8 @@ export const MESSAGES = {
   notYours: 'Only the person who asked for this video can cancel it.',
   alreadyDone: 'That request has already finished.',
   cancelling: 'Cancelling…',
+  retakeGone: 'That video is too old for another take; send the song again.',
+  retakeNotYours: 'Only the person who asked for this video can ask for another take.',
+  lost: 'Your request was lost on our side (a server restart). Please send it again.',
+  deliveryFailed: 'Your video was made, but it could not be posted here. Please try again later.',
 } as const;

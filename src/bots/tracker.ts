@@ -1,9 +1,10 @@
 // Live requests of this bot process and their status edits. Edits are throttled per reply (platforms
 // rate-limit message edits) and chained so they never overtake each other or the final answer.
 import type { JobProgress } from '../jobs/jobs.types.js';
+import { STAGES } from '../jobs/stages.js';
 import type { LimitSubject } from '../jobs/limits.js';
 import type { Logger } from '../log.js';
-import type { ReplyUI } from './core.js';
+import type { ReplyUI } from './lifecycle.js';
 import type { StatusView } from './render.js';
 
 interface Tracked {
@@ -14,6 +15,8 @@ interface Tracked {
   lastEditAt: number;
   timer?: NodeJS.Timeout;
   chain: Promise<void>;
+  /** in the queue (not just being submitted): from then on the watchdog may ask the queue about it */
+  enqueued?: boolean;
 }
 
 export interface Finished {
@@ -41,6 +44,16 @@ export class Tracker {
     this.jobs.delete(jobId);
   }
 
+  /** ids of the jobs followed now that are in the queue */
+  ids(): string[] {
+    return [...this.jobs].filter(([, t]) => t.enqueued).map(([id]) => id);
+  }
+
+  enqueued(jobId: string): void {
+    const t = this.jobs.get(jobId);
+    if (t) t.enqueued = true;
+  }
+
   anyQueued(): boolean {
     for (const t of this.jobs.values()) if (t.view.stage === 'queued') return true;
     return false;
@@ -55,7 +68,8 @@ export class Tracker {
 
   progress(jobId: string, p: JobProgress): void {
     const t = this.jobs.get(jobId);
-    if (!t || !p || typeof p.stage !== 'string' || p.stage === 'queued') return;
+    // progress crosses Redis from another process: only a stage of the one list is shown
+    if (!t || !p || !(STAGES as readonly string[]).includes(p.stage) || p.stage === 'queued') return;
     t.view = { stage: p.stage, ...(typeof p.fraction === 'number' ? { fraction: p.fraction } : {}) };
     this.schedule(jobId, t);
   }

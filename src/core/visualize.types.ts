@@ -40,6 +40,8 @@ export interface VisualizeOptions {
   outPath: string;
   aspect?: Aspect;
   maxMb?: number;
+  /** longest song accepted, in seconds of decoded audio (default 15 minutes); decoding stops there */
+  maxSeconds?: number;
   /** another take of the same song: the same seed gives the same plan (default 0) */
   seed?: number;
   /** cut density: 'auto' follows section energy; beat, bar, 2bar (2 bars) or phrase (4 bars) fix it */

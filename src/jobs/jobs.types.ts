@@ -11,7 +11,7 @@ export type AudioSource =
   /** a platform CDN attachment: still fetched with the SSRF checks, size known in advance */
   | { kind: 'attachment'; url: string; name: string; bytes?: number; contentType?: string }
   /** bytes the bot already downloaded (e.g. Slack private files that need the bot token) */
-  | { kind: 'blob'; key: string; name: string; bytes: number };
+  | { kind: 'blob'; key: string; name: string; bytes: number; /** where the bot read it (Another take reads it again) */ url?: string };
 
 /** Enough to post into the right place again after the bot restarted (no tokens in here). */
 export interface ReplyTarget {
@@ -20,6 +20,22 @@ export interface ReplyTarget {
   messageId?: string;
   /** Slack thread ts to answer in */
   threadId?: string;
+}
+
+/** A request as every platform hands it over, from the moment its event is parsed. */
+export interface VisualizeRequest {
+  platform: Platform;
+  /** interaction or message id: a redelivered event carries the same one */
+  requestId: string;
+  userId: string;
+  serverId: string;
+  channelId: string;
+  source?: AudioSource;
+  aspect?: Aspect;
+  /** another take: a different seed gives a different cut of the same song */
+  seed?: number;
+  /** already claimed by an adapter that had to post before submitting */
+  claimed?: boolean;
 }
 
 export interface VisualizeJobData {
@@ -34,6 +50,12 @@ export interface VisualizeJobData {
   aspect?: Aspect;
   reply: ReplyTarget;
   requestedAt: number;
+  /** bytes one answer may attach (video + contact sheet), as the platform reported it for this reply */
+  uploadLimitBytes?: number;
+  /** false: render to the worker's own size cap, the bot links what does not fit (operator's choice) */
+  fitUpload?: boolean;
+  /** another take of the same song: a different seed gives a different cut */
+  seed?: number;
 }
 
 /** A file a worker left in Redis for the bot to pick up (workers and bot may run on different machines). */

@@ -78,6 +78,7 @@ export const keys = {
   cancelFlag: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:cancelled:${jobId}`,
   claim: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:claim:${jobId}`,
   delivered: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:delivered:${jobId}`,
+  delivering: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:delivering:${jobId}`,
   lastEvent: (prefix: string) => `${prefix}:${VISUALIZE_QUEUE}:bot-last-event`,
   blob: (prefix: string, jobId: string, name: string) => `${prefix}:${VISUALIZE_QUEUE}:blob:${jobId}:${name}`,
   inflightUser: (prefix: string, p: Platform, id: string) => `${prefix}:limits:user:${p}:${id}`,

@@ -1,12 +1,14 @@
 // Audio from web pages (YouTube, SoundCloud, ...) through yt-dlp, when it is installed. Optional: without
-// it a page link is refused as "not audio". yt-dlp resolves and fetches media hosts itself, so the
-// address checks of fetch.ts cover only the page's host; operators who need strict egress control
-// should leave YTDLP_PATH pointing at nothing or firewall the worker.
+// it a page link is refused as "not audio". yt-dlp makes its own connections (the page, redirects, media
+// hosts), so each run gets its own local egress proxy (egress-proxy.ts) and `--proxy` to it: every
+// connection yt-dlp makes is resolved and checked there by the same rules as fetch.ts, and a refused one
+// is never made. Downloads stay in yt-dlp's native downloader (no external tool that would skip the proxy).
 import { mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { env } from '../config.js';
 import { UserError } from '../core/errors.js';
+import { startEgressProxy } from './egress-proxy.js';
 import { MediaError, runBinary } from './ffmpeg.js';
 
 let available: Promise<boolean> | undefined;
@@ -50,9 +52,10 @@ function dirBytes(dir: string): number {
  */
 export async function downloadWithYtDlp(
   url: string,
-  opts: { dir: string; maxBytes: number; timeoutMs: number; signal?: AbortSignal },
+  opts: { dir: string; maxBytes: number; timeoutMs: number; signal?: AbortSignal; allowPrivate?: string[] },
 ): Promise<{ path: string; contentType: string; bytes: number }> {
   const work = mkdtempSync(join(opts.dir, '.ytdlp-'));
+  const proxy = await startEgressProxy(opts.allowPrivate ? { allowPrivate: opts.allowPrivate } : {});
   const ac = new AbortController();
   let tooLarge = false;
   const onAbort = () => ac.abort();
@@ -66,7 +69,10 @@ export async function downloadWithYtDlp(
   try {
     await runBinary(
       env().YTDLP_PATH,
-      ['--no-playlist', '--no-progress', '--quiet', '--no-warnings', '-f', 'bestaudio/best', '--max-filesize', String(opts.maxBytes), '--socket-timeout', '30', '-o', join(work, 'media.%(ext)s'), '--', url],
+      [
+        '--ignore-config', '--proxy', proxy.url, '--downloader', 'native', '--no-playlist', '--no-progress', '--quiet', '--no-warnings',
+        '-f', 'bestaudio/best', '--max-filesize', String(opts.maxBytes), '--socket-timeout', '30', '-o', join(work, 'media.%(ext)s'), '--', url,
+      ],
       { timeoutMs: opts.timeoutMs, signal: ac.signal },
     );
     const files = readdirSync(work).filter((f) => f.startsWith('media.') && !f.endsWith('.part'));
@@ -81,13 +87,17 @@ export async function downloadWithYtDlp(
   } catch (err) {
     if (tooLarge) throw new UserError('TOO_LARGE', `the audio on that page is larger than ${Math.round(opts.maxBytes / 2 ** 20)} MB`);
     if (opts.signal?.aborted) throw new UserError('CANCELLED', 'the download was cancelled');
+    if (proxy.refused.length) {
+      throw new UserError('FORBIDDEN_ADDRESS', 'that page leads to an address that is not allowed (a private or local network)');
+    }
     if (err instanceof MediaError) {
-      const why = err.message.includes('timed out') ? 'took too long' : 'failed';
-      throw new UserError('UNREACHABLE', `getting the audio from that page ${why}: ${err.message.split('\n').slice(-1)[0]}`);
+      // yt-dlp's own words may name paths of this host: the user hears only what happened
+      throw new UserError('UNREACHABLE', `getting the audio from that page ${err.message.includes('timed out') ? 'took too long' : 'failed'}`);
     }
     throw err;
   } finally {
     clearInterval(watch);
+    await proxy.close();
     opts.signal?.removeEventListener('abort', onAbort);
     rmSync(work, { recursive: true, force: true });
   }

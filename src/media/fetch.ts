@@ -3,7 +3,8 @@
 // the checked address through the agent's `lookup`, so a second DNS answer cannot swap in a private
 // one (no check-then-use gap); Host and TLS SNI stay the link's host name. Redirects are followed by
 // hand and re-checked; type and size are checked while streaming into a temp file that is removed on
-// any failure. Page links (text/html) go to yt-dlp when it is installed (fetch-ytdlp.ts).
+// any failure. Page links (text/html) go to yt-dlp when it is installed (fetch-ytdlp.ts), whose every
+// connection passes the same checks in a local egress proxy (egress-proxy.ts).
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
@@ -86,8 +87,8 @@ function privateAllowed(url: URL, allow: FetchOptions['allowPrivate']): boolean 
   return allow.includes(`${url.hostname}:${port}`);
 }
 
-/** Resolves the hop's host and checks every address it has; returns the one to connect to. */
-async function resolveChecked(url: URL, allow: FetchOptions['allowPrivate']): Promise<{ address: string; family: 4 | 6 }> {
+/** Resolves the hop's host and checks every address it has; returns the one to connect to (also the egress proxy's check). */
+export async function resolveChecked(url: URL, allow: FetchOptions['allowPrivate']): Promise<{ address: string; family: 4 | 6 }> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let answers: Array<{ address: string; family: number }>;
   if (isIP(host)) answers = [{ address: host, family: isIP(host) }];
@@ -201,7 +202,8 @@ export async function fetchToFile(link: string, opts: FetchOptions): Promise<Fet
     if (type === 'text/html' || type === 'application/xhtml+xml') {
       res.destroy();
       if (await isYtDlpAvailable()) {
-        return await downloadWithYtDlp(url.href, { dir: opts.dir, maxBytes: opts.maxBytes, timeoutMs: opts.timeoutMs, signal: ac.signal });
+        const allowPrivate = Array.isArray(opts.allowPrivate) ? opts.allowPrivate : undefined;
+        return await downloadWithYtDlp(url.href, { dir: opts.dir, maxBytes: opts.maxBytes, timeoutMs: opts.timeoutMs, signal: ac.signal, ...(allowPrivate ? { allowPrivate } : {}) });
       }
       throw new UserError('NOT_AUDIO', 'that link is a web page, not an audio file (links to pages need yt-dlp on the server)');
     }

@@ -17,7 +17,19 @@ export interface RunOptions {
   /** cap on stdout bytes kept; past it the process is killed and the call fails */
   maxBytes?: number;
   signal?: AbortSignal;
+  /** address-space cap of the child (ulimit -v); an allocation past it fails and the child exits */
+  memoryLimitBytes?: number;
 }
+
+/**
+ * Demuxers untrusted media may go through (ffmpeg's names; "mov" covers mp4/m4a, "matroska" webm). Exotic
+ * demuxers stay out: libgme, for one, inflates gzip'd game music in memory (1 MB in, 2 GB RSS out).
+ */
+export const UNTRUSTED_FORMATS = ['mp3', 'wav', 'w64', 'flac', 'ogg', 'aac', 'mov', 'matroska', 'aiff', 'asf', 'wv', 'avi', 'mpegts', 'flv'] as const;
+/** Address space a probe or decode of untrusted media may take: ample for audio, fatal for a bomb. */
+export const UNTRUSTED_MEMORY_BYTES = 512 * 1024 * 1024;
+/** Input options that confine ffmpeg/ffprobe to local files and the demuxers above. */
+export const untrustedInputArgs = (): string[] => ['-protocol_whitelist', 'file', '-format_whitelist', UNTRUSTED_FORMATS.join(',')];
 
 function lastLines(text: string, n = 4): string {
   return text.trim().split('\n').slice(-n).join(' | ');
@@ -27,7 +39,10 @@ function lastLines(text: string, n = 4): string {
 export function runBinary(bin: string, args: string[], opts: RunOptions = {}): Promise<Buffer> {
   const { timeoutMs = 10 * 60_000, maxBytes = 2 ** 31 - 1, signal } = opts;
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // ulimit in a shell that then execs the binary: no extra dependency, and the limit binds only that child
+    const child = opts.memoryLimitBytes
+      ? spawn('/bin/sh', ['-c', 'ulimit -v "$0" && exec "$@"', String(Math.ceil(opts.memoryLimitBytes / 1024)), bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -95,12 +110,20 @@ function parseRate(r: string | undefined): number {
   return d ? n / d : n;
 }
 
+export interface MediaInputOptions {
+  /** media from users: only whitelisted demuxers and local files, under UNTRUSTED_MEMORY_BYTES */
+  untrusted?: boolean;
+}
+
+const untrustedRun = (o: MediaInputOptions | undefined): RunOptions => (o?.untrusted ? { memoryLimitBytes: UNTRUSTED_MEMORY_BYTES } : {});
+
 /** Reads container duration and the first video and audio streams. Cover art does not count as video. */
-export async function probe(path: string, opts?: RunOptions): Promise<ProbeResult> {
+export async function probe(path: string, opts?: RunOptions & MediaInputOptions): Promise<ProbeResult> {
+  const { untrusted, ...run } = opts ?? {};
   const out = await runBinary(
     'ffprobe',
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path],
-    { timeoutMs: 60_000, ...opts },
+    ['-v', 'error', ...(untrusted ? untrustedInputArgs() : []), '-print_format', 'json', '-show_format', '-show_streams', path],
+    { timeoutMs: 60_000, ...untrustedRun(opts), ...run },
   );
   let json: FfprobeJson;
   try {
@@ -130,14 +153,16 @@ export async function probe(path: string, opts?: RunOptions): Promise<ProbeResul
 export async function decodePcm(
   path: string,
   sampleRate: number,
-  opts: RunOptions & { start?: number; duration?: number } = {},
+  opts: RunOptions & MediaInputOptions & { start?: number; duration?: number } = {},
 ): Promise<Float32Array> {
-  const args: string[] = [];
-  if (opts.start !== undefined) args.push('-ss', String(opts.start));
+  const { untrusted, start, duration, ...run } = opts;
+  const args: string[] = untrusted ? untrustedInputArgs() : [];
+  if (start !== undefined) args.push('-ss', String(start));
   args.push('-i', path);
-  if (opts.duration !== undefined) args.push('-t', String(opts.duration));
+  // an output duration: ffmpeg stops decoding there, whatever the container claims
+  if (duration !== undefined) args.push('-t', String(duration));
   args.push('-vn', '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1');
-  const buf = await ffmpeg(args, opts);
+  const buf = await ffmpeg(args, { ...untrustedRun(opts), ...run });
   // Copy into an aligned buffer: Buffer slices may start at any byte offset.
   const out = new Float32Array(Math.floor(buf.length / 4));
   new Uint8Array(out.buffer).set(buf.subarray(0, out.length * 4));

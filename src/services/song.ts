@@ -1,5 +1,5 @@
-// Turns what a user handed us (a path or a link) into checked mono PCM: anything ffmpeg decodes (mp3,
-// ogg/opus, wav, flac, m4a, the audio track of a video) is accepted; everything else gets one clear
+// Turns what a user handed us (a path or a link) into checked mono PCM: the common formats ffmpeg decodes (mp3,
+// ogg/opus, wav, flac, m4a, the audio track of a video) are accepted; everything else gets one clear
 // UserError (NOT_AUDIO, SILENT, TOO_LONG, TOO_SHORT, or the fetcher's BAD_URL / FORBIDDEN_ADDRESS /
 // UNREACHABLE / TOO_LARGE) before any heavy work starts.
 import { existsSync, statSync } from 'node:fs';
@@ -37,32 +37,32 @@ const fmt = (s: number) => (s >= 120 ? `${Math.round(s / 60)} min` : `${Math.rou
 
 export async function loadSong(path: string, opts: LoadSongOptions = {}): Promise<Song> {
   const { minSeconds = 0, maxSeconds = MAX_SONG_SECONDS, signal } = opts;
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UserError('BAD_INPUT', `no such file: ${path}`);
+  // Messages name no path: in a worker the file is a temp file of the host, not what the user sent.
+  if (!existsSync(path) || !statSync(path).isFile()) throw new UserError('BAD_INPUT', 'the song file does not exist');
   let info: ProbeResult;
   try {
-    info = await probe(path, { signal });
+    // songs come from users: whitelisted demuxers only, under a memory cap (ffmpeg.ts)
+    info = await probe(path, { signal, untrusted: true });
   } catch (err) {
     if (signal?.aborted) throw new UserError('CANCELLED', 'cancelled');
-    if (err instanceof MediaError) throw new UserError('NOT_AUDIO', `${path} is not an audio file ffmpeg can read`);
+    if (err instanceof MediaError) throw new UserError('NOT_AUDIO', 'that file is not an audio file ffmpeg can read');
     throw err;
   }
-  if (!info.audio) throw new UserError('NOT_AUDIO', `${path} has no audio track`);
+  if (!info.audio) throw new UserError('NOT_AUDIO', 'that file has no audio track');
   // Containers can lie about duration, so this early check only saves decoding an obviously long file.
   if (info.duration > maxSeconds + 1) throw new UserError('TOO_LONG', `the song lasts ${fmt(info.duration)}; the limit is ${fmt(maxSeconds)}`);
   let pcm: Float32Array;
   try {
-    pcm = await decodePcm(path, AUDIO_SAMPLE_RATE, { signal, timeoutMs: 5 * 60_000, maxBytes: (maxSeconds + 5) * AUDIO_SAMPLE_RATE * 4 });
+    // decoding stops one second past the cap: enough to tell "too long" without decoding the rest
+    pcm = await decodePcm(path, AUDIO_SAMPLE_RATE, { signal, untrusted: true, duration: maxSeconds + 1, timeoutMs: 5 * 60_000, maxBytes: (maxSeconds + 5) * AUDIO_SAMPLE_RATE * 4 });
   } catch (err) {
     if (signal?.aborted) throw new UserError('CANCELLED', 'cancelled');
-    if (err instanceof MediaError) {
-      if (/more than \d+ bytes/.test(err.message)) throw new UserError('TOO_LONG', `the song is longer than the ${fmt(maxSeconds)} limit`);
-      throw new UserError('NOT_AUDIO', `the audio in ${path} could not be decoded (damaged or unsupported file)`);
-    }
+    if (err instanceof MediaError) throw new UserError('NOT_AUDIO', 'the audio could not be decoded (damaged or unsupported file)');
     throw err;
   }
   const duration = pcm.length / AUDIO_SAMPLE_RATE;
-  if (pcm.length === 0) throw new UserError('NOT_AUDIO', `${path} holds no decodable audio`);
-  if (duration > maxSeconds + 0.5) throw new UserError('TOO_LONG', `the song lasts ${fmt(duration)}; the limit is ${fmt(maxSeconds)}`);
+  if (pcm.length === 0) throw new UserError('NOT_AUDIO', 'that file holds no decodable audio');
+  if (duration > maxSeconds + 0.5) throw new UserError('TOO_LONG', `the song is longer than the ${fmt(maxSeconds)} limit`);
   if (duration < minSeconds) throw new UserError('TOO_SHORT', `the song lasts ${duration.toFixed(1)} s; it must last at least ${minSeconds} s`);
   let peak = 0;
   for (let i = 0; i < pcm.length; i++) {

@@ -250,7 +250,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
   const outDir = dirname(opts.outPath);
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UserError('BAD_INPUT', `the output folder ${outDir} does not exist`);
   progress('decode', 0, 1);
-  const song = await loadSong(opts.audioPath, { minSeconds: MIN_VISUALIZE_SECONDS, maxSeconds: MAX_SONG_SECONDS, signal });
+  const song = await loadSong(opts.audioPath, { minSeconds: MIN_VISUALIZE_SECONDS, maxSeconds: opts.maxSeconds ?? MAX_SONG_SECONDS, signal });
   progress('decode', 1, 1);
   // Fail on an impossible size cap before any heavy work.
   const encoding = chooseEncoding(song.duration, opts.maxMb ?? 10, opts.aspect ?? '16:9', { maxHeight: opts.render?.maxHeight });

@@ -71,10 +71,10 @@ export const hit = (i: number, distance: number) => ({
 });
 
 /** A render that writes a few bytes of "video" and "sheet" and walks through the service's stages. */
-export function fakeRender(opts: { delayMs?: number; onStart?: () => void } = {}): RenderFn {
+export function fakeRender(opts: { delayMs?: number; onStart?: (o: Parameters<RenderFn>[0]) => void } = {}): RenderFn {
   return async (o, progress) => {
-    opts.onStart?.();
-    for (const stage of ['decode', 'embed', 'match', 'render']) {
+    opts.onStart?.(o);
+    for (const stage of ['decode', 'embed', 'search', 'match', 'render']) {
       progress(stage, 1, 1);
       if (opts.delayMs) await abortableDelay(opts.delayMs, o.signal);
     }
@@ -162,12 +162,13 @@ export async function startStack(opts: { core?: Partial<CoreConfig>; deps?: Part
         fetchAudio: async (_src, dir) => {
           const p = join(dir, 'song.wav');
           await writeFile(p, 'fake');
-          return p;
+          return { path: p, duration: 30 };
         },
         render: fakeRender(),
         blobs,
         libraryDir: '/nonexistent',
         videoMaxMb: 8,
+        maxSeconds: 600,
         isCancelled: async () => false,
         progressEveryMs: 0,
         ...over,
@@ -180,6 +181,7 @@ export async function startStack(opts: { core?: Partial<CoreConfig>; deps?: Part
       return w;
     },
     async close() {
+      core.close();
       await Promise.all(workers.map((w) => w.close(true)));
       await events.close();
       await queue.close();

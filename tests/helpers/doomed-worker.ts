@@ -10,7 +10,7 @@ import { startVisualizeWorker } from '../../worker/worker.js';
 const prefix = process.argv[2] ?? '';
 const url = 'redis://127.0.0.1:6379';
 const processor = makeVisualizeProcessor({
-  fetchAudio: async () => '/dev/null',
+  fetchAudio: async () => ({ path: '/dev/null', duration: 30 }),
   render: async (_o, progress) => {
     progress('render', 0, 1);
     console.log('RENDERING');
@@ -19,6 +19,7 @@ const processor = makeVisualizeProcessor({
   blobs: new BlobStore(new Redis(url), prefix),
   libraryDir: '/nonexistent',
   videoMaxMb: 8,
+  maxSeconds: 600,
   isCancelled: async () => false,
   progressEveryMs: 0,
 });

@@ -6,6 +6,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
+import { discordProblems } from './spec-validator.js';
 
 export const APP_ID = '100000000000000001';
 export const BOT_ID = '100000000000000002';
@@ -25,6 +26,8 @@ export interface RecordedRequest {
 export interface FakeDiscord {
   apiUrl: string;
   requests: RecordedRequest[];
+  /** request bodies that did not match Discord's API description; close() fails when any */
+  violations: string[];
   /** resolves with the first recorded request (past or future) matching, in order after `from` */
   waitFor(pred: (r: RecordedRequest) => boolean, from?: number): Promise<RecordedRequest>;
   dispatch(t: string, d: unknown): void;
@@ -77,6 +80,7 @@ async function readBody(req: IncomingMessage): Promise<Pick<RecordedRequest, 'js
 
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const requests: RecordedRequest[] = [];
+  const violations: string[] = [];
   const waiters: { pred: (r: RecordedRequest) => boolean; from: number; resolve: (r: RecordedRequest) => void }[] = [];
   const record = (r: RecordedRequest) => {
     requests.push(r);
@@ -93,11 +97,20 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const url = new URL(req.url ?? '/', 'http://x');
       const path = decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, '');
       const body = await readBody(req);
-      record({ method: req.method ?? '', path, query: url.searchParams, ...body });
       const send = (status: number, payload?: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
+        // 204 No Content, as Discord sends it: no body, no content type
+        res.writeHead(status, payload === undefined ? {} : { 'content-type': 'application/json' });
         res.end(payload === undefined ? undefined : JSON.stringify(payload));
       };
+      // every body is checked against the operation's schema (multipart: its payload_json part)
+      const problems = discordProblems(req.method ?? '', path, body.json);
+      if (problems.length) {
+        violations.push(...problems);
+        console.error('FAKE DISCORD: request does not match the API description\n  ' + problems.join('\n  '));
+        record({ method: req.method ?? '', path, query: url.searchParams, ...body });
+        return send(400, { code: 50035, message: 'Invalid Form Body', errors: problems });
+      }
+      record({ method: req.method ?? '', path, query: url.searchParams, ...body });
       let m: RegExpExecArray | null;
       if (req.method === 'GET' && path === '/gateway/bot') {
         return send(200, {
@@ -166,6 +179,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   return {
     apiUrl: `http://127.0.0.1:${port}/api`,
     requests,
+    violations,
     ready,
     dispatch,
     waitFor(pred, from = 0) {
@@ -174,11 +188,11 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       return new Promise((resolve) => waiters.push({ pred, from, resolve }));
     },
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         wss.clients.forEach((c) => c.terminate());
         wss.close();
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => (violations.length ? reject(new Error(`requests that do not match Discord's API description:\n${violations.join('\n')}`)) : resolve()));
       }),
   };
 }

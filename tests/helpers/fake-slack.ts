@@ -5,10 +5,14 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { slackProblems } from './spec-validator.js';
 
 export const BOT_TOKEN = 'xoxb-test-token';
 export const SIGNING_SECRET = 'test-signing-secret';
 export const TEAM_ID = 'T0001';
+export const APP_TOKEN = 'xapp-1-test-app-token';
 
 export interface SlackCall {
   method: string;
@@ -21,14 +25,21 @@ export interface FakeSlack {
   apiUrl: string;
   origin: string;
   calls: SlackCall[];
+  /** calls whose arguments did not match Slack's API description; close() fails when any */
+  violations: string[];
   waitFor(pred: (c: SlackCall) => boolean, from?: number): Promise<SlackCall>;
   /** bytes served at origin/files/<name> to the bot token only, and at origin/public/<name> to anyone */
   files: Map<string, Buffer>;
+  /** Socket Mode: resolves when the app has connected (after apps.connections.open) */
+  socketReady: Promise<void>;
+  /** sends an envelope over the Socket Mode connection; resolves with the app's acknowledgement */
+  sendEnvelope(type: string, payload: unknown): Promise<{ envelope_id: string; payload?: unknown }>;
   close(): Promise<void>;
 }
 
 export async function startFakeSlack(): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
+  const violations: string[] = [];
   const files = new Map<string, Buffer>();
   const waiters: { pred: (c: SlackCall) => boolean; from: number; resolve: (c: SlackCall) => void }[] = [];
   let ts = 1700000000;
@@ -79,7 +90,17 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         ? Object.fromEntries(Object.entries(JSON.parse(body.toString() || '{}') as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
         : Object.fromEntries(new URLSearchParams(body.toString()));
       record({ method, args, ...(auth ? { authorization: auth } : {}) });
+      if (method === 'apps.connections.open') {
+        if (auth !== `Bearer ${APP_TOKEN}`) return json(200, { ok: false, error: 'invalid_auth' });
+        return json(200, { ok: true, url: `ws://127.0.0.1:${port}/socket` });
+      }
       if (auth !== `Bearer ${BOT_TOKEN}`) return json(200, { ok: false, error: 'invalid_auth' });
+      const problems = slackProblems(method, args);
+      if (problems.length) {
+        violations.push(...problems);
+        console.error('FAKE SLACK: call does not match the API description\n  ' + problems.join('\n  '));
+        return json(200, { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems } });
+      }
       switch (method) {
         case 'auth.test':
           return json(200, { ok: true, url: 'https://fake.slack.com/', team: 'Music', user: 'clipmatch', team_id: TEAM_ID, user_id: 'UBOT', bot_id: 'BBOT' });
@@ -100,12 +121,38 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       }
     })();
   });
+  // Socket Mode: one app connection; hello on connect, envelopes out, acknowledgements back
+  const wss = new WebSocketServer({ server, path: '/socket' });
+  let socket: WebSocket | undefined;
+  let socketResolve!: () => void;
+  const socketReady = new Promise<void>((r) => (socketResolve = r));
+  const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
+  let envelope = 0;
+  wss.on('connection', (ws) => {
+    socket = ws;
+    ws.on('message', (raw: Buffer) => {
+      const msg = JSON.parse(raw.toString()) as { envelope_id?: string; payload?: unknown };
+      if (msg.envelope_id) acks.get(msg.envelope_id)?.({ envelope_id: msg.envelope_id, ...(msg.payload ? { payload: msg.payload } : {}) });
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake', approximate_connection_time: 3600 }, connection_info: { app_id: 'A1' } }));
+    socketResolve();
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   port = (server.address() as AddressInfo).port;
   return {
+    socketReady,
+    sendEnvelope(type, payload) {
+      const id = `env-${++envelope}`;
+      return new Promise((resolve, reject) => {
+        if (!socket) return reject(new Error('no Socket Mode connection'));
+        acks.set(id, resolve);
+        socket.send(JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
+      });
+    },
     apiUrl: `http://127.0.0.1:${port}/api/`,
     origin: `http://127.0.0.1:${port}`,
     calls,
+    violations,
     files,
     waitFor(pred, from = 0) {
       const found = calls.find((c, i) => i >= from && pred(c));
@@ -113,9 +160,11 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       return new Promise((resolve) => waiters.push({ pred, from, resolve }));
     },
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
+        wss.clients.forEach((c) => c.terminate());
+        wss.close();
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => (violations.length ? reject(new Error(`calls that do not match Slack's API description:\n${violations.join('\n')}`)) : resolve()));
       }),
   };
 }

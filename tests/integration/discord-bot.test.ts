@@ -12,7 +12,10 @@ import { startFileServer } from '../../src/bots/files.server.js';
 import type { FilePublisher } from '../../src/bots/files.server.js';
 import { APP_ID, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
 import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
-import { quietLog, startStack } from '../helpers/bot-fakes.js';
+import { fakeRender, quietLog, startStack } from '../helpers/bot-fakes.js';
+import type { VisualizeOptions } from '../../src/core/visualize.types.js';
+import { BYTES_PER_MB, chooseEncoding, containerOverheadBytes } from '../../src/core/bitrate.js';
+import { SHEET_RESERVE_BYTES } from '../../worker/visualize.processor.js';
 import type { Stack } from '../helpers/bot-fakes.js';
 
 // real snowflakes: discord.js reads an interaction's age from its id (tokens expire after 15 minutes)
@@ -47,15 +50,18 @@ describe('discord adapter', { timeout: 60_000 }, () => {
   let fake: FakeDiscord;
   let bot: DiscordBot;
   let files: FilePublisher;
+  let worker: Awaited<ReturnType<Stack['startWorker']>>;
   before(async () => {
     files = await startFileServer({ dir: join(tmpdir(), `clipmatch-files-${process.pid}`), port: 0, host: '127.0.0.1', ttlMs: 60_000 });
-    s = await startStack({ deps: { files } });
-    await s.startWorker();
+    // the operator links large videos (BOT_LARGE_VIDEOS=link with PUBLIC_BASE_URL)
+    s = await startStack({ deps: { files }, core: { linkLargeVideos: true } });
+    worker = await s.startWorker();
     fake = await startFakeDiscord();
-    bot = new DiscordBot({ token: 'test-token', core: () => s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
+    bot = new DiscordBot({ token: 'test-token', core: s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
     await bot.start();
   });
   after(async () => {
+    await s.core.settled();
     await bot.stop();
     await fake.close();
     await s.close();
@@ -89,7 +95,42 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.match(embed?.fields[0]?.value ?? '', /^1\. Source 1 @ 0:10 \(distance 0\.100\)/);
     assert.equal(embed?.image.url, 'attachment://clipmatch.mp4.sheet.png');
     assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
-    assert.deepEqual(final.json?.components, []);
+    const retake = (final.json?.components as { components: { custom_id: string; label: string }[] }[])[0]?.components[0];
+    assert.equal(retake?.label, 'Another take');
+    assert.equal(retake?.custom_id, `clipmatch-retake:discord-${it.id}:${USER.id}`);
+  });
+
+  it('makes another take of a delivered video for its requester only, with a new seed', async () => {
+    const from = fake.requests.length;
+    const first = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/again.mp3' }]);
+    fake.dispatch('INTERACTION_CREATE', first);
+    const done = await fake.waitFor(finalEdit(first.token), from);
+    const customId = (done.json?.components as { components: { custom_id: string }[] }[])[0]?.components[0]?.custom_id ?? '';
+    const click = (user: typeof USER) => {
+      const bid = id();
+      const button = {
+        ...slashInteraction([]), id: bid, token: `rtoken-${bid}`, type: 3,
+        member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        message: { id: id(), channel_id: CHANNEL_ID, content: '', author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], components: [], pinned: false, type: 20, flags: 0 },
+        data: { custom_id: customId, component_type: 2 },
+      };
+      fake.dispatch('INTERACTION_CREATE', button);
+      return button;
+    };
+    const stranger = click({ ...USER, id: '400000000000000009', username: 'stranger' });
+    const refusal = await fake.waitFor((r) => r.path === `/interactions/${stranger.id}/${stranger.token}/callback`, from);
+    assert.equal(refusal.json?.type, 4);
+    assert.equal((refusal.json?.data as { content?: string; flags?: number }).content, 'Only the person who asked for this video can ask for another take.');
+    assert.equal((refusal.json?.data as { flags?: number }).flags, 64);
+    const mine = click(USER);
+    const again = await fake.waitFor(finalEdit(mine.token), from);
+    assert.deepEqual(again.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+    const [a, b] = await Promise.all([s.queue.getJob(`discord-${first.id}`), s.queue.getJob(`discord-${mine.id}`)]);
+    assert.deepEqual(b?.data.source, a?.data.source, 'the same song');
+    assert.equal(a?.data.seed, undefined);
+    assert.ok(typeof b?.data.seed === 'number' && b.data.seed > 0, 'a new seed');
+    assert.equal(b?.data.userId, USER.id);
+    assert.equal(await s.queue.getJob(`discord-${stranger.id}`), undefined, 'no job for the stranger');
   });
 
   it('links the video when it exceeds the upload limit the interaction reports', async () => {
@@ -133,6 +174,66 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
   });
 
+  it('visualizes the audio of a message through the context menu', async () => {
+    const from = fake.requests.length;
+    const target = id();
+    const it = slashInteraction([], {
+      data: {
+        id: id(), name: 'Visualize', type: 3, target_id: target,
+        resolved: {
+          messages: {
+            [target]: {
+              id: target, channel_id: CHANNEL_ID, author: USER, content: 'my song', timestamp: new Date().toISOString(), edited_timestamp: null,
+              tts: false, mention_everyone: false, mentions: [], mention_roles: [], embeds: [], pinned: false, type: 0, flags: 0, components: [],
+              attachments: [{ id: id(), filename: 'mine.ogg', size: 2000, url: 'https://cdn.discordapp.com/attachments/1/2/mine.ogg', proxy_url: 'https://media.discordapp.net/mine.ogg', content_type: 'audio/ogg' }],
+            },
+          },
+        },
+      },
+    });
+    fake.dispatch('INTERACTION_CREATE', it);
+    const ack = await fake.waitFor((r) => r.path === `/interactions/${it.id}/${it.token}/callback`, from);
+    assert.equal(ack.json?.type, 5);
+    const final = await fake.waitFor(finalEdit(it.token), from);
+    assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4']);
+    const job = await s.queue.getJob(`discord-${it.id}`);
+    assert.deepEqual(job?.data.source, { kind: 'attachment', url: 'https://cdn.discordapp.com/attachments/1/2/mine.ogg', name: 'mine.ogg', bytes: 2000, contentType: 'audio/ogg' });
+  });
+
+  it('cancels a waiting job when its requester clicks Cancel, and refuses anyone else', async (t) => {
+    await worker.worker.pause();
+    t.after(() => worker.worker.resume());
+    const from = fake.requests.length;
+    const it = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/wait.mp3' }]);
+    fake.dispatch('INTERACTION_CREATE', it);
+    const queued = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(it.token) && /^Queued/.test(String(r.json?.content)), from);
+    const customId = (queued.json?.components as { components: { custom_id: string }[] }[])[0]?.components[0]?.custom_id;
+    assert.equal(customId, `clipmatch-cancel:discord-${it.id}`);
+    const click = (user: typeof USER) => {
+      const bid = id();
+      const button = {
+        ...slashInteraction([]), id: bid, token: `btoken-${bid}`, type: 3,
+        member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        message: { ...queued.json, id: id(), channel_id: CHANNEL_ID, author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 20, flags: 0 },
+        data: { custom_id: customId, component_type: 2 },
+      };
+      fake.dispatch('INTERACTION_CREATE', button);
+      return button;
+    };
+    const stranger = click({ ...USER, id: '400000000000000009', username: 'stranger' });
+    const refusal = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(stranger.token), from);
+    assert.equal(refusal.json?.content, 'Only the person who asked for this video can cancel it.');
+    const deferred = fake.requests.find((r) => r.path === `/interactions/${stranger.id}/${stranger.token}/callback`);
+    assert.equal(deferred?.json?.type, 5);
+    assert.equal((deferred?.json?.data as { flags?: number } | undefined)?.flags, 64, 'an ephemeral answer');
+    const mine = click(USER);
+    const answer = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(mine.token), from);
+    assert.equal(answer.json?.content, 'Cancelled.');
+    const original = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(it.token) && r.json?.content === 'Cancelled.', from);
+    assert.deepEqual(original.json?.components, [], 'the Cancel button is gone');
+    assert.equal(await s.queue.getJob(`discord-${it.id}`), undefined, 'the job was removed');
+  });
+
   it('ignores audio in an ordinary channel', async () => {
     const from = fake.requests.length;
     fake.dispatch('MESSAGE_CREATE', {
@@ -146,5 +247,51 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     const answer = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(it.token), from);
     assert.match(String(answer.json?.content), /Attach an audio file or give a link/);
     assert.equal(fake.requests.slice(from).filter((r) => r.path.startsWith(`/channels/${CHANNEL_ID}/messages`)).length, 0);
+  });
+});
+
+describe('discord adapter on a default server (videos rendered to fit)', { timeout: 60_000 }, () => {
+  let s: Stack;
+  let fake: FakeDiscord;
+  let bot: DiscordBot;
+  const renders: Omit<VisualizeOptions, 'signal'>[] = [];
+  before(async () => {
+    s = await startStack();
+    // a 3-minute song; the render records what it was asked for
+    await s.startWorker({
+      fetchAudio: async (_src, dir) => ({ path: join(dir, 'song.flac'), duration: 180 }),
+      render: fakeRender({ onStart: ({ signal: _s, ...o }) => renders.push(o) }),
+    });
+    fake = await startFakeDiscord();
+    bot = new DiscordBot({ token: 'test-token', core: s.core, registry: loadCommands(), log: quietLog, visualizeChannels: new Set(), apiUrl: fake.apiUrl });
+    await bot.start();
+  });
+  after(async () => {
+    await s.core.settled();
+    await bot.stop();
+    await fake.close();
+    await s.close();
+  });
+
+  it('carries the 10 MiB limit the interaction reports to the render, which fits video and sheet into it', async () => {
+    const limit = 10 * 1024 * 1024;
+    const from = fake.requests.length;
+    const it = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/three-minutes.mp3' }], { attachment_size_limit: limit });
+    fake.dispatch('INTERACTION_CREATE', it);
+    const final = await fake.waitFor(
+      (r) => r.method === 'PATCH' && r.path === `/webhooks/${APP_ID}/${it.token}/messages/@original` && r.files.length > 0,
+      from,
+    );
+    assert.deepEqual(final.files.map((f) => f.name), ['clipmatch.mp4.sheet.png', 'clipmatch.mp4'], 'the video is attached');
+    assert.ok(final.files.reduce((a, f) => a + f.bytes, 0) <= limit);
+    const opts = renders.at(-1);
+    assert.ok(opts?.maxMb, 'the render got a size cap');
+    assert.equal(opts.maxMb, (limit - SHEET_RESERVE_BYTES) / BYTES_PER_MB);
+    // the encoding a real render would use for 180 s under that cap, with the mp4's overhead and the
+    // largest sheet, stays within the limit
+    const enc = chooseEncoding(180, opts.maxMb, '16:9');
+    const bytes = ((enc.videoKbps + enc.audioKbps) * 1000 * 180) / 8 + containerOverheadBytes(180, enc.fps);
+    assert.ok(bytes + SHEET_RESERVE_BYTES <= limit, `${bytes} + sheet <= ${limit}`);
+    assert.equal(opts.maxSeconds, 600, 'the duration cap travels to the child too');
   });
 });

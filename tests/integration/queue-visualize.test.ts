@@ -47,6 +47,16 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     assert.equal(ui.finals().length, 1);
   });
 
+  it('passes the seed of another take and the duration cap to the render', async (t) => {
+    const seen: { seed?: number; maxSeconds?: number }[] = [];
+    const w = await s.startWorker({ render: fakeRender({ onStart: (o) => seen.push({ seed: o.seed, maxSeconds: o.maxSeconds }) }) });
+    t.after(() => w.close());
+    const ui = new RecordingUI();
+    await s.core.submit(request({ seed: 42 }), ui);
+    assert.equal((await ui.done).kind, 'result');
+    assert.deepEqual(seen, [{ seed: 42, maxSeconds: 600 }]);
+  });
+
   it('answers a user error once, without retrying it', async (t) => {
     let calls = 0;
     const w = await s.startWorker({
@@ -156,5 +166,38 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     } finally {
       await busy.close();
     }
+  });
+
+  it('holds the queue cap under 20 concurrent requests: the check and the add are one step', async () => {
+    const capped = await startStack({ core: { maxQueue: 5, limits: { userConcurrency: 50, serverConcurrency: 50, cooldownMs: 0, slotTtlMs: 60_000 } } });
+    try {
+      const uis = Array.from({ length: 20 }, () => new RecordingUI());
+      const outcomes = await Promise.all(uis.map((ui) => capped.core.submit(request(), ui)));
+      assert.equal(outcomes.filter((o) => o === 'queued').length, 5, outcomes.join(','));
+      assert.equal(outcomes.filter((o) => o === 'refused').length, 15);
+      const counts = await capped.queue.getJobCounts('waiting', 'delayed', 'prioritized', 'paused');
+      assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 5);
+      for (const ui of uis.filter((_, i) => outcomes[i] === 'refused')) {
+        assert.deepEqual(ui.events, [{ kind: 'error', message: 'The bot is busy, try again in a few minutes.' }]);
+      }
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('tells the user when the queue lost their job, and frees the slot (watchdog)', async (t) => {
+    const user = 'lost-user';
+    const ui = new RecordingUI();
+    const req = request({ userId: user });
+    assert.equal(await s.core.submit(req, ui), 'queued');
+    // what a Redis restart without persistence does to a job: gone
+    await (await s.queue.getJob(`discord-${req.requestId}`))?.remove();
+    await s.core.watchdog();
+    assert.deepEqual(await ui.done, { kind: 'error', message: 'Your request was lost on our side (a server restart). Please send it again.' });
+    const again = new RecordingUI();
+    const w = await s.startWorker();
+    t.after(() => w.close());
+    assert.equal(await s.core.submit(request({ userId: user }), again), 'queued', 'the slot is free');
+    assert.equal((await again.done).kind, 'result');
   });
 });

@@ -34,28 +34,38 @@ describe('slack adapter', { timeout: 60_000 }, () => {
   let events: string;
   let dir: string;
   let song: Buffer;
+  let worker: Awaited<ReturnType<Stack['startWorker']>>;
+  const decoded = new Map<string, number>();
   const redis = new Redis(REDIS_URL);
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'clipmatch-slack-'));
     await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-ar', '16000', '-y', join(dir, 'song.mp3')]);
     song = await readFile(join(dir, 'song.mp3'));
-    s = await startStack();
+    s = await startStack({ core: { limits: { userConcurrency: 2, serverConcurrency: 10, cooldownMs: 0, slotTtlMs: 600_000 } } });
     fake = await startFakeSlack();
-    const fetchAudio = makeFetchAudio({
+    const real = makeFetchAudio({
       maxBytes: 1024 * 1024, maxSeconds: 600, timeoutMs: 10_000, blobs: new BlobStore(redis, s.prefix), allowPrivate: [new URL(fake.origin).host],
     });
-    await s.startWorker({ fetchAudio });
+    // records which bytes each job decoded, by the file name the job carries
+    const fetchAudio: typeof real = async (source, dir, signal) => {
+      const got = await real(source, dir, signal);
+      if (source.kind === 'blob') decoded.set(source.name, got.duration);
+      return got;
+    };
+    worker = await s.startWorker({ fetchAudio });
     fake.files.set('song.mp3', song);
     const port = await freePort();
     bot = new SlackBot({
-      botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: () => s.core, registry: loadCommands(), log: quietLog,
-      watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl,
+      botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: s.core, registry: loadCommands(), log: quietLog,
+      watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl, apiRetries: 0,
     });
     await bot.start();
     events = `http://127.0.0.1:${port}/slack/events`;
   });
   after(async () => {
+    // answers still being given finish before the fake goes away
+    await s.core.settled();
     await bot.stop();
     await fake.close();
     await s.close();
@@ -132,5 +142,82 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     assert.equal(posts(), before + 1, 'only the later request posted');
     const job = await s.queue.getJob('slack-CWATCH-1700000001.000200');
     assert.equal(await job?.getState(), 'completed');
+  });
+
+  it('makes one job per shared audio file from its own bytes; a refused one is never downloaded or stored', async () => {
+    for (const [name, seconds] of [['a.mp3', 1], ['b.mp3', 2], ['c.mp3', 3]] as const) {
+      await ffmpeg(['-v', 'error', '-f', 'lavfi', '-i', `sine=frequency=330:duration=${seconds}`, '-ar', '16000', '-y', join(dir, name)]);
+      fake.files.set(name, await readFile(join(dir, name)));
+    }
+    await worker.worker.pause();
+    const from = fake.calls.length;
+    const ts = '1700000009.000300';
+    const files = ['a.mp3', 'b.mp3', 'c.mp3'].map((name, i) => ({
+      id: `F${i}`, name, mimetype: 'audio/mpeg', size: fake.files.get(name)?.length, url_private_download: `${fake.origin}/files/${name}`,
+    }));
+    const body = JSON.stringify({
+      token: 'legacy', team_id: TEAM_ID, api_app_id: 'A1', type: 'event_callback', event_id: 'Ev9', event_time: 1700000009,
+      event: { type: 'message', subtype: 'file_share', channel: 'CWATCH', user: 'U5', ts, text: '', channel_type: 'channel', files },
+    });
+    assert.equal((await postSigned(events, body, 'application/json')).status, 200);
+    // two jobs fit the user's limit of two; the third is refused before its download
+    const refused = await fake.waitFor((c) => c.method === 'chat.update' && /already have 2 videos/.test(c.args.text ?? ''), from);
+    assert.ok(refused);
+    const gets = fake.calls.slice(from).filter((c) => c.method === 'GET file').map((c) => c.args.path);
+    assert.deepEqual(gets, ['/files/a.mp3', '/files/b.mp3']);
+    assert.deepEqual(await redis.keys(`${s.prefix}:visualize:blob:slack-CWATCH-${ts}-3:*`), [], 'nothing stored for the refused file');
+    const jobs = await Promise.all([1, 2].map((i) => s.queue.getJob(`slack-CWATCH-${ts}-${i}`)));
+    assert.deepEqual(jobs.map((j) => (j?.data.source.kind === 'blob' ? j.data.source.name : '')), ['a.mp3', 'b.mp3']);
+    worker.worker.resume();
+    const uploaded = (c: SlackCall) => c.method === 'files.completeUploadExternal' && c.args.thread_ts === ts;
+    const first = await fake.waitFor(uploaded, from);
+    await fake.waitFor(uploaded, fake.calls.indexOf(first) + 1);
+    assert.ok(Math.abs((decoded.get('a.mp3') ?? 0) - 1) < 0.1, `a.mp3 decoded as ${decoded.get('a.mp3')} s`);
+    assert.ok(Math.abs((decoded.get('b.mp3') ?? 0) - 2) < 0.1, `b.mp3 decoded as ${decoded.get('b.mp3')} s`);
+  });
+
+  it('visualizes the audio file of a message through the message shortcut', async () => {
+    const from = fake.calls.length;
+    const payload = {
+      type: 'message_action', token: 'legacy', action_ts: '1700000020.1', team: { id: TEAM_ID, domain: 'music' }, user: { id: 'U8', name: 'listener' },
+      channel: { id: 'CGEN', name: 'general' }, callback_id: 'visualize_message', trigger_id: '8888.9999.short', response_url: `${fake.origin}/respond`,
+      message_ts: '1700000019.000100',
+      message: {
+        type: 'message', user: 'U2', ts: '1700000019.000100', text: 'listen',
+        files: [{ id: 'F7', name: 'song.mp3', mimetype: 'audio/mpeg', size: song.length, url_private_download: `${fake.origin}/files/song.mp3` }],
+      },
+    };
+    const res = await postSigned(events, form({ payload: JSON.stringify(payload) }), 'application/x-www-form-urlencoded');
+    assert.equal(res.status, 200);
+    const post = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'CGEN', from);
+    assert.equal(post.args.thread_ts, '1700000019.000100', 'answered in the thread of the message');
+    const done = await fake.waitFor((c) => c.method === 'files.completeUploadExternal' && c.args.thread_ts === '1700000019.000100', from);
+    assert.equal(done.args.channel_id, 'CGEN');
+    const job = await s.queue.getJob('slack-8888.9999.short');
+    assert.equal(job?.data.source.kind, 'blob', 'read with the bot token and handed over through Redis');
+
+    // Another take: the button on the finished status; the private file is downloaded again
+    const finished = await fake.waitFor((c) => c.method === 'chat.update' && c.args.channel === 'CGEN' && /Done/.test(c.args.text ?? '') && /clipmatch_retake/.test(c.args.blocks ?? ''), from);
+    const button = (JSON.parse(finished.args.blocks ?? '[]') as { elements?: { action_id: string; value: string }[] }[])[1]?.elements?.[0];
+    assert.equal(button?.action_id, 'clipmatch_retake');
+    assert.equal(button?.value, 'slack-8888.9999.short');
+    const click = (user: string, trigger: string) =>
+      postSigned(events, form({ payload: JSON.stringify({
+        type: 'block_actions', team: { id: TEAM_ID }, user: { id: user }, api_app_id: 'A1', token: 'legacy', trigger_id: trigger,
+        channel: { id: 'CGEN' }, container: { type: 'message', message_ts: finished.args.ts, channel_id: 'CGEN' },
+        message: { type: 'message', ts: finished.args.ts, thread_ts: '1700000019.000100', text: 'Done' }, response_url: `${fake.origin}/respond`,
+        actions: [{ type: 'button', action_id: 'clipmatch_retake', block_id: 'b', value: button?.value, action_ts: '1700000030.1', text: { type: 'plain_text', text: 'Another take' } }],
+      }) }), 'application/x-www-form-urlencoded');
+    const mark = fake.calls.length;
+    assert.equal((await click('U9', '1234.5678.nope')).status, 200);
+    const no = await fake.waitFor((c) => c.method === 'chat.postEphemeral', mark);
+    assert.equal(no.args.text, 'Only the person who asked for this video can ask for another take.');
+    assert.equal((await click('U8', '1234.5678.take')).status, 200);
+    await fake.waitFor((c) => c.method === 'GET file', mark);
+    await fake.waitFor((c) => c.method === 'files.completeUploadExternal' && c.args.thread_ts === '1700000019.000100', mark);
+    const take = await s.queue.getJob('slack-1234.5678.take');
+    assert.equal(take?.data.source.kind === 'blob' && take.data.source.name, 'song.mp3');
+    assert.ok((take?.data.seed ?? 0) > 0);
+    assert.equal(await s.queue.getJob('slack-1234.5678.nope'), undefined);
   });
 });

@@ -8,13 +8,13 @@ import { isAudioFile } from '../../../commands/visualize.command.js';
 import type { Aspect } from '../../core/visualize.types.js';
 import type { VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
-import type { ReplyUI, VisualizeCore } from '../core.js';
+import type { ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { MESSAGES, statusText } from '../render.js';
-import { CANCEL_PREFIX, InteractionUI, MessageUI, RecoveredUI } from './discord.ui.js';
+import { CANCEL_PREFIX, InteractionUI, MessageUI, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
 
 export interface DiscordBotOptions {
   token: string;
-  core: () => VisualizeCore;
+  core: RequestLifecycle;
   registry: CommandRegistry;
   log: Logger;
   /** channel ids where posted audio is visualized */
@@ -44,6 +44,7 @@ export class DiscordBot {
     this.client.on(Events.InteractionCreate, (i) => void this.onInteraction(i));
     this.client.on(Events.MessageCreate, (m) => void this.onMessage(m));
     this.client.on(Events.Error, (err) => o.log.warn({ err: err.message }, 'discord client error'));
+    o.core.onRecover('discord', (data) => this.recover(data));
   }
 
   async start(): Promise<void> {
@@ -59,7 +60,7 @@ export class DiscordBot {
 
   /** A reply target for a job whose interaction this process no longer holds. */
   recover(data: VisualizeJobData): ReplyUI {
-    return new RecoveredUI(this.client, data.reply, data.userId);
+    return new RecoveredUI(this.client, data.reply, data.userId, data.uploadLimitBytes);
   }
 
   private async onInteraction(i: Interaction): Promise<void> {
@@ -67,6 +68,7 @@ export class DiscordBot {
       if (i.isChatInputCommand()) await this.onCommand(i);
       else if (i.isMessageContextMenuCommand()) await this.onMessageAction(i);
       else if (i.isButton() && i.customId.startsWith(CANCEL_PREFIX)) await this.onCancel(i);
+      else if (i.isButton() && i.customId.startsWith(RETAKE_PREFIX)) await this.onRetake(i);
     } catch (err) {
       this.o.log.error({ interaction: i.id, err: (err as Error).message }, 'interaction failed');
     }
@@ -81,7 +83,9 @@ export class DiscordBot {
     const aspect = i.options.getString('aspect') as Aspect | null;
     const input = this.input(i, audio ? [fileOf(audio)] : [], url ?? undefined, aspect ?? undefined);
     const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
-    await cmd.execute(input, ui, { core: this.o.core() });
+    // an interaction has one reply: one request (the command's first)
+    const [req] = cmd.execute(input);
+    if (req) await this.o.core.submit(req, ui);
   }
 
   private async onMessageAction(i: MessageContextMenuCommandInteraction): Promise<void> {
@@ -90,13 +94,28 @@ export class DiscordBot {
     await i.deferReply({ withResponse: true });
     const files = [...i.targetMessage.attachments.values()].map(fileOf);
     const input = this.input(i, files, undefined, undefined);
-    await cmd.execute(input, new InteractionUI(i, { channelId: i.channelId }), { core: this.o.core() });
+    // one reply, one request: the first audio file of the message
+    const [req] = cmd.execute(input);
+    if (req) await this.o.core.submit(req, new InteractionUI(i, { channelId: i.channelId }));
   }
 
   private async onCancel(i: ButtonInteraction): Promise<void> {
     await i.deferReply({ flags: MessageFlags.Ephemeral });
-    const text = await this.o.core().cancel(i.customId.slice(CANCEL_PREFIX.length), i.user.id);
+    const text = await this.o.core.cancel(i.customId.slice(CANCEL_PREFIX.length), i.user.id);
     await i.editReply({ content: text });
+  }
+
+  /** Another take: others are told at once (ephemeral); the requester gets a new reply that follows the new job. */
+  private async onRetake(i: ButtonInteraction): Promise<void> {
+    const ref = parseRetakeId(i.customId);
+    if (!ref) return;
+    if (ref.userId !== i.user.id) {
+      await i.reply({ content: MESSAGES.retakeNotYours, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const res = await i.deferReply({ withResponse: true });
+    const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
+    await this.o.core.retake(ref.jobId, i.user.id, i.id, ui);
   }
 
   private async onMessage(m: Message): Promise<void> {
@@ -108,13 +127,8 @@ export class DiscordBot {
     if (files.length === 0 || !cmd) return;
     try {
       // the gateway can replay a message after a resume: claim it before posting anything
-      const fresh = await this.o.core().claim('discord', m.id).catch(() => 'down' as const);
+      const fresh = await this.o.core.claim('discord', m.id).catch(() => 'down' as const);
       if (fresh === false) return;
-      const reply = await m.reply({ content: statusText({ stage: 'queued' }), allowedMentions: { repliedUser: false } });
-      if (fresh === 'down') {
-        await reply.edit({ content: MESSAGES.queueDown });
-        return;
-      }
       const input: CommandInput = {
         platform: 'discord',
         requestId: m.id,
@@ -124,7 +138,15 @@ export class DiscordBot {
         files,
         claimed: true,
       };
-      await cmd.execute(input, new MessageUI(reply), { core: this.o.core() });
+      // one reply and one job per audio file
+      for (const req of cmd.execute(input)) {
+        const reply = await m.reply({ content: statusText({ stage: 'queued' }), allowedMentions: { repliedUser: false } });
+        if (fresh === 'down') {
+          await reply.edit({ content: MESSAGES.queueDown });
+          return;
+        }
+        await this.o.core.submit(req, new MessageUI(reply));
+      }
     } catch (err) {
       this.o.log.error({ message: m.id, err: (err as Error).message }, 'channel message failed');
     }

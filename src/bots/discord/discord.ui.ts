@@ -8,6 +8,18 @@ import type { StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
 export const CANCEL_PREFIX = 'clipmatch-cancel:';
+/** `clipmatch-retake:<jobId>:<requester id>`: the requester is in the id so others are answered at once */
+export const RETAKE_PREFIX = 'clipmatch-retake:';
+
+export function parseRetakeId(customId: string): { jobId: string; userId: string } | undefined {
+  const m = /^clipmatch-retake:([\w.-]+):(\d+)$/.exec(customId);
+  return m ? { jobId: m[1] as string, userId: m[2] as string } : undefined;
+}
+
+const retakeRow = (jobId: string, userId: string) =>
+  new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`${RETAKE_PREFIX}${jobId}:${userId}`).setLabel('Another take').setStyle(ButtonStyle.Secondary),
+  );
 
 /** Upload limit of a guild without an interaction to report it (Discord's documented tiers). */
 export function guildUploadLimit(guild: Guild | null): number {
@@ -45,7 +57,7 @@ export function resultMessage(view: ResultView): MessageEditOptions {
   const files = [new AttachmentBuilder(view.sheet.path, { name: view.sheet.name })];
   if (view.video) files.push(new AttachmentBuilder(view.video.path, { name: view.video.name }));
   const extra = view.videoLink ? `\nVideo: ${view.videoLink}` : view.videoNote ? `\n${view.videoNote}` : '';
-  return { content: extra.trim(), embeds: [embed], files, components: [] };
+  return { content: extra.trim(), embeds: [embed], files, components: view.requesterId ? [retakeRow(view.jobId, view.requesterId)] : [] };
 }
 
 export const errorMessage = (message: string): MessageEditOptions => ({ content: message, embeds: [], components: [] });
@@ -78,7 +90,7 @@ export class InteractionUI extends DiscordUI {
   ) {
     super();
     this.uploadLimitBytes = interaction.attachmentSizeLimit || guildUploadLimit(interaction.guild);
-    this.fallback = new RecoveredUI(interaction.client, target, interaction.user.id);
+    this.fallback = new RecoveredUI(interaction.client, target, interaction.user.id, this.uploadLimitBytes);
   }
   private expired(): boolean {
     return Date.now() - this.interaction.createdTimestamp > TOKEN_LIFETIME_MS;
@@ -112,9 +124,11 @@ export class RecoveredUI extends DiscordUI {
     private readonly client: Client,
     readonly target: ReplyTarget,
     private readonly userId: string,
+    /** the limit the job was rendered for; Discord's default (10 MiB) when unknown */
+    uploadLimitBytes?: number,
   ) {
     super();
-    this.uploadLimitBytes = 10 * MB;
+    this.uploadLimitBytes = uploadLimitBytes ?? 10 * MB;
   }
   override async status(): Promise<void> {
     // no live reply to edit; the final answer is what matters
@@ -125,11 +139,12 @@ export class RecoveredUI extends DiscordUI {
   async send(msg: MessageEditOptions): Promise<unknown> {
     const channel = await this.client.channels.fetch(this.target.channelId);
     if (!channel?.isSendable()) throw new Error(`channel ${this.target.channelId} is not sendable`);
-    const { content, embeds, files } = msg;
+    const { content, embeds, files, components } = msg;
     return (channel as SendableChannels).send({
       content: `<@${this.userId}> ${content ?? ''}`.trim(),
       ...(embeds ? { embeds } : {}),
       ...(files ? { files } : {}),
+      ...(components?.length ? { components } : {}),
     });
   }
 }

@@ -1,17 +1,20 @@
 // Bolt glue: the /visualize command, the "Visualize" message shortcut, audio shared in watched channels
 // and the Cancel button -> CommandInput; SlackUI renders. HTTP mode verifies request signatures (Bolt's
 // HTTPReceiver with the signing secret); Socket Mode is used when an app-level token is configured.
-import { App, LogLevel } from '@slack/bolt';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import type { CommandRegistry } from '../../../commands/registry.js';
 import type { Command, CommandInput, InputFile } from '../../../commands/command.types.js';
 import { isAudioFile } from '../../../commands/visualize.command.js';
 import type { Aspect } from '../../core/visualize.types.js';
+import { UserError } from '../../core/errors.js';
 import type { VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
-import type { ReplyUI, VisualizeCore } from '../core.js';
+import type { IntakeRequest, ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { MESSAGES } from '../render.js';
-import { CANCEL_ACTION, SlackUI } from './slack.ui.js';
+import { CANCEL_ACTION, RETAKE_ACTION, SlackUI } from './slack.ui.js';
 
 export interface SlackBotOptions {
   botToken: string;
@@ -19,7 +22,7 @@ export interface SlackBotOptions {
   /** app-level token: Socket Mode instead of the HTTP receiver */
   appToken?: string;
   port: number;
-  core: () => VisualizeCore;
+  core: RequestLifecycle;
   registry: CommandRegistry;
   log: Logger;
   watchChannels: Set<string>;
@@ -27,6 +30,8 @@ export interface SlackBotOptions {
   maxAudioBytes: number;
   /** Web API base, e.g. a local fake in tests (default https://slack.com/api/) */
   apiUrl?: string;
+  /** retries of a failed Web API call (default: @slack/web-api's, about ten over half an hour) */
+  apiRetries?: number;
 }
 
 interface SlackFile {
@@ -40,24 +45,70 @@ interface SlackFile {
 
 const ASPECT = /(?:^|\s)(16:9|9:16|1:1)(?:\s|$)/;
 
+/** Largest request body the receiver reads (Slack's own payloads are a few kB). */
+const BODY_LIMIT = 1024 * 1024;
+
 export class SlackBot {
   readonly app: App;
+  private readonly receiver?: HTTPReceiver;
+  private readonly socket?: SocketModeReceiver;
+  private server?: Server;
 
   constructor(private readonly o: SlackBotOptions) {
-    const clientOptions = o.apiUrl ? { slackApiUrl: o.apiUrl } : {};
-    this.app = o.appToken
-      ? new App({ token: o.botToken, appToken: o.appToken, socketMode: true, clientOptions, logLevel: LogLevel.WARN })
-      : new App({ token: o.botToken, signingSecret: o.signingSecret ?? '', port: o.port, clientOptions, logLevel: LogLevel.WARN });
+    const clientOptions = {
+      ...(o.apiUrl ? { slackApiUrl: o.apiUrl } : {}),
+      ...(o.apiRetries !== undefined ? { retryConfig: { retries: o.apiRetries } } : {}),
+    };
+    if (o.appToken) {
+      // our own receiver, so stop() can wait for the socket to close (Bolt's stop does not) and no
+      // reconnect starts after it; installerOptions.clientOptions reach apps.connections.open too
+      this.socket = new SocketModeReceiver({ appToken: o.appToken, logLevel: LogLevel.WARN, installerOptions: { clientOptions } });
+      this.app = new App({ token: o.botToken, receiver: this.socket, clientOptions, logLevel: LogLevel.WARN });
+    } else {
+      this.receiver = new HTTPReceiver({ signingSecret: o.signingSecret ?? '', logLevel: LogLevel.WARN, bodyLimit: BODY_LIMIT });
+      this.app = new App({ token: o.botToken, receiver: this.receiver, clientOptions, logLevel: LogLevel.WARN });
+    }
     this.register();
+    o.core.onRecover('slack', (data) => this.recover(data));
   }
 
   async start(): Promise<void> {
-    await this.app.start(this.o.port);
+    if (this.receiver) {
+      // our own server in front of Bolt's request listener: it answers what Bolt would choke on
+      const receiver = this.receiver;
+      const server = createServer((req, res) => {
+        screen(req, res, (r, w) => receiver.requestListener(r, w)).catch((err: unknown) => {
+          this.o.log.warn({ err: (err as Error).message }, 'slack request failed');
+          if (!res.headersSent) res.writeHead(500).end();
+          else res.destroy();
+        });
+      });
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+        else socket.destroy();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.o.port, () => resolve());
+      });
+      this.server = server;
+    } else {
+      await this.socket?.start();
+    }
     this.o.log.info({ mode: this.o.appToken ? 'socket' : `http :${this.o.port}` }, 'slack connected');
   }
 
   async stop(): Promise<void> {
-    await this.app.stop();
+    if (this.server) {
+      const server = this.server;
+      this.server = undefined;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    } else if (this.socket) {
+      await this.socket.client.disconnect();
+    }
   }
 
   /** After a restart: a fresh status message in the same place stands in for the lost one. */
@@ -119,8 +170,25 @@ export class SlackBot {
     this.app.action(CANCEL_ACTION, async ({ ack, body, action, client }) => {
       await ack();
       if (action.type !== 'button' || !('channel' in body) || !body.channel) return;
-      const text = await this.o.core().cancel(action.value ?? '', body.user.id);
+      const text = await this.o.core.cancel(action.value ?? '', body.user.id);
       await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
+    });
+
+    this.app.action(RETAKE_ACTION, async ({ ack, body, action, client }) => {
+      await ack();
+      if (action.type !== 'button' || !('channel' in body) || !body.channel || !('trigger_id' in body)) return;
+      const channel = body.channel.id;
+      const jobId = action.value ?? '';
+      const thread = 'message' in body ? ((body.message as { thread_ts?: string } | undefined)?.thread_ts ?? undefined) : undefined;
+      if (!/^[\w.-]+$/.test(body.trigger_id ?? '')) return;
+      if ((await this.o.core.requesterOf(jobId)) !== body.user.id) {
+        await client.chat.postEphemeral({ channel, user: body.user.id, text: MESSAGES.retakeNotYours });
+        return;
+      }
+      const ui = await SlackUI.open(client, channel, thread, this.o.uploadLimitBytes);
+      await this.o.core.retake(jobId, body.user.id, body.trigger_id, ui, (source) =>
+        downloadSlackFile(source.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins()),
+      );
     });
 
     this.app.error(async (err) => {
@@ -128,46 +196,46 @@ export class SlackBot {
     });
   }
 
-  /** Posts the status message (the visible acknowledgement), stages private files, runs the command. */
+  /**
+   * Claims the event, then per request of the command (one per audio file) posts the status message (the
+   * visible acknowledgement) and submits it. Private files are downloaded by the lifecycle, after the limits.
+   */
   private async run(cmd: Command, client: webApi.WebClient, channel: string, threadTs: string | undefined, input: CommandInput): Promise<void> {
+    // a payload without the ids Slack always sends is not from Slack: nothing to answer, nowhere to answer it
+    if (!channel || !input.userId || !/^[\w.-]+$/.test(input.requestId ?? '')) {
+      this.o.log.warn({ channel, requestId: input.requestId }, 'slack payload without channel, user or a valid id; ignored');
+      return;
+    }
     let fresh: boolean | 'down';
     try {
-      fresh = await this.o.core().claim(input.platform, input.requestId);
+      fresh = await this.o.core.claim(input.platform, input.requestId);
     } catch {
       fresh = 'down';
     }
     if (fresh === false) return; // Slack redelivered an event we already answer
-    let ui: SlackUI;
-    try {
-      ui = await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes);
-    } catch (err) {
-      this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
-      await client.chat
-        .postEphemeral({ channel, user: input.userId, text: 'I cannot post in this channel; invite me first (/invite @clipmatch).' })
-        .catch(() => undefined);
-      return;
-    }
-    if (fresh === 'down') {
-      await ui.error(MESSAGES.queueDown);
-      return;
-    }
     input.claimed = true;
-    try {
-      input.files = await Promise.all(input.files.map((f) => this.stage(input, f)));
-    } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'could not read the shared file');
-      await ui.error(isQueueDown(err) ? MESSAGES.queueDown : 'That file could not be read from Slack.');
-      return;
+    for (const req of cmd.execute(input)) {
+      let ui: SlackUI;
+      try {
+        ui = await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes);
+      } catch (err) {
+        this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
+        await client.chat
+          .postEphemeral({ channel, user: input.userId, text: 'I cannot post in this channel; invite me first (/invite @clipmatch).' })
+          .catch(() => undefined);
+        return;
+      }
+      if (fresh === 'down') {
+        await ui.error(MESSAGES.queueDown);
+        return;
+      }
+      const intake: IntakeRequest = {
+        ...req,
+        // Slack files need the bot token to read, which workers do not hold: the bot stores the bytes
+        download: (source) => downloadSlackFile(source.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins()),
+      };
+      await this.o.core.submit(intake, ui);
     }
-    await cmd.execute(input, ui, { core: this.o.core() });
-  }
-
-  /** Slack files need the bot token to read, which workers do not hold: the bot stores the bytes. */
-  private async stage(input: CommandInput, f: InputFile): Promise<InputFile> {
-    if (!isAudioFile(f) || (f.bytes ?? 0) > this.o.maxAudioBytes) return f; // the core answers these
-    const data = await downloadSlackFile(f.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins());
-    const blobKey = await this.o.core().stageInput(input.platform, input.requestId, data, f.contentType ?? 'application/octet-stream');
-    return { ...f, bytes: data.length, blobKey };
   }
 
   private allowedOrigins(): string[] {
@@ -182,19 +250,71 @@ const toInputFile = (f: SlackFile): InputFile => ({
   ...(f.mimetype ? { contentType: f.mimetype } : {}),
 });
 
-const isQueueDown = (err: unknown): boolean => /enableOfflineQueue|ECONNREFUSED|Connection is closed/.test(String((err as Error)?.message));
-
 /** Reads a Slack-hosted file with the bot token, refusing other hosts and stopping past the size cap. */
 export async function downloadSlackFile(url: string, token: string, maxBytes: number, origins: string[]): Promise<Buffer> {
-  if (!origins.includes(new URL(url).origin)) throw new Error(`not a Slack file URL: ${new URL(url).origin}`);
-  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'error', signal: AbortSignal.timeout(60_000) });
-  if (!res.ok || !res.body) throw new Error(`Slack file download failed: HTTP ${res.status}`);
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    throw new UserError('BAD_INPUT', 'That file could not be read from Slack.');
+  }
+  if (!origins.includes(origin)) throw new UserError('BAD_INPUT', 'That file could not be read from Slack.');
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'error', signal: AbortSignal.timeout(60_000) });
+  } catch {
+    throw new UserError('UNREACHABLE', 'That file could not be read from Slack.');
+  }
+  if (!res.ok || !res.body) throw new UserError('UNREACHABLE', 'That file could not be read from Slack.');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body) {
     size += (chunk as Uint8Array).length;
-    if (size > maxBytes) throw new Error('Slack file is over the size cap');
+    if (size > maxBytes) {
+      await res.body.cancel().catch(() => undefined);
+      throw new UserError('TOO_LARGE', `That file is over the limit of ${(maxBytes / 2 ** 20).toFixed(1)} MB.`);
+    }
     chunks.push(Buffer.from(chunk as Uint8Array));
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Reads the body (bounded) and hands the request to Bolt only when its body has the shape Bolt assumes: a
+ * JSON object, or a form whose `payload` (if any) is a JSON object. Bolt reads the buffered body from
+ * `rawBody`. Anything else gets 400 here: a signed `null` used to throw inside Bolt, unanswered.
+ */
+async function screen(req: IncomingMessage, res: ServerResponse, next: (req: IncomingMessage, res: ServerResponse) => void): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > BODY_LIMIT) {
+      res.writeHead(413, { connection: 'close' }).end();
+      return;
+    }
+    chunks.push(c as Buffer);
+  }
+  const body = Buffer.concat(chunks);
+  if (req.method === 'POST' && !bodyLooksRight(body.toString(), req.headers['content-type'] ?? '')) {
+    res.writeHead(400).end();
+    return;
+  }
+  (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+  next(req, res);
+}
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function bodyLooksRight(text: string, contentType: string): boolean {
+  try {
+    if (contentType.startsWith('application/json')) return isObject(JSON.parse(text));
+    if (contentType.startsWith('application/x-www-form-urlencoded')) {
+      const payload = new URLSearchParams(text).get('payload');
+      return payload === null || isObject(JSON.parse(payload));
+    }
+  } catch {
+    return false;
+  }
+  return false;
 }

@@ -7,6 +7,7 @@ import type { StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
 export const CANCEL_ACTION = 'clipmatch_cancel';
+export const RETAKE_ACTION = 'clipmatch_retake';
 
 export function statusBlocks(view: StatusView, jobId: string): types.KnownBlock[] {
   return [
@@ -57,7 +58,12 @@ export class SlackUI implements ReplyUI {
       initial_comment: text,
       file_uploads: files,
     });
-    await this.client.chat.update({ channel: this.target.channelId, ts: this.target.messageId, text: 'Done: your video is below.', blocks: [] });
+    const done = 'Done: your video is below.';
+    const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: done } }];
+    if (view.requesterId) {
+      blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: RETAKE_ACTION, text: { type: 'plain_text', text: 'Another take' }, value: view.jobId }] });
+    }
+    await this.client.chat.update({ channel: this.target.channelId, ts: this.target.messageId, text: done, blocks });
   }
 
   async error(message: string): Promise<void> {
