@@ -14,8 +14,12 @@ export const SERVICE_STAGES = {
   analyse: 'analysing',
   embed: 'analysing',
   search: 'matching',
+  // an older library's shot and flag scan, done once for the videos a song's candidates come from
+  scan: 'matching',
   plan: 'matching',
   match: 'matching',
+  // the picture size measured on a sample render before the montage is encoded
+  'encode-quality': 'rendering',
   render: 'rendering',
 } as const satisfies Record<string, Stage>;
 export type ServiceStage = keyof typeof SERVICE_STAGES;
