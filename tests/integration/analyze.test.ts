@@ -63,7 +63,7 @@ void test('analyze --png writes a picture (and prints a summary); bad input gets
 
   const missing = cli(join(t.dir, 'nope.mp3'));
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /no such file/);
+  assert.match(missing.stderr, /does not exist/);
   assert.doesNotMatch(missing.stderr, /at .*\.ts:\d+/, 'no stack trace');
   const notAudio = join(t.dir, 'notes.txt');
   execFileSync('sh', ['-c', `echo hello > ${notAudio}`]);

@@ -9,7 +9,8 @@ import { createRng } from '../../src/core/random.js';
 import { initBackend, tf } from '../../src/model/backend.js';
 import { loadEmbedder } from '../../src/model/embedder.js';
 import { saveModel } from '../../src/model/manifest.js';
-import { ARCHS, buildModel, defaultHyper, type MatchModel } from '../../src/model/models.js';
+import { ARCHS, buildModel, defaultHyper, type Arch, type MatchModel } from '../../src/model/models.js';
+import { POOLED_DIM } from '../../src/model/pooled.js';
 import { ONNX_INDEX_FILE, detectSides } from '../../src/model/onnx-export.js';
 import type { Normalisation } from '../../src/model/data.js';
 import { tempDir } from '../helpers/media.js';
@@ -25,9 +26,12 @@ function rows(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n * INPUT }, () => rng.next() * 6 - 3);
 }
 
-function norm(seed: number): Normalisation {
+/** The model's own input width: pooled statistics for a 'stats' model, the seconds side by side otherwise. */
+const modelDim = (arch: Arch): number => (defaultHyper(arch).input === 'stats' ? POOLED_DIM : INPUT);
+
+function norm(seed: number, dim = INPUT): Normalisation {
   const rng = createRng(seed);
-  const stats = () => ({ mean: Float32Array.from({ length: INPUT }, () => rng.next() - 0.5), std: Float32Array.from({ length: INPUT }, () => 0.5 + rng.next()) });
+  const stats = () => ({ mean: Float32Array.from({ length: dim }, () => rng.next() - 0.5), std: Float32Array.from({ length: dim }, () => 0.5 + rng.next()) });
   return { audio: stats(), visual: stats() };
 }
 
@@ -43,7 +47,7 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
 
 async function save(name: string, model: MatchModel): Promise<string> {
   const dir = join(t.dir, name);
-  await saveModel(dir, model, { extractors, norm: norm(3), training: {} });
+  await saveModel(dir, model, { extractors, norm: norm(3, model.inputDim), training: {} });
   model.dispose();
   return dir;
 }
@@ -51,7 +55,7 @@ async function save(name: string, model: MatchModel): Promise<string> {
 for (const arch of ARCHS) {
   void test(`${arch}: exported at save, embeds on onnxruntime equal to tfjs within 1e-5`, async () => {
     await initBackend();
-    const dir = await save(arch, buildModel(defaultHyper(arch), INPUT, createRng(11)));
+    const dir = await save(arch, buildModel(defaultHyper(arch), modelDim(arch), createRng(11)));
     const index = JSON.parse(readFileSync(join(dir, ONNX_INDEX_FILE), 'utf8')) as { sides: Record<string, { graph: string }> };
     const e = await loadEmbedder(dir);
     try {
