@@ -49,12 +49,18 @@ export async function guarded<T>(p: Promise<T>, ms = TIMEOUT_MS): Promise<T> {
   }
 }
 
-// KEYS: wait, paused, prioritized, delayed, reservations. ARGV: now, max, jobId, reservation ms.
-// Counts the waiting jobs plus the adds in flight; below `max` it reserves a place for this job.
+// KEYS: wait, paused, prioritized, delayed, reservations. ARGV: now, max, jobId, reservation ms, job key prefix.
+// Counts the waiting jobs plus the adds in flight; below `max` it reserves a place for this job. A reservation
+// whose job hash exists is in BullMQ's lists already (BullMQ writes the hash and the list in one script), so
+// it is dropped, not counted twice.
 const RESERVE = `
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
-local n = redis.call('LLEN', KEYS[1]) + redis.call('LLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]) + redis.call('ZCARD', KEYS[5])
+local pending = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+  if redis.call('EXISTS', ARGV[5] .. id) == 1 then redis.call('ZREM', KEYS[5], id) else pending = pending + 1 end
+end
+local n = redis.call('LLEN', KEYS[1]) + redis.call('LLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]) + pending
 if n >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[5], now + tonumber(ARGV[4]), ARGV[3])
 redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[4]))
@@ -74,10 +80,10 @@ export class RedisQueuePort implements QueuePort {
   }
 
   async add(jobId: string, data: VisualizeJobData, maxWaiting: number): Promise<'added' | 'full'> {
-    // a reservation counts as waiting until the job is in BullMQ's lists (a moment counted twice errs on "busy")
+    // a reservation counts as waiting until the job is in BullMQ's lists
     const reservations = this.key('admission');
     const ok = await guarded(
-      this.redis.eval(RESERVE, 5, this.key('wait'), this.key('paused'), this.key('prioritized'), this.key('delayed'), reservations, Date.now(), maxWaiting, jobId, 30_000),
+      this.redis.eval(RESERVE, 5, this.key('wait'), this.key('paused'), this.key('prioritized'), this.key('delayed'), reservations, Date.now(), maxWaiting, jobId, 30_000, this.key('')),
     );
     if (ok !== 1) return 'full';
     try {
