@@ -6,7 +6,7 @@ import type { ClipRecord } from '../../src/core/types.js';
 import { audioExtractor } from '../../src/features/audio/index.js';
 import { createIndex } from '../../src/index/vector-index.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
-import { coldStartEmbedder } from '../../src/model/embedder.js';
+import { coldStartEmbedder, type Embedder } from '../../src/model/embedder.js';
 import type { LibraryContext } from '../../src/services/match.service.js';
 import { makeVideo } from './media.js';
 
@@ -23,6 +23,19 @@ export async function buildTinyLibrary(root: string): Promise<LibraryContext> {
       clips.push({ clipId: `${source}-${i}`, videoId: `video-${source}`, index: i, start: i * 10, duration: 10, hasAudio: true, videoPath: rel, audioPath: rel });
     }
   });
+  return libraryOver(root, clips, embedder);
+}
+
+/**
+ * A LibraryContext over real clip files: each clip's index vector is the cold-start embedding of its own
+ * soundtrack; `extra` adds or overrides members (e.g. footage knowledge).
+ */
+export async function libraryOver(
+  root: string,
+  clips: ClipRecord[],
+  embedder: Embedder = coldStartEmbedder(),
+  extra: Partial<LibraryContext> = {},
+): Promise<LibraryContext> {
   const index = createIndex(embedder.dim, clips.length);
   for (const c of clips) {
     const pcm = await decodePcm(join(root, c.videoPath), 16000);
@@ -45,5 +58,6 @@ export async function buildTinyLibrary(root: string): Promise<LibraryContext> {
     clip: (id) => byId.get(id)?.c,
     videoTitle: (videoId) => `Title of ${videoId}`,
     close: () => undefined,
+    ...extra,
   };
 }

@@ -10,12 +10,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClipFootage } from '../../src/core/footage.js';
 import type { ClipRecord } from '../../src/core/types.js';
-import { audioExtractor } from '../../src/features/audio/index.js';
-import { createIndex } from '../../src/index/vector-index.js';
 import { Catalog } from '../../src/library/catalog.js';
 import { libraryFootage } from '../../src/library/footage-cache.js';
 import { clipFootage, footageOfWindows, readFootage, scanTable } from '../../src/library/footage-store.js';
-import { decodePcm } from '../../src/media/ffmpeg.js';
 import { sceneChanges } from '../../src/media/scan.js';
 import { coldStartEmbedder } from '../../src/model/embedder.js';
 import type { LibraryContext } from '../../src/services/match.service.js';
@@ -23,6 +20,7 @@ import { PlanFileSchema, planFileOptions, readPlanFile } from '../../src/service
 import { loadSong } from '../../src/services/song.js';
 import { planSong, visualize } from '../../src/services/visualize.service.js';
 import { makeAudio, tempDir } from '../helpers/media.js';
+import { libraryOver } from '../helpers/tiny-library.js';
 
 const t = tempDir('clipmatch-shots-');
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
@@ -95,31 +93,7 @@ async function buildLibrary(root: string): Promise<LibraryContext> {
     const table = await scanTable(join(root, rel));
     footage.set(clipId, clipFootage(footageOfWindows(table, [{ index: 0, start: 0, duration: 10 }]).clips[0]!));
   }
-  const index = createIndex(embedder.dim, clips.length);
-  for (const c of clips) {
-    const pcm = await decodePcm(join(root, c.videoPath), 16000);
-    index.add(embedder.embedAudio(audioExtractor.extract(pcm.subarray(0, 160_000), 16000), 1), 1);
-  }
-  const byId = new Map(clips.map((c, r) => [c.clipId, { c, r }]));
-  const hits = (res: { indices: Int32Array; distances: Float32Array }) => Array.from(res.indices, (r, i) => ({ clipId: clips[r]!.clipId, distance: res.distances[i]! }));
-  return {
-    root,
-    embedder,
-    index: {
-      size: clips.length,
-      nearest: (q, n) => hits(index.search(q, n)),
-      farthest: (q, n) => hits(index.farthest(q, n)),
-      embeddingOf: (id) => {
-        const e = byId.get(id);
-        return e && index.vector(e.r);
-      },
-    },
-    clip: (id) => byId.get(id)?.c,
-    videoTitle: (videoId) => `Title of ${videoId}`,
-    footage: (id) => footage.get(id),
-    ensureFootage: async () => undefined,
-    close: () => undefined,
-  };
+  return libraryOver(root, clips, embedder, { footage: (id: string) => footage.get(id), ensureFootage: async () => undefined });
 }
 
 before(async () => {

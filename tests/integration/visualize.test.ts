@@ -10,58 +10,17 @@ import { existsSync, mkdirSync, openSync, readdirSync, readSync, closeSync, stat
 import { join } from 'node:path';
 import { isUserError } from '../../src/core/errors.js';
 import { minRepeatGap } from '../../src/core/plan.js';
-import type { ClipRecord } from '../../src/core/types.js';
-import { audioExtractor } from '../../src/features/audio/index.js';
-import { createIndex } from '../../src/index/vector-index.js';
 import { renderMontage } from '../../src/media/render.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
-import { coldStartEmbedder } from '../../src/model/embedder.js';
 import type { LibraryContext } from '../../src/services/match.service.js';
 import { visualize, type VisualizeServiceOptions } from '../../src/services/visualize.service.js';
+import { buildTinyLibrary } from '../helpers/tiny-library.js';
 import { makeAudio, makeCorrupt, makeVideo, probeDuration, tempDir } from '../helpers/media.js';
 
 const t = tempDir('clipmatch-visualize-');
-const SOURCES = ['testsrc2', 'mandelbrot', 'rgbtestsrc', 'smptebars'];
 let lib: LibraryContext;
 let song: string;
 const SONG_SECONDS = 14.3;
-
-/** Builds the in-memory library: each clip's index vector is the embedding of its own soundtrack. */
-async function buildLibrary(root: string): Promise<LibraryContext> {
-  const embedder = coldStartEmbedder();
-  const clips: ClipRecord[] = [];
-  mkdirSync(join(root, 'clips'), { recursive: true });
-  SOURCES.forEach((source, v) => {
-    for (let i = 0; i < 3; i++) {
-      const rel = join('clips', `${source}-${i}.mp4`);
-      makeVideo(join(root, rel), { seconds: 10, source, vf: `hue=h=${i * 90}`, audio: `sine=frequency=${200 + 150 * v + 40 * i}:sample_rate=44100:duration=10` });
-      clips.push({ clipId: `${source}-${i}`, videoId: `video-${source}`, index: i, start: i * 10, duration: 10, hasAudio: true, videoPath: rel, audioPath: rel });
-    }
-  });
-  const index = createIndex(embedder.dim, clips.length);
-  for (const c of clips) {
-    const pcm = await decodePcm(join(root, c.videoPath), 16000);
-    index.add(embedder.embedAudio(audioExtractor.extract(pcm.subarray(0, 160_000), 16000), 1), 1);
-  }
-  const byId = new Map(clips.map((c, r) => [c.clipId, { c, r }]));
-  const hits = (res: { indices: Int32Array; distances: Float32Array }) => Array.from(res.indices, (r, i) => ({ clipId: clips[r]!.clipId, distance: res.distances[i]! }));
-  return {
-    root,
-    embedder,
-    index: {
-      size: clips.length,
-      nearest: (q, k) => hits(index.search(q, k)),
-      farthest: (q, k) => hits(index.farthest(q, k)),
-      embeddingOf: (id) => {
-        const e = byId.get(id);
-        return e && index.vector(e.r);
-      },
-    },
-    clip: (id) => byId.get(id)?.c,
-    videoTitle: (videoId) => `Title of ${videoId}`,
-    close: () => undefined,
-  };
-}
 
 const out = (name: string) => join(t.dir, 'out', name);
 const leftovers = () => readdirSync(join(t.dir, 'out')).filter((f) => f.startsWith('.') || f.includes('.part'));
@@ -76,7 +35,7 @@ const opts = (o: Partial<VisualizeServiceOptions>): VisualizeServiceOptions => (
 
 before(async () => {
   mkdirSync(join(t.dir, 'out'));
-  lib = await buildLibrary(join(t.dir, 'lib'));
+  lib = await buildTinyLibrary(join(t.dir, 'lib'));
   // A 120-bpm click over a drone, with a busier second half so segments differ in length.
   song = makeAudio(
     join(t.dir, 'song.mp3'),
