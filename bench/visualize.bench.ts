@@ -154,7 +154,7 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     // The plan's quality against the greedy baseline, on the same candidates.
     const song = await loadSong(songPath);
-    const planned = planSong(song, lib, {});
+    const planned = await planSong(song, lib, {});
     const greedy = greedyPlan(planned.input, {});
     const lens = planned.segments.map((s) => s.end - s.start);
     const res = last!;

@@ -15,6 +15,8 @@ import { loadSong, pcmWindow, MAX_SONG_SECONDS, type Song } from './song.js';
 export interface SongEmbedder {
   readonly dim: number;
   embedAudio(feats: Float32Array, n: number): Float32Array;
+  /** the same embeddings on onnxruntime, where the model was exported (see Embedder) */
+  embedAudioAsync?(feats: Float32Array, n: number): Promise<Float32Array>;
 }
 
 export interface ClipSearch {
@@ -98,8 +100,13 @@ export async function openLibraryContext(libraryDir: string, modelDir: string | 
   }
 }
 
+/** Embeds n windows of song features: on onnxruntime where the embedder runs there, on tfjs otherwise. */
+export async function embedSong(embedder: SongEmbedder, feats: Float32Array, n: number): Promise<Float32Array> {
+  return n > 0 && embedder.embedAudioAsync ? await embedder.embedAudioAsync(feats, n) : embedder.embedAudio(feats, n);
+}
+
 /** Embeds `starts.length` 10-s windows of the song, from per-second features computed once. */
-export function embedWindows(song: Song, starts: readonly number[], embedder: SongEmbedder, perSecond?: Float32Array): Float32Array {
+export async function embedWindows(song: Song, starts: readonly number[], embedder: SongEmbedder, perSecond?: Float32Array): Promise<Float32Array> {
   const feats = perSecond ?? audioExtractor.extract(song.pcm, song.sampleRate);
   const dim = FEATURE_DIM;
   const seconds = feats.length / dim;
@@ -109,7 +116,7 @@ export function embedWindows(song: Song, starts: readonly number[], embedder: So
     // Rows past the end of a short song stay zero, as the extractor pads a short tail.
     batch.set(feats.subarray(from * dim, Math.min(seconds, from + WINDOW_SECONDS) * dim), i * WINDOW_SECONDS * dim);
   });
-  return embedder.embedAudio(batch, starts.length);
+  return await embedSong(embedder, batch, starts.length);
 }
 
 const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
@@ -181,7 +188,7 @@ export async function match(opts: MatchOptions, progress: ProgressFn = noProgres
     const latest = Math.max(0, song.duration - WINDOW_SECONDS);
     const at = Math.min(opts.at ?? loudestWindow(song.pcm, song.sampleRate, WINDOW_SECONDS), latest);
     const feats = audioExtractor.extract(pcmWindow(song, at, WINDOW_SECONDS), song.sampleRate);
-    const query = lib.embedder.embedAudio(feats, 1);
+    const query = await embedSong(lib.embedder, feats, 1);
     progress('embed', 1, 1);
     throwIfCancelled(signal);
     return await matchWindow(lib, query, at, opts.sheetPath, signal, progress, { keepFlagged: opts.keepFlagged ?? false });

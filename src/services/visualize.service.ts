@@ -82,7 +82,7 @@ export interface SongSearch {
 }
 
 /** Segments, their embeddings and the nearest clips of each (steps decode..search of the file comment). */
-export function searchSong(song: Song, lib: LibraryContext, opts: PlanSongOptions, progress: ProgressFn = noProgress): SongSearch {
+export async function searchSong(song: Song, lib: LibraryContext, opts: PlanSongOptions, progress: ProgressFn = noProgress): Promise<SongSearch> {
   let segments: Segment[];
   let beats: number[];
   let tempo: number;
@@ -101,7 +101,7 @@ export function searchSong(song: Song, lib: LibraryContext, opts: PlanSongOption
   progress('embed', 0, segments.length);
   const perSecond = audioExtractor.extract(song.pcm, song.sampleRate);
   const starts = segments.map((s) => (s.start + s.end) / 2 - WINDOW_SECONDS / 2);
-  const queries = embedWindows(song, starts, lib.embedder, perSecond);
+  const queries = await embedWindows(song, starts, lib.embedder, perSecond);
   progress('embed', segments.length, segments.length);
   throwIfCancelled(opts.signal);
 
@@ -226,8 +226,8 @@ export function choosePlan(found: SongSearch, lib: LibraryContext, opts: PlanSon
 }
 
 /** Segments, their embeddings, candidates and the chosen plan for a decoded song. */
-export function planSong(song: Song, lib: LibraryContext, opts: PlanSongOptions, progress: ProgressFn = noProgress): SongPlan {
-  return choosePlan(searchSong(song, lib, opts, progress), lib, opts, progress);
+export async function planSong(song: Song, lib: LibraryContext, opts: PlanSongOptions, progress: ProgressFn = noProgress): Promise<SongPlan> {
+  return choosePlan(await searchSong(song, lib, opts, progress), lib, opts, progress);
 }
 
 /** The tallest short side the montage can have without upscaling its best source (one probe per file). */
@@ -266,13 +266,13 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     const seed = opts.seed ?? planIn?.seed ?? 0;
     const keepFlagged = opts.keepFlagged ?? planIn?.keepFlagged ?? false;
     const planOpts: PlanSongOptions = { candidates: opts.candidates, plan: opts.plan, signal, seed, keepFlagged, cuts: opts.cuts, ...planFileOptions(planIn) };
-    const found = searchSong(song, lib, planOpts, progress);
+    const found = await searchSong(song, lib, planOpts, progress);
     await lib.ensureFootage?.(found.videoIds, progress, signal);
     const planned = choosePlan(found, lib, planOpts, progress);
     throwIfCancelled(signal);
 
     const at = loudestWindow(song.pcm, song.sampleRate, WINDOW_SECONDS);
-    const query = embedWindows(song, [at], lib.embedder, planned.perSecond);
+    const query = await embedWindows(song, [at], lib.embedder, planned.perSecond);
     wroteSheet = true;
     const matched = await matchWindow(lib, query, at, sheetPath, signal, progress, { keepFlagged });
     throwIfCancelled(signal);

@@ -13,6 +13,9 @@ import { ARCHS, buildModel, defaultHyper, type Arch, type MatchModel } from '../
 import { POOLED_DIM } from '../../src/model/pooled.js';
 import { ONNX_INDEX_FILE, detectSides } from '../../src/model/onnx-export.js';
 import type { Normalisation } from '../../src/model/data.js';
+import { FEATURE_DIM } from '../../src/core/types.js';
+import { embedWindows, WINDOW_SECONDS } from '../../src/services/match.service.js';
+import type { Song } from '../../src/services/song.js';
 import { tempDir } from '../helpers/media.js';
 
 const t = tempDir('clipmatch-model-onnx-');
@@ -73,6 +76,41 @@ for (const arch of ARCHS) {
     }
   });
 }
+
+void test('songs embed on onnxruntime through the match service, equal to tfjs within 1e-5', async () => {
+  await initBackend();
+  const arch: Arch = 'two-tower';
+  const width = defaultHyper(arch).input === 'stats' ? POOLED_DIM : WINDOW_SECONDS * FEATURE_DIM;
+  const dir = await save('song', buildModel(defaultHyper(arch), width, createRng(14)));
+  const e = await loadEmbedder(dir);
+  try {
+    assert.equal(e.engine, 'onnx');
+    const onnx = e.embedAudioAsync!.bind(e);
+    let onnxCalls = 0;
+    const spied = { ...e, embedAudioAsync: (feats: Float32Array, n: number) => (onnxCalls++, onnx(feats, n)) };
+    // 40 s of per-second song features; windows at the start, inside, and past the end (clamped).
+    const seconds = 40;
+    const perSecond = Float32Array.from({ length: seconds * FEATURE_DIM }, (_, i) => Math.sin(i * 0.37) * 2 + ((i * 7919) % 13) / 13);
+    const song: Song = { path: 'song.wav', duration: seconds, sampleRate: 16000, pcm: new Float32Array(0) };
+    const starts = [0, 7.4, 15, 29.6, 35];
+    const viaService = await embedWindows(song, starts, spied, perSecond);
+    assert.equal(onnxCalls, 1, 'the service embedded the song on onnxruntime');
+    const batch = new Float32Array(starts.length * WINDOW_SECONDS * FEATURE_DIM);
+    starts.forEach((s, i) => {
+      const from = Math.min(Math.round(s), seconds - WINDOW_SECONDS);
+      batch.set(perSecond.subarray(from * FEATURE_DIM, (from + WINDOW_SECONDS) * FEATURE_DIM), i * WINDOW_SECONDS * FEATURE_DIM);
+    });
+    const tfjs = e.embedAudio(batch, starts.length);
+    assert.equal(viaService.length, starts.length * e.dim);
+    assert.ok(maxRelDiff(viaService, tfjs) <= 1e-5, `song: ${maxRelDiff(viaService, tfjs)}`);
+    assert.ok(tfjs.some((v) => v !== 0));
+    // Without the onnxruntime call the service falls back to tfjs, with the same embeddings.
+    const { embedAudioAsync: _unused, ...tfjsOnly } = e;
+    assert.deepEqual(await embedWindows(song, starts, tfjsOnly, perSecond), tfjs);
+  } finally {
+    e.dispose?.();
+  }
+});
 
 void test('graphs written from other weights are ignored: the model embeds on tfjs', async () => {
   await initBackend();

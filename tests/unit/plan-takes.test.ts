@@ -50,9 +50,9 @@ function library(): LibraryContext {
 const song: Song = { path: 'song.wav', duration: DURATION, sampleRate: 16000, pcm: new Float32Array(16000 * DURATION) };
 const given = { segments, beats, tempo: 120 };
 
-void test('pieces hold no shot change off the beat and no flagged footage', () => {
+void test('pieces hold no shot change off the beat and no flagged footage', async () => {
   const lib = library();
-  const { plan } = planSong(song, lib, { given });
+  const { plan } = await planSong(song, lib, { given });
   assert.equal(plan.length, segments.length);
   for (const p of plan) {
     assert.equal(p.shotChanges!.offBeat, 0, `${p.clipId} at ${p.start}: ${p.why}`);
@@ -65,9 +65,9 @@ void test('pieces hold no shot change off the beat and no flagged footage', () =
   }
 });
 
-void test('a plan file pins a clip and leaves a video out; the same seed gives the same plan', () => {
+void test('a plan file pins a clip and leaves a video out; the same seed gives the same plan', async () => {
   const lib = library();
-  const base = planSong(song, lib, { given }).plan;
+  const base = (await planSong(song, lib, { given })).plan;
   const file = PlanFileSchema.parse({
     format: 'clipmatch-plan',
     version: 1,
@@ -77,19 +77,19 @@ void test('a plan file pins a clip and leaves a video out; the same seed gives t
     pin: [{ segment: 2, clipId: 'c0' }],
     exclude: ['v1', 'title-v2'],
   });
-  const { plan } = planSong(song, lib, planFileOptions(file));
+  const { plan } = await planSong(song, lib, planFileOptions(file));
   assert.equal(plan[2]!.clipId, 'c0');
   assert.ok(plan[2]!.clipOffset >= 4 - 1e-9, 'the pinned clip skips its title card');
   for (const p of plan) assert.ok(p.videoId !== 'v1' && p.videoId !== 'v2', `${p.clipId} of ${p.videoId} is left out`);
-  const a = planSong(song, lib, { given, seed: 11 }).plan;
-  assert.deepEqual(planSong(song, lib, { given, seed: 11 }).plan, a);
-  const takes = new Set([1, 2, 3, 4].map((seed) => JSON.stringify(planSong(song, lib, { given, seed }).plan.map((p) => [p.clipId, p.clipOffset]))));
+  const a = (await planSong(song, lib, { given, seed: 11 })).plan;
+  assert.deepEqual((await planSong(song, lib, { given, seed: 11 })).plan, a);
+  const takes = new Set(await Promise.all([1, 2, 3, 4].map(async (seed) => JSON.stringify((await planSong(song, lib, { given, seed })).plan.map((p) => [p.clipId, p.clipOffset])))));
   assert.ok(takes.size >= 3, `${takes.size} distinct takes of 4 seeds`);
 });
 
-void test('re-rolling one segment of an edited plan keeps the no-repeat window around the fixed ones', () => {
+void test('re-rolling one segment of an edited plan keeps the no-repeat window around the fixed ones', async () => {
   const lib = library();
-  const base = planSong(song, lib, { given }).plan;
+  const base = (await planSong(song, lib, { given })).plan;
   const target = 4;
   const file = PlanFileSchema.parse({
     format: 'clipmatch-plan',
@@ -98,7 +98,7 @@ void test('re-rolling one segment of an edited plan keeps the no-repeat window a
     beats,
     segments: base.map((p, i) => ({ start: p.start, end: p.end, clipId: i === target ? null : p.clipId, offset: p.clipOffset })),
   });
-  const { plan, output } = planSong(song, lib, planFileOptions(file));
+  const { plan, output } = await planSong(song, lib, planFileOptions(file));
   plan.forEach((p, i) => {
     if (i !== target) assert.deepEqual([p.clipId, p.clipOffset], [base[i]!.clipId, base[i]!.clipOffset], `segment ${i} is kept`);
   });
