@@ -3,22 +3,14 @@
 // swing, syncopation, accents on the off-beat, half-time drums, a quiet intro, a drumless breakdown).
 // Deterministic: a seeded generator picks every humanised velocity.
 import type { NoteEvent, Song, TempoChange, TimeSignature, Track } from './smf.js';
+import { mulberry32 } from '../../src/core/random.js';
 
 const PPQ = 480;
 const DRUMS = 9;
 const K = { kick: 36, snare: 38, rim: 37, clap: 39, hatC: 42, hatO: 46, hatP: 44, ride: 51, crash: 49, tamb: 54, cowbell: 56, woodHi: 76, woodLo: 77, clave: 75, shaker: 70 };
 const GM = { piano: 0, epiano: 4, organ: 16, nylon: 24, steel: 25, jazzGtr: 26, cleanGtr: 27, muted: 28, dist: 30, acBass: 32, fingerBass: 33, pickBass: 34, slap: 36, synBass: 38, strings: 48, pizz: 45, brass: 61, sax: 65, flute: 73, pad: 89, lead: 80, harp: 46, marimba: 12, vibes: 11 };
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 class Builder {
   readonly tracks = new Map<string, Track>();
