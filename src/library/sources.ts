@@ -1,7 +1,7 @@
 // Turns the ingest command's arguments (files, folders, URLs) into a list of sources, and names each
 // video by its content so the same file ingested twice, under any name, is one video.
 import { createHash } from 'node:crypto';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 
@@ -13,14 +13,21 @@ export type Source = { kind: 'file'; path: string } | { kind: 'url'; url: string
 
 export const isUrl = (s: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 
-async function walk(dir: string, out: string[]): Promise<void> {
+/** Files of a folder tree with a video extension, sorted; symbolic links are followed, each folder once. */
+async function walk(dir: string, out: string[], visited = new Set<string>()): Promise<void> {
+  const real = await realpath(dir);
+  if (visited.has(real)) return; // a link back up the tree
+  visited.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
-    else if (e.isFile() && VIDEO_EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(p);
+    // a link is judged by what it points to; a dangling one is passed over
+    const target = e.isSymbolicLink() ? await stat(p).catch(() => undefined) : e;
+    if (!target) continue;
+    if (target.isDirectory()) await walk(p, out, visited);
+    else if (target.isFile() && VIDEO_EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(p);
   }
 }
 
