@@ -4,8 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCommands } from '../../commands/registry.js';
@@ -16,6 +15,7 @@ import { quietLog, startStack } from '../helpers/bot-fakes.js';
 import type { Stack } from '../helpers/bot-fakes.js';
 import { BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
 import type { FakeSlack } from '../helpers/fake-slack.js';
+import { freePort } from '../helpers/ports.js';
 
 /** Sends raw bytes and resolves with whatever comes back before the server closes (or 2 s of silence ends it). */
 function raw(port: number, bytes: string): Promise<string> {
@@ -76,14 +76,6 @@ describe('file server under malformed requests', { timeout: 30_000 }, () => {
     assert.equal((await fetch(link)).status, 200, 'a fresh link still works');
   });
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 
 describe('slack receiver under malformed requests', { timeout: 60_000 }, () => {
   let s: Stack;

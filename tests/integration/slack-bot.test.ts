@@ -4,8 +4,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -18,14 +16,7 @@ import { quietLog, REDIS_URL, startStack } from '../helpers/bot-fakes.js';
 import type { Stack } from '../helpers/bot-fakes.js';
 import { BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
 import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../helpers/ports.js';
 
 describe('slack adapter', { timeout: 60_000 }, () => {
   let s: Stack;
