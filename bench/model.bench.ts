@@ -26,7 +26,7 @@ import { switchBackend, tf } from '../src/model/backend.js';
 import type { BackendName } from '../src/model/backend.js';
 import { coldStartEmbedder } from '../src/model/embedder.js';
 import { buildModel, defaultHyper, embedRows } from '../src/model/models.js';
-import type { Arch, Hyper } from '../src/model/models.js';
+import type { Arch, Hyper, MatchModel } from '../src/model/models.js';
 import { datasetSplit, evaluateEmbedder, trainOnDataset } from '../src/model/pipeline.js';
 import { syntheticDataset } from '../src/model/synthetic.js';
 import { createOptimizer, epochSteps, runStep } from '../src/model/train.js';
@@ -65,16 +65,23 @@ function trainSpeed(arch: Arch, windows: number, stepsPerWindow: number): Speed 
   let k = 0;
   const next = () => steps[k++ % steps.length]!;
   runStep(model, opt, next()); // warm-up: kernels, operator caches, JIT
+  return timeWindows(model, opt, hyper.batchSize, windows, () => Array.from({ length: stepsPerWindow }, next));
+}
+
+/**
+ * Pairs per second (wall and CPU) over `windows` timed windows of training steps, medians, and the seconds
+ * a 14,400-pair epoch takes at that rate; disposes the model.
+ */
+function timeWindows(model: MatchModel, opt: ReturnType<typeof createOptimizer>, batchSize: number, windows: number, stepsOf: (w: number) => Iterable<Parameters<typeof runStep>[2]>): Speed {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let w = 0; w < windows; w++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let pairs = 0;
-    for (let i = 0; i < stepsPerWindow; i++) {
-      const s = next();
-      runStep(model, opt, s);
-      pairs += s.pairs;
+    for (const st of stepsOf(w)) {
+      runStep(model, opt, st);
+      pairs += st.pairs;
     }
     wall.push(pairs / ((performance.now() - t0) / 1000));
     const c = process.cpuUsage(c0);
@@ -83,7 +90,7 @@ function trainSpeed(arch: Arch, windows: number, stepsPerWindow: number): Speed 
   model.dispose();
   const pps = median(wall);
   const ppc = median(cpu);
-  return { batchSize: hyper.batchSize, pairsPerSecond: pps, pairsPerCpuSecond: ppc, secondsPerEpoch14400: EPOCH_PAIRS / pps, secondsPerEpoch14400Cpu: EPOCH_PAIRS / ppc };
+  return { batchSize, pairsPerSecond: pps, pairsPerCpuSecond: ppc, secondsPerEpoch14400: EPOCH_PAIRS / pps, secondsPerEpoch14400Cpu: EPOCH_PAIRS / ppc };
 }
 
 function embedSpeed(arch: Arch, clips: number, windows: number): number {
@@ -108,25 +115,8 @@ function pooledSpeed(windows: number): Speed {
   const opt = createOptimizer(model);
   const rng = createRng(2);
   const data = { n: EPOCH_PAIRS, dim: POOLED_DIM, audio: Float32Array.from({ length: EPOCH_PAIRS * POOLED_DIM }, () => rng.normal()), visual: Float32Array.from({ length: EPOCH_PAIRS * POOLED_DIM }, () => rng.normal()), videoIds: Array.from({ length: EPOCH_PAIRS }, (_, i) => `v${i >> 3}`) };
-  const wall: number[] = [];
-  const cpu: number[] = [];
   runStep(model, opt, epochSteps(model, data, createRng(3))[0]!);
-  for (let w = 0; w < windows; w++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let pairs = 0;
-    for (const s of epochSteps(model, data, createRng(4 + w))) {
-      runStep(model, opt, s);
-      pairs += s.pairs;
-    }
-    wall.push(pairs / ((performance.now() - t0) / 1000));
-    const c = process.cpuUsage(c0);
-    cpu.push(pairs / ((c.user + c.system) / 1e6));
-  }
-  model.dispose();
-  const pps = median(wall);
-  const ppc = median(cpu);
-  return { batchSize: cand.hyper.batchSize, pairsPerSecond: pps, pairsPerCpuSecond: ppc, secondsPerEpoch14400: EPOCH_PAIRS / pps, secondsPerEpoch14400Cpu: EPOCH_PAIRS / ppc };
+  return timeWindows(model, opt, cand.hyper.batchSize, windows, (w) => epochSteps(model, data, createRng(4 + w)));
 }
 
 /** Seconds of a closed-form CCA fit on 14,400 pooled windows (the linear model's whole "training"). */
