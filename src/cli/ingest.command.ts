@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_CLIP_SECONDS } from '../core/types.js';
 import { env } from '../config.js';
 import { ingest, type IngestSummary } from '../library/ingest.js';
-import { Catalog } from '../library/catalog.js';
+import { openCatalog } from '../library/catalog.js';
 import { fetchToFile } from '../media/fetch.js';
 import { cliProgressBars } from './progress.js';
 import { parseVisualOption, VISUAL_OPTION_HELP } from './visual-option.js';
@@ -91,12 +91,12 @@ export function registerLibrary(program: Command): void {
     .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
     .option('--json', 'print JSON')
     .action(async (o: { library: string; json?: boolean }) => {
-      const catalog = Catalog.open(o.library, { readonly: true });
+      const catalog = await openCatalog(o.library, { readonly: true });
       try {
-        const stats = catalog.stats();
-        const skipped = catalog.skipped();
-        const pca = catalog.getMeta('pca_fingerprint') ?? null;
-        const footage = await footageStats(o.library, catalog.videos().map((v) => v.videoId));
+        const stats = await catalog.stats();
+        const skipped = await catalog.skipped();
+        const pca = (await catalog.getMeta('pca_fingerprint')) ?? null;
+        const footage = await footageStats(o.library, (await catalog.videos()).map((v) => v.videoId));
         if (o.json) {
           process.stdout.write(JSON.stringify({ ...stats, visualPca: pca, skippedSources: skipped, footage }, null, 2) + '\n');
           return;
@@ -113,7 +113,7 @@ export function registerLibrary(program: Command): void {
         lines.push(...footageLines(footage, stats.seconds));
         process.stdout.write(lines.join('\n') + '\n');
       } finally {
-        catalog.close();
+        await catalog.close();
       }
     });
   lib
@@ -122,18 +122,18 @@ export function registerLibrary(program: Command): void {
     .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
     .option('--json', 'print JSON')
     .action(async (o: { library: string; json?: boolean }) => {
-      const catalog = Catalog.open(o.library, { readonly: true });
+      const catalog = await openCatalog(o.library, { readonly: true });
       const bars = cliProgressBars(!o.json && process.stderr.isTTY);
       try {
-        const ids = catalog.videos().map((v) => v.videoId);
+        const ids = (await catalog.videos()).map((v) => v.videoId);
         await libraryFootage(o.library, catalog).ensureFootage(ids, bars.report);
         bars.stop();
         const footage = await footageStats(o.library, ids);
         if (o.json) process.stdout.write(JSON.stringify(footage, null, 2) + '\n');
-        else process.stdout.write([`library ${o.library}`, ...footageLines(footage, catalog.stats().seconds)].join('\n') + '\n');
+        else process.stdout.write([`library ${o.library}`, ...footageLines(footage, (await catalog.stats()).seconds)].join('\n') + '\n');
       } finally {
         bars.stop();
-        catalog.close();
+        await catalog.close();
       }
     });
 }

@@ -46,7 +46,7 @@ export interface IndexManifest {
 
 export interface LibraryIndexDeps {
   loadDataset?: (libraryDir: string) => Dataset | Promise<Dataset>;
-  describeLibrary?: (libraryDir: string) => LibraryState;
+  describeLibrary?: (libraryDir: string) => LibraryState | Promise<LibraryState>;
   indexOptions?: CreateIndexOptions;
 }
 
@@ -100,7 +100,7 @@ function readManifest(dir: string): IndexManifest | undefined {
 }
 
 /** Compares the persisted index for this embedder with the library as it is now. */
-export function checkLibraryIndex(libraryDir: string, embedder: IndexEmbedder, deps: LibraryIndexDeps = {}): IndexStatus {
+export async function checkLibraryIndex(libraryDir: string, embedder: IndexEmbedder, deps: LibraryIndexDeps = {}): Promise<IndexStatus> {
   const dir = indexDirFor(libraryDir, embedder.fingerprint);
   const manifest = readManifest(dir);
   if (!manifest) {
@@ -111,7 +111,7 @@ export function checkLibraryIndex(libraryDir: string, embedder: IndexEmbedder, d
   if (manifest.modelFingerprint !== embedder.fingerprint || manifest.dim !== embedder.dim) {
     return { status: 'stale', dir, manifest, reason: `the index was built with model ${manifest.modelFingerprint}, not ${embedder.fingerprint}` };
   }
-  const state = (deps.describeLibrary ?? describeLibrary)(libraryDir);
+  const state = await (deps.describeLibrary ?? describeLibrary)(libraryDir);
   if (libraryFingerprint(state) === manifest.libraryFingerprint) return { status: 'fresh', dir };
   const indexed = new Set(manifest.clipIds);
   const added = state.clipIds.filter((id) => !indexed.has(id)).length;
@@ -171,10 +171,10 @@ export async function buildLibraryIndex(
   deps: LibraryIndexDeps & { force?: boolean } = {},
 ): Promise<BuildSummary> {
   const t0 = performance.now();
-  const state = (deps.describeLibrary ?? describeLibrary)(libraryDir);
+  const state = await (deps.describeLibrary ?? describeLibrary)(libraryDir);
   if (state.clipIds.length === 0) throw new UserError('NO_LIBRARY', `the library at ${libraryDir} has no clips yet (add videos with: clipmatch ingest <videos> --library ${libraryDir})`);
   const dir = indexDirFor(libraryDir, embedder.fingerprint);
-  const status = checkLibraryIndex(libraryDir, embedder, { describeLibrary: () => state });
+  const status = await checkLibraryIndex(libraryDir, embedder, { describeLibrary: () => state });
   if (status.status === 'fresh' && !deps.force) {
     try {
       const current = loadIndex(dir, { threads: deps.indexOptions?.threads });
@@ -280,7 +280,7 @@ export async function openLibraryIndex(
   embedder: IndexEmbedder,
   opts: { rebuildIfStale?: boolean; progress?: ProgressFn } & LibraryIndexDeps = {},
 ): Promise<LibraryIndex> {
-  const status = checkLibraryIndex(libraryDir, embedder, opts);
+  const status = await checkLibraryIndex(libraryDir, embedder, opts);
   if (status.status !== 'fresh') {
     if (!opts.rebuildIfStale) {
       throw new UserError('INCOMPATIBLE', `${status.reason}; run: clipmatch index --library ${libraryDir} (with the same --model)`);

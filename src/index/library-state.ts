@@ -14,12 +14,12 @@ export interface LibraryState {
   pcaHash: string;
 }
 
-export function describeLibrary(libraryDir: string): LibraryState {
-  const catalog = openCatalog(libraryDir, { readonly: true });
+export async function describeLibrary(libraryDir: string): Promise<LibraryState> {
+  const catalog = await openCatalog(libraryDir, { readonly: true });
   try {
-    const clipIds = catalog.clips().map((c) => c.clipId);
+    const clipIds = await catalog.clipIds();
     const keys = new Set<string>();
-    for (const v of catalog.videos()) {
+    for (const v of await catalog.videos()) {
       keys.add(`audio:${v.audioExtractor}`);
       keys.add(`visual:${v.visualExtractor}`);
     }
@@ -27,6 +27,6 @@ export function describeLibrary(libraryDir: string): LibraryState {
     const pcaHash = existsSync(pca) ? createHash('sha256').update(readFileSync(pca)).digest('hex') : '';
     return { clipIds, extractorKeys: [...keys].sort(), pcaHash };
   } finally {
-    catalog.close();
+    await catalog.close();
   }
 }

@@ -1,99 +1,17 @@
-// The clip catalogue: videos, clips and skipped sources in SQLite (better-sqlite3). Feature matrices are
-// binary files beside the clips (see layout.ts); the catalogue only says what exists and where.
-import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+// The clip catalogue: videos, clips, skipped sources, ingest batches and a few library settings. Two
+// backends behind one asynchronous interface: SQLite in the library folder (the embedded default,
+// catalog-sqlite.ts) and PostgreSQL when DATABASE_URL is set (catalog-pg.ts), so that workers on many
+// hosts share one catalogue. Feature matrices and clip files are never in it: they live under the library
+// folder (layout.ts), which every host mounts. Both backends pass the same suite (tests/integration/catalog.test.ts).
 import type { ClipRecord, ExtractorInfo, VideoRecord } from '../core/types.js';
-import { UserError } from '../core/errors.js';
-import { libraryPaths } from './layout.js';
-
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS videos (
-  video_id TEXT PRIMARY KEY,
-  source TEXT NOT NULL,
-  title TEXT NOT NULL,
-  duration REAL NOT NULL,
-  has_audio INTEGER NOT NULL,
-  width INTEGER NOT NULL,
-  height INTEGER NOT NULL,
-  fps REAL NOT NULL,
-  clip_seconds REAL NOT NULL,
-  audio_extractor TEXT NOT NULL,
-  visual_extractor TEXT NOT NULL,
-  added_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS clips (
-  clip_id TEXT PRIMARY KEY,
-  video_id TEXT NOT NULL REFERENCES videos(video_id) ON DELETE CASCADE,
-  idx INTEGER NOT NULL,
-  start REAL NOT NULL,
-  duration REAL NOT NULL,
-  has_audio INTEGER NOT NULL,
-  video_path TEXT NOT NULL,
-  audio_path TEXT NOT NULL,
-  UNIQUE (video_id, idx)
-);
-CREATE INDEX IF NOT EXISTS clips_by_video ON clips(video_id, idx);
-CREATE TABLE IF NOT EXISTS skipped (
-  source TEXT PRIMARY KEY,
-  reason TEXT NOT NULL,
-  at TEXT NOT NULL
-);
-`;
-
-interface VideoRow {
-  video_id: string;
-  source: string;
-  title: string;
-  duration: number;
-  has_audio: number;
-  width: number;
-  height: number;
-  fps: number;
-  clip_seconds: number;
-  audio_extractor: string;
-  visual_extractor: string;
-}
-interface ClipRow {
-  clip_id: string;
-  video_id: string;
-  idx: number;
-  start: number;
-  duration: number;
-  has_audio: number;
-  video_path: string;
-  audio_path: string;
-}
-
-const toVideo = (r: VideoRow): VideoRecord & { clipSeconds: number; audioExtractor: string; visualExtractor: string } => ({
-  videoId: r.video_id,
-  source: r.source,
-  title: r.title,
-  duration: r.duration,
-  hasAudio: r.has_audio === 1,
-  width: r.width,
-  height: r.height,
-  fps: r.fps,
-  clipSeconds: r.clip_seconds,
-  audioExtractor: r.audio_extractor,
-  visualExtractor: r.visual_extractor,
-});
-const toClip = (r: ClipRow): ClipRecord => ({
-  clipId: r.clip_id,
-  videoId: r.video_id,
-  index: r.idx,
-  start: r.start,
-  duration: r.duration,
-  hasAudio: r.has_audio === 1,
-  videoPath: r.video_path,
-  audioPath: r.audio_path,
-});
 
 export const extractorKey = (e: ExtractorInfo): string => `${e.name}@${e.version}`;
 
-export type CatalogVideo = ReturnType<typeof toVideo>;
+export interface CatalogVideo extends VideoRecord {
+  clipSeconds: number;
+  audioExtractor: string;
+  visualExtractor: string;
+}
 
 export interface LibraryStats {
   videos: number;
@@ -105,145 +23,137 @@ export interface LibraryStats {
   skipped: number;
 }
 
-export class Catalog {
-  private constructor(
-    readonly root: string,
-    private readonly db: Database.Database,
-  ) {}
+/** One video of an ingest batch (`clipmatch ingest --queue`, `/library add`) as workers report it. */
+export type BatchItemState = 'queued' | 'running' | 'added' | 'present' | 'skipped' | 'failed';
+export const BATCH_ITEM_STATES = ['queued', 'running', 'added', 'present', 'skipped', 'failed'] as const satisfies readonly BatchItemState[];
 
-  /** Opens (creating with `create`) the catalogue of the library at `root`. */
-  static open(root: string, { create = false, readonly = false } = {}): Catalog {
-    const paths = libraryPaths(root);
-    if (!existsSync(paths.catalog)) {
-      if (!create) throw new UserError('NO_LIBRARY', `no clip library at ${root} (build one with: clipmatch ingest <videos> --library ${root})`);
-      mkdirSync(root, { recursive: true });
-    }
-    const db = new Database(paths.catalog, { readonly });
-    if (!readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.exec(SCHEMA);
-      db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-    }
-    return new Catalog(root, db);
-  }
+export interface BatchItemUpdate {
+  state: BatchItemState;
+  /** why it was skipped or failed; the video id once known */
+  detail?: string;
+  clips?: number;
+  seconds?: number;
+}
 
-  close(): void {
-    this.db.close();
-  }
+export interface BatchSummary {
+  batchId: string;
+  createdAt: string;
+  updatedAt: string;
+  total: number;
+  counts: Record<BatchItemState, number>;
+  clips: number;
+  seconds: number;
+  /** skipped and failed items with their reasons */
+  problems: Array<{ source: string; state: 'skipped' | 'failed'; reason: string }>;
+}
 
-  hasVideo(videoId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM videos WHERE video_id = ?').get(videoId) !== undefined;
-  }
-
-  /** Adds a finished video and all its clips in one transaction: all or nothing. */
-  addVideo(video: VideoRecord, clipSeconds: number, extractors: { audio: ExtractorInfo; visual: ExtractorInfo }, clips: ClipRecord[]): void {
-    const insertVideo = this.db.prepare(
-      `INSERT INTO videos (video_id, source, title, duration, has_audio, width, height, fps, clip_seconds, audio_extractor, visual_extractor, added_at)
-       VALUES (@videoId, @source, @title, @duration, @hasAudio, @width, @height, @fps, @clipSeconds, @audioExtractor, @visualExtractor, @addedAt)`,
-    );
-    const insertClip = this.db.prepare(
-      `INSERT INTO clips (clip_id, video_id, idx, start, duration, has_audio, video_path, audio_path)
-       VALUES (@clipId, @videoId, @index, @start, @duration, @hasAudio, @videoPath, @audioPath)`,
-    );
-    const clearSkip = this.db.prepare('DELETE FROM skipped WHERE source = ?');
-    this.db.transaction(() => {
-      insertVideo.run({
-        ...video,
-        hasAudio: video.hasAudio ? 1 : 0,
-        clipSeconds,
-        audioExtractor: extractorKey(extractors.audio),
-        visualExtractor: extractorKey(extractors.visual),
-        addedAt: new Date().toISOString(),
-      });
-      for (const c of clips) insertClip.run({ ...c, hasAudio: c.hasAudio ? 1 : 0 });
-      clearSkip.run(video.source);
-      this.bumpGeneration();
-    })();
-  }
-
-  removeVideo(videoId: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM clips WHERE video_id = ?').run(videoId);
-      this.db.prepare('DELETE FROM videos WHERE video_id = ?').run(videoId);
-      this.bumpGeneration();
-    })();
-  }
-
-  recordSkip(source: string, reason: string): void {
-    this.db
-      .prepare('INSERT INTO skipped(source, reason, at) VALUES (?, ?, ?) ON CONFLICT(source) DO UPDATE SET reason = excluded.reason, at = excluded.at')
-      .run(source, reason, new Date().toISOString());
-  }
-
-  skipped(): Array<{ source: string; reason: string }> {
-    return this.db.prepare('SELECT source, reason FROM skipped ORDER BY source').all() as Array<{ source: string; reason: string }>;
-  }
-
-  videos(): CatalogVideo[] {
-    return (this.db.prepare('SELECT * FROM videos ORDER BY video_id').all() as VideoRow[]).map(toVideo);
-  }
-
-  getVideo(videoId: string): CatalogVideo | undefined {
-    const r = this.db.prepare('SELECT * FROM videos WHERE video_id = ?').get(videoId) as VideoRow | undefined;
-    return r && toVideo(r);
-  }
-
+export interface Catalog {
+  readonly backend: 'sqlite' | 'postgres';
+  /** the library folder: clip paths in the catalogue are relative to it */
+  readonly root: string;
+  close(): Promise<void>;
+  hasVideo(videoId: string): Promise<boolean>;
+  /**
+   * Adds a finished video and all its clips in one transaction: all or nothing. 'present' when the video
+   * is already there (another writer got it first): nothing is changed then.
+   */
+  addVideo(video: VideoRecord, clipSeconds: number, extractors: { audio: ExtractorInfo; visual: ExtractorInfo }, clips: ClipRecord[]): Promise<'added' | 'present'>;
+  /** false when there was no such video */
+  removeVideo(videoId: string): Promise<boolean>;
+  recordSkip(source: string, reason: string): Promise<void>;
+  skipped(): Promise<Array<{ source: string; reason: string }>>;
+  videos(): Promise<CatalogVideo[]>;
+  getVideo(videoId: string): Promise<CatalogVideo | undefined>;
   /** Every clip, ordered by video then index: the row order of every feature matrix built from it. */
-  clips(): ClipRecord[] {
-    return (this.db.prepare('SELECT * FROM clips ORDER BY video_id, idx').all() as ClipRow[]).map(toClip);
-  }
-
-  clipsOf(videoId: string): ClipRecord[] {
-    return (this.db.prepare('SELECT * FROM clips WHERE video_id = ? ORDER BY idx').all(videoId) as ClipRow[]).map(toClip);
-  }
-
-  getClip(clipId: string): ClipRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM clips WHERE clip_id = ?').get(clipId) as ClipRow | undefined;
-    return r && toClip(r);
-  }
-
-  getMeta(key: string): string | undefined {
-    const r = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-    return r?.value;
-  }
-
-  setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
-  }
-
+  clips(): Promise<ClipRecord[]>;
+  /** Every clip id in the order of clips(), without the rest of the records. */
+  clipIds(): Promise<string[]>;
+  clipsOf(videoId: string): Promise<ClipRecord[]>;
+  getClip(clipId: string): Promise<ClipRecord | undefined>;
+  /** The clips of those ids that exist, by id (one query). */
+  getClips(clipIds: readonly string[]): Promise<Map<string, ClipRecord>>;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  /** Sets the value unless one is there, and answers the value that holds now (first writer wins). */
+  claimMeta(key: string, value: string): Promise<string>;
   /** Increases on every change of the clip set: indexes built at another generation are stale. */
-  generation(): number {
-    return Number(this.getMeta('generation') ?? '0');
-  }
+  generation(): Promise<number>;
+  stats(): Promise<LibraryStats>;
+  /** Records a batch and its items as queued; an item already recorded keeps its state. */
+  createBatch(batchId: string, items: Array<{ itemId: string; source: string }>): Promise<void>;
+  updateBatchItem(batchId: string, itemId: string, update: BatchItemUpdate): Promise<void>;
+  /** Batches, newest first. */
+  batches(limit?: number): Promise<BatchSummary[]>;
+}
 
-  private bumpGeneration(): void {
-    this.setMeta('generation', String(this.generation() + 1));
-  }
+export interface OpenCatalogOptions {
+  /** create the library when it does not exist */
+  create?: boolean;
+  /** SQLite only: open read-only (no schema changes) */
+  readonly?: boolean;
+  /** a PostgreSQL URL; default: DATABASE_URL from the environment; empty: SQLite */
+  databaseUrl?: string;
+  /** PostgreSQL schema (default: CLIPMATCH_DB_SCHEMA or "clipmatch") */
+  schema?: string;
+}
 
-  stats(): LibraryStats {
-    const v = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(duration), 0) AS s FROM videos').get() as { n: number; s: number };
-    const c = this.db
-      .prepare('SELECT COUNT(*) AS n, COALESCE(SUM(duration), 0) AS s, COALESCE(SUM(has_audio), 0) AS a FROM clips')
-      .get() as { n: number; s: number; a: number };
-    const count = (col: 'audio_extractor' | 'visual_extractor') =>
-      Object.fromEntries(
-        (this.db.prepare(`SELECT ${col} AS k, COUNT(*) AS n FROM clips JOIN videos USING (video_id) GROUP BY ${col}`).all() as Array<{ k: string; n: number }>).map(
-          (r) => [r.k, r.n],
-        ),
-      );
-    const skipped = (this.db.prepare('SELECT COUNT(*) AS n FROM skipped').get() as { n: number }).n;
-    return {
-      videos: v.n,
-      clips: c.n,
-      seconds: Math.round(c.s * 1000) / 1000,
-      videoSeconds: Math.round(v.s * 1000) / 1000,
-      clipsWithAudio: c.a,
-      extractors: { audio: count('audio_extractor'), visual: count('visual_extractor') },
-      skipped,
-    };
+/** The catalogue of the library at `root`: PostgreSQL when a database URL is given or set, else SQLite. */
+export async function openCatalog(root: string, opts: OpenCatalogOptions = {}): Promise<Catalog> {
+  const url = opts.databaseUrl ?? process.env.DATABASE_URL ?? '';
+  if (url) {
+    const { PgCatalog } = await import('./catalog-pg.js');
+    return PgCatalog.open(root, url, { create: opts.create ?? false, schema: opts.schema ?? process.env.CLIPMATCH_DB_SCHEMA ?? 'clipmatch' });
+  }
+  const { SqliteCatalog } = await import('./catalog-sqlite.js');
+  return SqliteCatalog.open(root, { create: opts.create ?? false, readonly: opts.readonly ?? false });
+}
+
+/** Runs `fn` on the catalogue of `root` and closes it, whatever happens. */
+export async function withCatalog<T>(root: string, opts: OpenCatalogOptions, fn: (c: Catalog) => Promise<T>): Promise<T> {
+  const c = await openCatalog(root, opts);
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
   }
 }
 
-export const openCatalog = (root: string, opts?: { create?: boolean; readonly?: boolean }): Catalog => Catalog.open(root, opts);
+/** Shared by both backends: batch rows folded into summaries. */
+export interface BatchRow {
+  batch_id: string;
+  created_at: string;
+  item_id: string;
+  source: string;
+  state: BatchItemState;
+  detail: string | null;
+  clips: number;
+  seconds: number;
+  updated_at: string;
+}
+
+export function summariseBatches(rows: BatchRow[]): BatchSummary[] {
+  const by = new Map<string, BatchSummary>();
+  for (const r of rows) {
+    let b = by.get(r.batch_id);
+    if (!b) {
+      b = {
+        batchId: r.batch_id,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        total: 0,
+        counts: Object.fromEntries(BATCH_ITEM_STATES.map((s) => [s, 0])) as Record<BatchItemState, number>,
+        clips: 0,
+        seconds: 0,
+        problems: [],
+      };
+      by.set(r.batch_id, b);
+    }
+    b.total++;
+    b.counts[r.state]++;
+    b.clips += Number(r.clips);
+    b.seconds += Number(r.seconds);
+    if (r.updated_at > b.updatedAt) b.updatedAt = r.updated_at;
+    if (r.state === 'skipped' || r.state === 'failed') b.problems.push({ source: r.source, state: r.state, reason: r.detail ?? '' });
+  }
+  return [...by.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.batchId < b.batchId ? 1 : -1));
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FEATURE_DIM, type ClipRecord } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { CUE_DIM } from '../features/visual/cues.js';
-import { Catalog, extractorKey } from './catalog.js';
+import { extractorKey, openCatalog } from './catalog.js';
 import type { Dataset } from './dataset.types.js';
 import { FEATURE_FILES, libraryPaths } from './layout.js';
 import { loadProjection, projectVisual, readF32 } from './pca-store.js';
@@ -22,9 +22,9 @@ export interface LoadDatasetOptions {
 }
 
 export async function loadDataset(libraryDir: string, opts: LoadDatasetOptions = {}): Promise<Dataset> {
-  const catalog = Catalog.open(libraryDir, { readonly: true });
+  const catalog = await openCatalog(libraryDir, { readonly: true });
   try {
-    const videos = catalog.videos();
+    const videos = await catalog.videos();
     if (videos.length === 0) throw new UserError('NO_LIBRARY', `the library at ${libraryDir} has no clips yet (run clipmatch ingest)`);
     const proj = opts.basis ?? (await loadProjection(libraryDir));
     if (!proj) throw new UserError('NO_LIBRARY', `the library at ${libraryDir} has no visual projection yet (run clipmatch ingest --refit-pca)`);
@@ -33,14 +33,14 @@ export async function loadDataset(libraryDir: string, opts: LoadDatasetOptions =
     if (foreign) {
       throw new UserError('INCOMPATIBLE', `video ${foreign.title || foreign.videoId} of ${libraryDir} has visual features from ${foreign.visualExtractor}, not ${rawKey}; re-ingest it`);
     }
-    const seconds = Math.ceil(Number(catalog.getMeta('clip_seconds') ?? '10'));
+    const seconds = Math.ceil(Number((await catalog.getMeta('clip_seconds')) ?? '10'));
     const audioKeys = new Set(videos.map((v) => v.audioExtractor));
     if (audioKeys.size > 1) {
       throw new UserError('INCOMPATIBLE', `the library mixes audio extractors (${[...audioKeys].join(', ')}); re-ingest it with one`);
     }
     const [audioName = '', audioVersion = ''] = [...audioKeys][0]!.split('@');
     const dim = seconds * FEATURE_DIM;
-    const all = catalog.clips();
+    const all = await catalog.clips();
     const clips: ClipRecord[] = opts.audioOnly ? all.filter((c) => c.hasAudio) : all;
     const audio = new Float32Array(clips.length * dim);
     const visual = new Float32Array(clips.length * dim);
@@ -69,6 +69,6 @@ export async function loadDataset(libraryDir: string, opts: LoadDatasetOptions =
     }
     return { clips: ordered, seconds, dim, audio, visual, extractors: { audio: { name: audioName, version: audioVersion }, visual: proj.info }, visualBasis: proj };
   } finally {
-    catalog.close();
+    await catalog.close();
   }
 }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClipFootage } from '../core/footage.js';
-import { noProgress, type ProgressFn } from '../core/types.js';
+import { noProgress, type ClipRecord, type ProgressFn } from '../core/types.js';
 import { childLogger } from '../log.js';
 import type { Catalog } from './catalog.js';
 import { FOOTAGE_FILE, clipFootage, parseFootage, scanLibraryVideo, type FootageFile } from './footage-store.js';
@@ -13,11 +13,11 @@ import { libraryPaths } from './layout.js';
 const log = childLogger({ module: 'footage' });
 
 export interface FootageAccess {
-  footage(clipId: string): ClipFootage | undefined;
+  footage(clip: Pick<ClipRecord, 'videoId' | 'index'>): ClipFootage | undefined;
   ensureFootage(videoIds: readonly string[], progress?: ProgressFn, signal?: AbortSignal): Promise<void>;
 }
 
-export function libraryFootage(root: string, catalog: Pick<Catalog, 'getClip' | 'clipsOf'>): FootageAccess {
+export function libraryFootage(root: string, catalog: Pick<Catalog, 'clipsOf'>): FootageAccess {
   const byVideo = new Map<string, Map<number, ClipFootage> | null>();
   const remember = (videoId: string, f: FootageFile | undefined) => {
     byVideo.set(videoId, f ? new Map(f.clips.map((c) => [c.index, clipFootage(c)])) : null);
@@ -38,15 +38,14 @@ export function libraryFootage(root: string, catalog: Pick<Catalog, 'getClip' | 
     return byVideo.get(videoId) ?? null;
   };
   return {
-    footage(clipId) {
-      const clip = catalog.getClip(clipId);
-      return clip ? load(clip.videoId)?.get(clip.index) : undefined;
+    footage(clip) {
+      return load(clip.videoId)?.get(clip.index);
     },
     async ensureFootage(videoIds, progress = noProgress, signal) {
       const missing = [...new Set(videoIds)].filter((v) => load(v) === null);
       for (const [i, videoId] of missing.entries()) {
         progress('scan', i, missing.length);
-        const clips = catalog.clipsOf(videoId);
+        const clips = await catalog.clipsOf(videoId);
         if (clips.length === 0) continue;
         try {
           remember(videoId, await scanLibraryVideo(root, clips, signal));

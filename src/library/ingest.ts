@@ -18,7 +18,7 @@ import { VISUAL_FPS } from '../features/visual/extract.js';
 import { decodeFrames, sliceFrames } from '../media/frames.js';
 import { CUE_DIM } from '../features/visual/cues.js';
 import { childLogger } from '../log.js';
-import { Catalog } from './catalog.js';
+import { openCatalog, type Catalog } from './catalog.js';
 import { FEATURE_FILES, clipFileStem, clipIdFor, libraryPaths } from './layout.js';
 import { WorkerPool } from './pool.js';
 import { acquireLock } from './lock.js';
@@ -90,7 +90,7 @@ async function sweep(catalog: Catalog, root: string): Promise<void> {
   await mkdir(paths.tmpDir, { recursive: true });
   await mkdir(paths.videosDir, { recursive: true });
   for (const name of await readdir(paths.videosDir)) {
-    if (!catalog.hasVideo(name)) {
+    if (!(await catalog.hasVideo(name))) {
       log.warn({ videoId: name }, 'removing an unfinished video left by an interrupted run');
       await rm(paths.videoDir(name), { recursive: true, force: true });
     }
@@ -212,7 +212,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const sources = await expandInputs(opts.inputs);
   if (sources.length === 0) throw new UserError('BAD_INPUT', 'no video files found in the given inputs');
 
-  const catalog = Catalog.open(root, { create: true });
+  const catalog = await openCatalog(root, { create: true });
   const release = await acquireLock(root);
   const summary: IngestSummary = {
     library: root,
@@ -226,17 +226,17 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     pca: { refitted: false, fingerprint: null, rows: 0 },
     library_totals: { videos: 0, clips: 0, seconds: 0 },
   };
-  const existingSeconds = catalog.getMeta('clip_seconds');
+  const existingSeconds = await catalog.getMeta('clip_seconds');
   if (existingSeconds && Number(existingSeconds) !== clipSeconds) {
     release();
-    catalog.close();
+    await catalog.close();
     throw new UserError('BAD_INPUT', `this library holds ${existingSeconds}-s clips; use --clip-seconds ${existingSeconds} or another library`);
   }
-  catalog.setMeta('clip_seconds', String(clipSeconds));
-  const skip = (source: string, reason: string) => {
+  await catalog.setMeta('clip_seconds', String(clipSeconds));
+  const skip = async (source: string, reason: string) => {
     log.warn({ source, reason }, 'skipped');
     summary.skipped.push({ source, reason });
-    catalog.recordSkip(source, reason);
+    await catalog.recordSkip(source, reason);
   };
   let pool: WorkerPool<ExtractTask, ExtractResult> | undefined;
   try {
@@ -248,14 +248,14 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       progress('probe', i, sources.length);
       try {
         const p = await plan(src, root, clipSeconds, opts);
-        if (typeof p === 'string') skip(sourceName(src), p);
-        else if (catalog.hasVideo(p.videoId) || planned.has(p.videoId)) summary.alreadyPresent.push({ videoId: p.videoId, source: p.source });
+        if (typeof p === 'string') await skip(sourceName(src), p);
+        else if (planned.has(p.videoId) || (await catalog.hasVideo(p.videoId))) summary.alreadyPresent.push({ videoId: p.videoId, source: p.source });
         else {
           todo.push(p);
           planned.add(p.videoId);
         }
       } catch (err) {
-        skip(sourceName(src), err instanceof Error ? err.message : String(err));
+        await skip(sourceName(src), err instanceof Error ? err.message : String(err));
       }
     }
     progress('probe', sources.length, sources.length);
@@ -263,7 +263,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     let clipsDone = 0;
     if (todo.length > 0) pool = new WorkerPool<ExtractTask, ExtractResult>(WORKER_ENTRY, opts.threads ?? 0);
     // The engine is decided (and logged) once here; every worker uses the same.
-    const cnn = { name: chooseLibraryCnn(catalog, opts.visual), engine: todo.length > 0 ? (opts.engine ?? (await resolveEngine())) : ('tfjs' as const) };
+    const cnn = { name: await chooseLibraryCnn(catalog, opts.visual), engine: todo.length > 0 ? (opts.engine ?? (await resolveEngine())) : ('tfjs' as const) };
     const extractors = { audio: audioExtractor.info, visual: rawVisualInfo(cnn.name) };
     for (const [i, p] of todo.entries()) {
       if (opts.signal?.aborted) throw new UserError('CANCELLED', 'ingest cancelled');
@@ -271,7 +271,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       const before = clipsDone;
       try {
         const clips = await buildVideo(p, root, clipSeconds, pool!, () => progress('clips', ++clipsDone, totalClips), opts.signal, cnn);
-        catalog.addVideo(p.video, clipSeconds, extractors, clips);
+        await catalog.addVideo(p.video, clipSeconds, extractors, clips);
         const seconds = clips.reduce((s, c) => s + c.duration, 0);
         summary.added.push({ videoId: p.videoId, source: p.source, clips: clips.length, seconds });
         summary.clipsAdded += clips.length;
@@ -281,7 +281,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
         progress('clips', clipsDone, totalClips);
         await rm(libraryPaths(root).workDir(p.videoId), { recursive: true, force: true });
         if (opts.signal?.aborted) throw new UserError('CANCELLED', 'ingest cancelled');
-        skip(p.source, err instanceof Error ? err.message : String(err));
+        await skip(p.source, err instanceof Error ? err.message : String(err));
       }
     }
     progress('videos', todo.length, todo.length);
@@ -289,9 +289,9 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   } finally {
     await pool?.close();
     await rm(libraryPaths(root).tmpDir, { recursive: true, force: true }).catch(() => undefined);
-    const totals = catalog.stats();
+    const totals = await catalog.stats();
     summary.library_totals = { videos: totals.videos, clips: totals.clips, seconds: totals.seconds };
-    catalog.close();
+    await catalog.close();
     release();
   }
   summary.wallSeconds = (performance.now() - started) / 1000;

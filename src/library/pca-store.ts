@@ -1,7 +1,9 @@
 // The library-wide visual projection: a PCA of the per-second CNN embeddings plus standardisation stats of
 // the cues, fitted on the library and stored in it. Its fingerprint is part of the visual extractor's
 // version, so a model trained on one projection refuses features made with another.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { noProgress, type ExtractorInfo, type ProgressFn } from '../core/types.js';
@@ -81,11 +83,11 @@ export function parseProjection(text: string): VisualProjection {
 
 /** Rows (seconds) of real footage per clip: the zero padding past a short clip's end is left out of the fit. */
 async function sampleRows(catalog: Catalog, root: string, progress: ProgressFn, cnnDim: number): Promise<{ cnn: Float32Array; cues: Float32Array; n: number; total: number }> {
-  const seconds = Math.ceil(Number(catalog.getMeta('clip_seconds') ?? '10'));
-  const videos = catalog.videos();
+  const seconds = Math.ceil(Number((await catalog.getMeta('clip_seconds')) ?? '10'));
+  const videos = await catalog.videos();
   const refs: Array<{ videoId: string; row: number }> = [];
   for (const v of videos) {
-    for (const c of catalog.clipsOf(v.videoId)) {
+    for (const c of await catalog.clipsOf(v.videoId)) {
       const real = Math.min(seconds, Math.ceil(c.duration - 1e-6));
       for (let s = 0; s < real; s++) refs.push({ videoId: v.videoId, row: c.index * seconds + s });
     }
@@ -128,23 +130,24 @@ export async function refitVisualPcaIfNeeded(
   { force = false, progress = noProgress }: { force?: boolean; progress?: ProgressFn } = {},
 ): Promise<{ refitted: boolean; fingerprint: string | null; rows: number }> {
   const current = await loadProjection(root);
-  const stats = catalog.stats();
+  const stats = await catalog.stats();
   if (stats.clips === 0) return { refitted: false, fingerprint: current?.fingerprint ?? null, rows: current?.rows ?? 0 };
   const availableRows = Math.round(stats.seconds);
   const needed = force || !current || (current.rows < SMALL_FIT_ROWS && availableRows >= 2 * current.rows);
   if (!needed) return { refitted: false, fingerprint: current.fingerprint, rows: current.rows };
 
-  const network = libraryCnn(catalog);
+  const network = await libraryCnn(catalog);
   const { cnn, cues, n } = await sampleRows(catalog, root, progress, CNNS[network].dim);
   progress('pca (fit)', 0, 1);
   const pca = fitPca(cnn, n, CNNS[network].dim, VISUAL_PCA_DIMS, { seed: 7 });
   progress('pca (fit)', 1, 1);
   const cueStats = fitCueStats(cues, n, pca);
   const fingerprint = visualFingerprint(pca, cueStats);
-  const tmp = `${pcaPath(root)}.tmp`;
+  // a private temporary name: two hosts refitting at once never write into one file
+  const tmp = `${pcaPath(root)}.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, serializeProjection({ pca, cueStats, rows: n, fingerprint, cnn: network, info: visualInfo(fingerprint, network) }));
   await rename(tmp, pcaPath(root));
-  catalog.setMeta('pca_fingerprint', fingerprint);
+  await catalog.setMeta('pca_fingerprint', fingerprint);
   return { refitted: true, fingerprint, rows: n };
 }
 

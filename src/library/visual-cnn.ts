@@ -7,8 +7,8 @@ import type { Catalog } from './catalog.js';
 
 const META_KEY = 'visual_cnn';
 
-export function libraryCnn(catalog: Catalog): CnnName {
-  const v = catalog.getMeta(META_KEY);
+export async function libraryCnn(catalog: Catalog): Promise<CnnName> {
+  const v = await catalog.getMeta(META_KEY);
   return v && isCnnName(v) ? v : DEFAULT_CNN;
 }
 
@@ -16,13 +16,13 @@ export function libraryCnn(catalog: Catalog): CnnName {
  * The CNN for an ingest into this library: `requested` (--visual) or the library's own. A library that
  * already has clips from another network is refused rather than mixed.
  */
-export function chooseLibraryCnn(catalog: Catalog, requested?: CnnName): CnnName {
-  const has = catalog.stats().clips > 0;
-  const current = libraryCnn(catalog);
+export async function chooseLibraryCnn(catalog: Catalog, requested?: CnnName): Promise<CnnName> {
+  const has = (await catalog.stats()).clips > 0;
+  const current = await libraryCnn(catalog);
   if (!requested) return current;
   if (has && requested !== current) {
     throw new UserError('BAD_INPUT', `this library's visual features come from ${current}; use --visual ${current} or another library`);
   }
-  catalog.setMeta(META_KEY, requested);
+  await catalog.setMeta(META_KEY, requested);
   return requested;
 }

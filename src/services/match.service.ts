@@ -31,14 +31,17 @@ export interface LibraryContext {
   root: string;
   embedder: SongEmbedder;
   index: ClipSearch;
+  /** reads the records of these clips (search hits) so that clip() and videoTitle() answer them */
+  prefetch?(clipIds: readonly string[]): Promise<void>;
+  /** a prefetched clip's record; undefined when it is not in the catalogue */
   clip(clipId: string): ClipRecord | undefined;
-  /** title (or file name) of a source video, for people */
+  /** title (or file name) of a prefetched clip's source video, for people */
   videoTitle(videoId: string): string;
   /** shot changes and flagged spans of a clip; undefined when its video was never scanned */
   footage?(clipId: string): ClipFootage | undefined;
   /** scans the videos (of those given) that have no footage file yet, so footage() knows them */
   ensureFootage?(videoIds: readonly string[], progress?: ProgressFn, signal?: AbortSignal): Promise<void>;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 export interface MatchOptions {
@@ -66,7 +69,7 @@ export async function openLibraryContext(libraryDir: string, modelDir: string | 
   const { openCatalog } = await import('../library/catalog.js');
   const { loadEmbedder } = await import('../model/embedder.js');
   const { openLibraryIndex } = await import('../index/library-index.js');
-  const catalog = openCatalog(libraryDir, { readonly: true });
+  const catalog = await openCatalog(libraryDir, { readonly: true });
   try {
     const embedder = await loadEmbedder(modelDir);
     const want = embedder.extractors.audio;
@@ -75,27 +78,41 @@ export async function openLibraryContext(libraryDir: string, modelDir: string | 
       throw new UserError('INCOMPATIBLE', `the model expects audio features ${want.name}@${want.version}, but this build computes ${have.name}@${have.version}; retrain the model`);
     }
     const index = await openLibraryIndex(libraryDir, embedder, { rebuildIfStale: true, progress });
-    const titles = new Map<string, string>();
     const { libraryFootage } = await import('../library/footage-cache.js');
     const footage = libraryFootage(libraryDir, catalog);
+    // Clip records are read from the catalogue in one query per batch of search hits (prefetch), not
+    // held for the whole library: a catalogue of a million clips stays in the database.
+    const clips = new Map<string, ClipRecord | null>();
+    const titles = new Map<string, string>();
+    const clip = (id: string): ClipRecord | undefined => {
+      const c = clips.get(id);
+      if (c === undefined) throw new Error(`clip ${id} was looked up before it was prefetched`);
+      return c ?? undefined;
+    };
     return {
-      ...footage,
+      ensureFootage: footage.ensureFootage,
+      footage: (clipId) => {
+        const c = clip(clipId);
+        return c ? footage.footage(c) : undefined;
+      },
       root: libraryDir,
       embedder,
       index,
-      clip: (id) => catalog.getClip(id),
-      videoTitle: (videoId) => {
-        let t = titles.get(videoId);
-        if (t === undefined) {
-          t = catalog.getVideo(videoId)?.title ?? videoId;
-          titles.set(videoId, t);
+      async prefetch(ids) {
+        const missing = [...new Set(ids)].filter((id) => !clips.has(id));
+        if (missing.length === 0) return;
+        const got = await catalog.getClips(missing);
+        for (const id of missing) clips.set(id, got.get(id) ?? null);
+        for (const videoId of new Set([...got.values()].map((c) => c.videoId))) {
+          if (!titles.has(videoId)) titles.set(videoId, (await catalog.getVideo(videoId))?.title ?? videoId);
         }
-        return t;
       },
+      clip,
+      videoTitle: (videoId) => titles.get(videoId) ?? videoId,
       close: () => catalog.close(),
     };
   } catch (err) {
-    catalog.close();
+    await catalog.close();
     throw err;
   }
 }
@@ -149,6 +166,7 @@ export async function matchWindow(
   if (lib.index.size === 0) throw new UserError('NO_LIBRARY', `the library at ${lib.root} has no clips yet`);
   progress('match', 0, 2);
   const pick = async (hits: Array<{ clipId: string; distance: number }>) => {
+    await lib.prefetch?.(hits.map((h) => h.clipId));
     if (opts.keepFlagged || !lib.footage) return hits.slice(0, 3);
     await lib.ensureFootage?.([...new Set(hits.map((h) => lib.clip(h.clipId)?.videoId ?? ''))].filter(Boolean), progress, signal);
     const usable = hits.filter((h) => !mostlyFlagged(lib, h.clipId));
@@ -193,6 +211,6 @@ export async function match(opts: MatchOptions, progress: ProgressFn = noProgres
     throwIfCancelled(signal);
     return await matchWindow(lib, query, at, opts.sheetPath, signal, progress, { keepFlagged: opts.keepFlagged ?? false });
   } finally {
-    if (!opts.library) lib.close();
+    if (!opts.library) await lib.close();
   }
 }

@@ -132,8 +132,10 @@ export async function searchSong(song: Song, lib: LibraryContext, opts: PlanSong
     }
     return { clip, video, distance };
   };
+  const found = segments.map((_, s) => lib.index.nearest(queries.subarray(s * dim, (s + 1) * dim), k));
+  await lib.prefetch?.([...found.flat().map((h) => h.clipId), ...(opts.fixed ?? []).flatMap((f) => (f ? [f.clipId] : []))]);
   const raw = segments.map((_, s) => {
-    const hits = lib.index.nearest(queries.subarray(s * dim, (s + 1) * dim), k);
+    const hits = found[s]!;
     const fixed = opts.fixed?.[s];
     if (fixed) {
       if (!lib.clip(fixed.clipId)) throw new UserError('BAD_INPUT', `the plan names clip ${fixed.clipId}, which is not in this library`);
@@ -315,6 +317,6 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     if (signal?.aborted && !(err instanceof UserError)) throw new UserError('CANCELLED', 'cancelled');
     throw err;
   } finally {
-    if (!opts.library) lib.close();
+    if (!opts.library) await lib.close();
   }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ingest } from '../../src/library/ingest.js';
-import { Catalog } from '../../src/library/catalog.js';
+import { openCatalog } from '../../src/library/catalog.js';
 import { FEATURE_FILES, libraryPaths } from '../../src/library/layout.js';
 import { readF32 } from '../../src/library/pca-store.js';
 import { makeVideo, tempDir } from '../helpers/media.js';
@@ -25,12 +25,12 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 async function cnnOf(lib: string): Promise<Float32Array> {
-  const cat = Catalog.open(lib, { readonly: true });
+  const cat = await openCatalog(lib, { readonly: true });
   try {
-    const [v] = cat.videos();
+    const [v] = (await cat.videos());
     return readF32(join(libraryPaths(lib).videoDir(v!.videoId), FEATURE_FILES.cnn));
   } finally {
-    cat.close();
+    await cat.close();
   }
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { UserError } from '../../src/core/errors.js';
 import { ingest } from '../../src/library/ingest.js';
-import { Catalog } from '../../src/library/catalog.js';
+import { openCatalog } from '../../src/library/catalog.js';
 import { loadDataset } from '../../src/library/dataset.js';
 import { FEATURE_FILES, libraryPaths } from '../../src/library/layout.js';
 import { readF32 } from '../../src/library/pca-store.js';
@@ -19,15 +19,15 @@ void test('ingest --visual inception-v3 keeps 2048-value frames, its own extract
   const lib = join(t.dir, 'lib');
   const s = await ingest({ libraryDir: lib, inputs: [video], threads: 2, clipSeconds: 2, visual: 'inception-v3' });
   assert.equal(s.clipsAdded, 2);
-  const cat = Catalog.open(lib, { readonly: true });
+  const cat = await openCatalog(lib, { readonly: true });
   try {
-    assert.deepEqual(Object.keys(cat.stats().extractors.visual), ['inceptionv3-mixed10+cues@1']);
-    const [v] = cat.videos();
+    assert.deepEqual(Object.keys((await cat.stats()).extractors.visual), ['inceptionv3-mixed10+cues@1']);
+    const [v] = (await cat.videos());
     const cnn = await readF32(join(libraryPaths(lib).videoDir(v!.videoId), FEATURE_FILES.cnn));
     assert.equal(cnn.length, 2 * 2 * 2048, 'two clips of two seconds, 2048 values each');
     assert.ok(cnn.some((x) => x !== 0) && cnn.every(Number.isFinite));
   } finally {
-    cat.close();
+    await cat.close();
   }
   const ds = await loadDataset(lib);
   assert.match(ds.extractors.visual.name, /^inceptionv3-mixed10-pca120\+cues8$/);

@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingest } from '../../src/library/ingest.js';
-import { Catalog } from '../../src/library/catalog.js';
+import { openCatalog } from '../../src/library/catalog.js';
 import { loadDataset } from '../../src/library/dataset.js';
 import { makeAudio, makeCorrupt, makeVideo, probeDuration, probeStreams, tempDir } from '../helpers/media.js';
 
@@ -37,13 +37,13 @@ test('splits videos into clips with features, skips bad inputs by name, and is i
   assert.match(reasons.get('broken.mp4')!, /ffprobe|invalid|failed/i);
   assert.match(reasons.get('song.wav')!, /no video stream/);
 
-  const cat = Catalog.open(lib);
+  const cat = await openCatalog(lib);
   try {
-    const clips = cat.clips();
+    const clips = (await cat.clips());
     assert.equal(clips.length, 5);
     assert.equal(new Set(clips.map((c) => c.clipId)).size, 5, 'clip ids are unique');
-    const a = cat.videos().find((v) => v.source.endsWith('a.mp4'))!;
-    const aClips = cat.clipsOf(a.videoId);
+    const a = (await cat.videos()).find((v) => v.source.endsWith('a.mp4'))!;
+    const aClips = (await cat.clipsOf(a.videoId));
     assert.deepEqual(aClips.map((c) => [c.index, c.start, c.duration]), [[0, 0, 10], [1, 10, 10], [2, 20, 5]]);
     for (const c of clips) {
       assert.ok(c.clipId.startsWith(c.videoId));
@@ -60,15 +60,15 @@ test('splits videos into clips with features, skips bad inputs by name, and is i
         assert.ok(Math.abs(probeDuration(wav) - c.duration) < 0.05);
       }
     }
-    const silent = cat.videos().find((v) => v.source.endsWith('silent.mp4'))!;
+    const silent = (await cat.videos()).find((v) => v.source.endsWith('silent.mp4'))!;
     assert.equal(silent.hasAudio, false);
-    assert.equal(cat.clipsOf(silent.videoId)[0]!.hasAudio, false);
-    const st = cat.stats();
+    assert.equal((await cat.clipsOf(silent.videoId))[0]!.hasAudio, false);
+    const st = (await cat.stats());
     assert.equal(st.videos, 3);
     assert.equal(st.seconds, 45);
     assert.deepEqual(Object.keys(st.extractors.audio), ['clipmatch-audio-dsp@1']);
   } finally {
-    cat.close();
+    await cat.close();
   }
   assert.equal(s.pca.refitted, true);
   assert.ok(existsSync(join(lib, 'visual-pca.json')));
@@ -116,15 +116,15 @@ test('a killed run resumes: nothing half-written survives, the rest completes', 
 
   const s = await ingest({ libraryDir: lib, inputs: [vids], threads: 2 });
   assert.equal(s.added.length + s.alreadyPresent.length, 3);
-  const cat = Catalog.open(lib);
+  const cat = await openCatalog(lib);
   try {
-    assert.equal(cat.stats().videos, 3);
-    assert.equal(cat.stats().clips, 3);
+    assert.equal((await cat.stats()).videos, 3);
+    assert.equal((await cat.stats()).clips, 3);
     const dirs = readdirSync(join(lib, 'videos')).sort();
-    assert.deepEqual(dirs, cat.videos().map((v) => v.videoId).sort(), 'every folder is a catalogued video');
-    for (const v of cat.videos()) for (const c of cat.clipsOf(v.videoId)) assert.ok(statSync(join(lib, c.videoPath)).size > 0);
+    assert.deepEqual(dirs, (await cat.videos()).map((v) => v.videoId).sort(), 'every folder is a catalogued video');
+    for (const v of (await cat.videos())) for (const c of (await cat.clipsOf(v.videoId))) assert.ok(statSync(join(lib, c.videoPath)).size > 0);
   } finally {
-    cat.close();
+    await cat.close();
   }
   assert.ok(!existsSync(join(lib, 'tmp')), 'no build leftovers');
   assert.ok(!existsSync(join(lib, '.ingest.lock')), 'lock released');

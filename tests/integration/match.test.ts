@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isUserError } from '../../src/core/errors.js';
-import { Catalog } from '../../src/library/catalog.js';
+import { openCatalog } from '../../src/library/catalog.js';
 import { ingest } from '../../src/library/ingest.js';
 import { match } from '../../src/services/match.service.js';
 import { makeAudio, makeCorrupt, makeVideo, tempDir } from '../helpers/media.js';
@@ -42,17 +42,17 @@ void test('match returns the closest and farthest clips with their sources and a
     assert.ok(res.closest[i]!.distance >= res.closest[i - 1]!.distance);
     assert.ok(res.farthest[i]!.distance <= res.farthest[i - 1]!.distance);
   }
-  const cat = Catalog.open(lib, { readonly: true });
+  const cat = await openCatalog(lib, { readonly: true });
   try {
     for (const h of [...res.closest, ...res.farthest]) {
-      const c = cat.getClip(h.clipId);
+      const c = (await cat.getClip(h.clipId));
       assert.ok(c, `clip ${h.clipId} is in the catalogue`);
       assert.equal(h.videoId, c.videoId);
       assert.equal(h.start, c.start);
-      assert.equal(h.source, cat.getVideo(c.videoId)!.title);
+      assert.equal(h.source, (await cat.getVideo(c.videoId))!.title);
     }
   } finally {
-    cat.close();
+    await cat.close();
   }
   assert.equal(res.sheet, sheetPath);
   assert.ok(existsSync(sheetPath));

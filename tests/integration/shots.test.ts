@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClipFootage } from '../../src/core/footage.js';
 import type { ClipRecord } from '../../src/core/types.js';
-import { Catalog } from '../../src/library/catalog.js';
+import { openCatalog } from '../../src/library/catalog.js';
 import { libraryFootage } from '../../src/library/footage-cache.js';
 import { clipFootage, footageOfWindows, readFootage, scanTable } from '../../src/library/footage-store.js';
 import { sceneChanges } from '../../src/media/scan.js';
@@ -150,14 +150,14 @@ void test('ingest stores each clip’s shot changes and flags beside its feature
   const file = join(root, 'videos', videoId, 'footage.json');
   for (const damage of [() => rmSync(file), () => writeFileSync(file, '{"version": 3, "clips": 7}')]) {
     damage();
-    const catalog = Catalog.open(root, { readonly: true });
+    const catalog = await openCatalog(root, { readonly: true });
     try {
       const access = libraryFootage(root, catalog);
-      assert.equal(access.footage(`${videoId}-0000`), undefined);
+      assert.equal(access.footage({ videoId, index: 0 }), undefined);
       await access.ensureFootage([videoId]);
-      assert.deepEqual(access.footage(`${videoId}-0000`)?.cuts.map((c) => c.t), c0!.cuts.map(([x]) => x));
+      assert.deepEqual(access.footage({ videoId, index: 0 })?.cuts.map((c) => c.t), c0!.cuts.map(([x]) => x));
     } finally {
-      catalog.close();
+      await catalog.close();
     }
     assert.deepEqual(await readFootage(root, videoId), f);
   }

@@ -84,12 +84,12 @@ void test(
   withLibrary(async (dir, lib, deps) => {
     lib.ids = ids(0, 50);
     const emb = fakeEmbedder('m1');
-    assert.equal(checkLibraryIndex(dir, emb, deps).status, 'missing');
+    assert.equal((await checkLibraryIndex(dir, emb, deps)).status, 'missing');
     const stages = new Set<string>();
     const summary = await buildLibraryIndex(dir, emb, (s) => stages.add(s), deps);
     assert.deepEqual({ clips: summary.clips, embedded: summary.embedded, mode: summary.mode, kind: summary.kind }, { clips: 50, embedded: 50, mode: 'full', kind: 'exact' });
     assert.deepEqual([...stages].sort(), ['embed', 'index']);
-    assert.equal(checkLibraryIndex(dir, emb, deps).status, 'fresh');
+    assert.equal((await checkLibraryIndex(dir, emb, deps)).status, 'fresh');
 
     const idx = await openLibraryIndex(dir, emb, deps);
     assert.equal(idx.size, 50);
@@ -99,7 +99,7 @@ void test(
     assert.equal(idx.embeddingOf('nope'), undefined);
 
     lib.ids.push('c50');
-    const st = checkLibraryIndex(dir, emb, deps);
+    const st = await checkLibraryIndex(dir, emb, deps);
     assert.equal(st.status, 'stale');
     assert.match(st.status === 'stale' ? st.reason : '', /1 clip\(s\) added/);
     await assert.rejects(openLibraryIndex(dir, emb, deps), (e: unknown) => isUserError(e) && /clipmatch index --library/.test(e.message));
@@ -143,7 +143,7 @@ void test(
     lib.ids = ids(0, 20);
     await buildLibraryIndex(dir, fakeEmbedder('m1'), undefined, deps);
     const m2 = fakeEmbedder('m2', 3, 2);
-    const st = checkLibraryIndex(dir, m2, deps);
+    const st = await checkLibraryIndex(dir, m2, deps);
     assert.equal(st.status, 'missing');
     assert.match(st.status === 'missing' ? st.reason : '', /indexed for another model \(m1\)/);
     await assert.rejects(openLibraryIndex(dir, m2, deps), /another model/);
