@@ -9,8 +9,13 @@ export const libraryPaths = (root: string) => ({
   tmpDir: join(root, 'tmp'),
   pca: join(root, 'visual-pca.json'),
   videoDir: (videoId: string) => join(root, 'videos', videoId),
-  workDir: (videoId: string) => join(root, 'tmp', videoId),
+  /** a writer's own build folder for a video: host, pid and a random tag, so writers never share one */
+  workDir: (videoId: string, owner: string) => join(root, 'tmp', `${videoId}.${owner}`),
+  /** the manifest a finished video folder carries: its catalogue records, written before the rename */
+  videoManifest: (videoId: string) => join(root, 'videos', videoId, VIDEO_MANIFEST),
 });
+
+export const VIDEO_MANIFEST = 'video.json';
 
 /** Per-video feature matrices, float32 little-endian, clip-major then second-major. */
 export const FEATURE_FILES = {
