@@ -12,7 +12,7 @@ import { JobLifecycle } from './job-lifecycle.js';
 import type { BaseLifecycleConfig, StatusUI, SubmitOutcome } from './job-lifecycle.js';
 import { limitSubject } from './lifecycle.ports.js';
 import type { LifecyclePorts } from './lifecycle.ports.js';
-import { checkLink } from './links.js';
+import { checkLink } from '../jobs/links.js';
 import { addedAnswer, LIBRARY_MESSAGES, removedAnswer, statsAnswer } from './render.js';
 import type { LibraryAnswerView } from './render.js';
 
@@ -72,6 +72,8 @@ export class LibraryLifecycle extends JobLifecycle<LibraryJobData, LibraryJobRes
   private payload(req: LibraryRequest, jobId: string): (reply: ReplyTarget) => LibraryJobData {
     const requester = (reply: ReplyTarget) => ({ platform: req.platform, requestId: req.requestId, userId: req.userId, serverId: req.serverId, reply });
     switch (req.op) {
+      case undefined:
+        throw new UserError('BAD_INPUT', LIBRARY_MESSAGES.unknownOp);
       case 'add': {
         const source = checkVideo(req.source);
         return (reply) => ({ v: 1, op: 'ingest', batchId: `chat-${jobId}`, source, requester: requester(reply) });

@@ -16,7 +16,7 @@ import { JobLifecycle } from './job-lifecycle.js';
 import type { BaseLifecycleConfig, StatusUI, SubmitOutcome } from './job-lifecycle.js';
 import { limitSubject, QueueUnavailableError } from './lifecycle.ports.js';
 import type { LifecyclePorts } from './lifecycle.ports.js';
-import { checkLink } from './links.js';
+import { checkLink } from '../jobs/links.js';
 import { MESSAGES, mb } from './render.js';
 import type { StatusView } from './render.js';
 export type { LifecyclePorts } from './lifecycle.ports.js';

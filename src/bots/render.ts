@@ -132,6 +132,7 @@ export const LIBRARY_MESSAGES = {
   noVideo: 'Give a link to the video or attach it: `/library add url:<link>` or `/library add video:<file>`.',
   noRef: 'Say which video to remove: its id, the first 8 characters of its id, or its title.',
   unknownOp: 'Use `/library add <link>`, `/library stats` or `/library remove <video>`.',
+  notEnabled: 'Library admin is not enabled on this bot.',
   queueDown: "The library queue can't be reached right now (a server problem on our side). Please try again later.",
   fault: 'Something went wrong with that library request. Please try again later.',
   busy: 'The library queue is full, try again in a few minutes.',

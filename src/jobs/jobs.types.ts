@@ -111,7 +111,8 @@ export interface LibraryRequest {
   userId: string;
   serverId: string;
   channelId: string;
-  op: LibraryOp;
+  /** undefined: the member typed something else (refused with the usage) */
+  op?: LibraryOp;
   /** add: the video (link or attachment) */
   source?: VideoSource;
   /** remove: a video id, id prefix or title */

@@ -1,6 +1,6 @@
-// The bot's check of a link a member typed, the same for a song (/visualize) and a video (/library add):
-// a well-formed http(s) URL. The address checks (no private, loopback, link-local... host, on every hop)
-// are the worker's, where the link is fetched (src/media/fetch.ts).
+// The check of a link a member typed, the same for a song (/visualize) and a video (/library add), made by
+// the bot at intake and again by the worker: a well-formed http(s) URL. The address checks (no private,
+// loopback, link-local... host, on every hop) are the worker's, where the link is fetched (src/media/fetch.ts).
 import { UserError } from '../core/errors.js';
 
 export function checkLink(link: string): URL {
