@@ -3,7 +3,7 @@
 // deploy scripts and manifests turn definitions into platform registrations. Commands depend on the
 // shared job types only, never on the bot that runs them.
 import type { Aspect } from '../src/core/visualize.types.js';
-import type { Platform, VisualizeRequest } from '../src/jobs/jobs.types.js';
+import type { LibraryRequest, Platform, VisualizeRequest } from '../src/jobs/jobs.types.js';
 
 export interface OptionDefinition {
   name: string;
@@ -13,11 +13,25 @@ export interface OptionDefinition {
   choices?: string[];
 }
 
+export interface SubcommandDefinition {
+  /** Discord: a subcommand; Slack: the first word of the command's text */
+  name: string;
+  description: string;
+  options: OptionDefinition[];
+}
+
 export interface CommandDefinition {
   /** slash command name, e.g. "visualize" (/visualize on both platforms) */
   name: string;
   description: string;
   options: OptionDefinition[];
+  /** `/<name> <subcommand> ...`; a command has options or subcommands, not both */
+  subcommands?: SubcommandDefinition[];
+  /**
+   * Only server managers: Discord shows the command to members with Manage Server only
+   * (default_member_permissions, in servers only) and the bot checks it again; on Slack the configured admins.
+   */
+  adminOnly?: boolean;
   /** the message action: Discord "Apps -> <name>", Slack message shortcut <callbackId> */
   messageAction?: { name: string; callbackId: string };
 }
@@ -45,10 +59,30 @@ export interface CommandInput {
   aspect?: Aspect;
   /** the adapter already claimed the request id (it had to before posting anything) */
   claimed?: boolean;
+  /** Discord: the subcommand chosen */
+  subcommand?: string;
+  /** a string option by name (Discord), e.g. /library remove video:<ref> */
+  strings?: Record<string, string>;
+  /** Slack: the command's text as typed, for commands that read words from it (subcommands) */
+  text?: string;
+  /** what the platform says about the member, for adminOnly commands: Discord Manage Server, Slack admins */
+  permitted?: boolean;
 }
 
-export interface Command {
+/** /visualize and its message action: requests for the visualize lifecycle. */
+export interface VisualizeCommand {
+  kind?: 'visualize';
   definition: CommandDefinition;
   /** the requests an event makes: one per audio file (each its own job and answer), at least one */
   execute(input: CommandInput): VisualizeRequest[];
 }
+
+/** /library: requests for the library lifecycle. */
+export interface LibraryCommand {
+  kind: 'library';
+  definition: CommandDefinition;
+  /** one request per event */
+  execute(input: CommandInput): LibraryRequest[];
+}
+
+export type Command = VisualizeCommand | LibraryCommand;

@@ -2,26 +2,33 @@
 // platform. Adapters look commands up by name or message-action id: no if/else over command names.
 import { z } from 'zod';
 import type { Command } from './command.types.js';
+import { libraryCommand } from './library.command.js';
 import { visualizeCommand } from './visualize.command.js';
 
 const name = z.string().regex(/^[a-z0-9_-]{1,32}$/, 'lower-case letters, digits, - and _, at most 32');
+const options = z
+  .array(
+    z.object({
+      name,
+      description: z.string().min(1).max(100),
+      type: z.enum(['attachment', 'string']),
+      required: z.boolean().optional(),
+      choices: z.array(z.string().min(1).max(100)).max(25).optional(),
+    }),
+  )
+  .max(25);
 const commandSchema = z.object({
-  definition: z.object({
-    name,
-    description: z.string().min(1).max(100),
-    options: z
-      .array(
-        z.object({
-          name,
-          description: z.string().min(1).max(100),
-          type: z.enum(['attachment', 'string']),
-          required: z.boolean().optional(),
-          choices: z.array(z.string().min(1).max(100)).max(25).optional(),
-        }),
-      )
-      .max(25),
-    messageAction: z.object({ name: z.string().min(1).max(32), callbackId: z.string().regex(/^[\w-]{1,255}$/) }).optional(),
-  }),
+  kind: z.enum(['visualize', 'library']).optional(),
+  definition: z
+    .object({
+      name,
+      description: z.string().min(1).max(100),
+      options,
+      subcommands: z.array(z.object({ name, description: z.string().min(1).max(100), options })).min(1).max(25).optional(),
+      adminOnly: z.boolean().optional(),
+      messageAction: z.object({ name: z.string().min(1).max(32), callbackId: z.string().regex(/^[\w-]{1,255}$/) }).optional(),
+    })
+    .refine((d) => !(d.subcommands && d.options.length), { message: 'a command has options or subcommands, not both', path: ['subcommands'] }),
   execute: z.custom<Command['execute']>((v) => typeof v === 'function', 'execute must be a function'),
 });
 
@@ -63,4 +70,4 @@ export class CommandRegistry {
 }
 
 /** Every command of the bot. */
-export const loadCommands = (): CommandRegistry => new CommandRegistry([visualizeCommand]);
+export const loadCommands = (): CommandRegistry => new CommandRegistry([visualizeCommand, libraryCommand]);

@@ -6,13 +6,13 @@ import { loadCommands } from '../commands/registry.js';
 import { ConfigError, env } from './config.js';
 import { childLogger } from './log.js';
 import { botSettings } from './bots/bot.config.js';
-import { VisualizeCore } from './bots/core.js';
+import { LibraryCore, VisualizeCore } from './bots/core.js';
 import { DiscordBot } from './bots/discord/discord.adapter.js';
 import { startFileServer } from './bots/files.server.js';
 import type { FilePublisher } from './bots/files.server.js';
 import { SlackBot } from './bots/slack/slack.adapter.js';
 import { checkRedis } from './jobs/redis-check.js';
-import { consumerConnection, createVisualizeEvents, createVisualizeQueue, keys, producerConnection } from './jobs/queue.js';
+import { consumerConnection, createLibraryEvents, createLibraryQueue, createVisualizeEvents, createVisualizeQueue, keys, LIBRARY_QUEUE, producerConnection } from './jobs/queue.js';
 
 const log = childLogger({ module: 'bot' });
 
@@ -38,6 +38,12 @@ async function main(): Promise<void> {
   const lastEventId = (await redis.get(keys.lastEvent(cfg.QUEUE_PREFIX))) ?? undefined;
   const events = createVisualizeEvents(consumerConnection(cfg.REDIS_URL), cfg.QUEUE_PREFIX, lastEventId);
   events.on('error', (err) => log.warn({ err: err.message }, 'queue events error'));
+  // /library jobs go to their own queue, answered through the same lifecycle
+  const libraryQueue = createLibraryQueue(producerConnection(cfg.REDIS_URL), cfg.QUEUE_PREFIX);
+  libraryQueue.on('error', (err) => log.warn({ err: err.message }, 'library queue error'));
+  const libraryLastEvent = (await redis.get(keys.lastEvent(cfg.QUEUE_PREFIX, LIBRARY_QUEUE))) ?? undefined;
+  const libraryEvents = createLibraryEvents(consumerConnection(cfg.REDIS_URL), cfg.QUEUE_PREFIX, libraryLastEvent);
+  libraryEvents.on('error', (err) => log.warn({ err: err.message }, 'library queue events error'));
 
   let files: FilePublisher | undefined;
   if (cfg.PUBLIC_BASE_URL) {
@@ -67,12 +73,32 @@ async function main(): Promise<void> {
       linkLargeVideos: cfg.BOT_LARGE_VIDEOS === 'link',
     },
   });
+  const library = new LibraryCore({
+    queue: libraryQueue,
+    events: libraryEvents,
+    redis,
+    prefix: cfg.QUEUE_PREFIX,
+    log: log.child({ module: 'library' }),
+    config: {
+      limits: {
+        userConcurrency: cfg.LIBRARY_USER_CONCURRENCY,
+        serverConcurrency: cfg.LIBRARY_SERVER_CONCURRENCY,
+        cooldownMs: 0,
+        // an ingest runs about as long as its video at two cores: slots of long videos free themselves late
+        slotTtlMs: 6 * 3600_000,
+      },
+      // admins are few; the cap only guards Redis (a command-line batch waits in the same queue)
+      maxQueue: 100_000,
+      attempts: cfg.BOT_JOB_ATTEMPTS,
+      editEveryMs: 1500,
+    },
+  });
   // adapters register how to answer their jobs after a restart (core.onRecover): no thunk, no cycle
   const discord = settings.discord
-    ? new DiscordBot({ token: settings.discord.token, core, registry, log: log.child({ platform: 'discord' }), visualizeChannels: settings.discord.visualizeChannels })
+    ? new DiscordBot({ token: settings.discord.token, core, library, registry, log: log.child({ platform: 'discord' }), visualizeChannels: settings.discord.visualizeChannels })
     : undefined;
   const slack = settings.slack
-    ? new SlackBot({ ...settings.slack, core, registry, log: log.child({ platform: 'slack' }), maxAudioBytes: cfg.BOT_MAX_AUDIO_MB * 1024 * 1024 })
+    ? new SlackBot({ ...settings.slack, core, library, registry, log: log.child({ platform: 'slack' }), maxAudioBytes: cfg.BOT_MAX_AUDIO_MB * 1024 * 1024 })
     : undefined;
   await Promise.all([discord?.start(), slack?.start()]);
   log.info('ready');
@@ -84,8 +110,15 @@ async function main(): Promise<void> {
     log.info({ sig }, 'shutting down; running jobs continue on the workers');
     void (async () => {
       core.close();
+      library.close();
       await Promise.allSettled([discord?.stop(), slack?.stop()]);
-      await Promise.allSettled([timeout(events.close(), 5000, 'events'), timeout(queue.close(), 5000, 'queue'), files?.close()]);
+      await Promise.allSettled([
+        timeout(events.close(), 5000, 'events'),
+        timeout(queue.close(), 5000, 'queue'),
+        timeout(libraryEvents.close(), 5000, 'library events'),
+        timeout(libraryQueue.close(), 5000, 'library queue'),
+        files?.close(),
+      ]);
       redis.disconnect();
       process.exit(0);
     })();

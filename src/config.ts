@@ -38,6 +38,13 @@ export const envSchema = z.object({
   BOT_LARGE_VIDEOS: z.enum(['fit', 'link']).default('fit'),
   BOT_JOB_ATTEMPTS: intFromEnv(3, 1),
   WORKER_CONCURRENCY: intFromEnv(1, 1),
+  // Library jobs (ingest, stats, remove) one worker process runs at once, apart from visualize jobs.
+  LIBRARY_CONCURRENCY: intFromEnv(1, 1),
+  // /library requests at once per admin and per server (docs/bot.md "Library admin").
+  LIBRARY_USER_CONCURRENCY: intFromEnv(2, 1),
+  LIBRARY_SERVER_CONCURRENCY: intFromEnv(4, 1),
+  // Slack user ids (comma-separated) allowed to run /library; Discord uses the Manage Server permission.
+  SLACK_LIBRARY_ADMINS: z.string().default(''),
   // Large videos are served by the bot over HTTP at PUBLIC_BASE_URL (unset = no links, too-large videos are reported).
   PUBLIC_BASE_URL: z.string().url().optional(),
   FILES_PORT: intFromEnv(8080, 1),

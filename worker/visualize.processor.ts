@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import type { Job } from 'bullmq';
 import { UserError } from '../src/core/errors.js';
 import type { BlobStore } from '../src/jobs/blobs.js';
-import type { JobProgress, Stage, VisualizeJobData, VisualizeJobResult } from '../src/jobs/jobs.types.js';
+import type { JobProgress, VisualizeJobData, VisualizeJobResult, VisualizeStage } from '../src/jobs/jobs.types.js';
 import { nextStage } from '../src/jobs/stages.js';
 import { BYTES_PER_MB, chooseEncoding } from '../src/core/bitrate.js';
 import type { FetchAudio } from './audio-source.js';
@@ -56,7 +56,7 @@ export function makeVisualizeProcessor(deps: ProcessorDeps): VisualizeProcessor 
     try {
       progress({ stage: 'downloading' });
       const audio = await deps.fetchAudio(job.data.source, dir, signal);
-      let stage: Stage = 'analysing';
+      let stage: VisualizeStage = 'analysing';
       progress({ stage });
       const maxMb = videoBudgetMb(job.data, deps.videoMaxMb);
       checkFits(audio.duration, maxMb, job.data);

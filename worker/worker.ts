@@ -1,19 +1,22 @@
-// A BullMQ worker for the visualize queue: runs the injected processor, turns user errors into
-// UnrecoverableError (never retried), listens for Cancel on a pub/sub channel, and closes without
-// losing a job (an unfinished job's lock lapses and another worker takes it over as a stalled job).
+// BullMQ workers for the visualize and the library queue: each runs its injected processor, turns user
+// errors into UnrecoverableError (never retried), listens for Cancel on its queue's pub/sub channel, and
+// closes without losing a job (an unfinished job's lock lapses and another worker takes it over as a
+// stalled job). One process may run both, each with its own concurrency.
 import { Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { isUserError } from '../src/core/errors.js';
-import { keys, toQueueError, VISUALIZE_QUEUE } from '../src/jobs/queue.js';
-import type { VisualizeJobData, VisualizeJobResult } from '../src/jobs/jobs.types.js';
+import { keys, LIBRARY_QUEUE, toQueueError, VISUALIZE_QUEUE } from '../src/jobs/queue.js';
+import type { QueueName } from '../src/jobs/queue.js';
+import type { LibraryJobData, LibraryJobResult, VisualizeJobData, VisualizeJobResult } from '../src/jobs/jobs.types.js';
 import type { Logger } from '../src/log.js';
+import type { LibraryProcessor } from './library.processor.js';
 import type { VisualizeProcessor } from './visualize.processor.js';
 
-export interface WorkerConfig {
+interface QueueWorkerConfig {
   connection: RedisOptions;
   prefix: string;
-  processor: VisualizeProcessor;
   concurrency?: number;
   log: Logger;
   /** lock and stall timing; the defaults suit production, tests shorten them */
@@ -21,21 +24,47 @@ export interface WorkerConfig {
   stalledIntervalMs?: number;
 }
 
-export interface RunningWorker {
-  worker: Worker<VisualizeJobData, VisualizeJobResult>;
+export interface WorkerConfig extends QueueWorkerConfig {
+  processor: VisualizeProcessor;
+}
+
+/** The library queue's worker: LIBRARY_CONCURRENCY jobs at once (default 1), apart from visualize's. */
+export interface LibraryWorkerConfig extends QueueWorkerConfig {
+  processor: LibraryProcessor;
+}
+
+export interface RunningWorker<D = VisualizeJobData, R = VisualizeJobResult> {
+  worker: Worker<D, R>;
   /** stops taking jobs and waits for the running ones; `force` abandons them to other workers */
   close(force?: boolean): Promise<void>;
 }
 
-export async function startVisualizeWorker(cfg: WorkerConfig): Promise<RunningWorker> {
-  const { log } = cfg;
-  const worker = new Worker<VisualizeJobData, VisualizeJobResult>(
-    VISUALIZE_QUEUE,
+export function startVisualizeWorker(cfg: WorkerConfig): Promise<RunningWorker> {
+  return startQueueWorker<VisualizeJobData, VisualizeJobResult>(VISUALIZE_QUEUE, cfg, cfg.processor, (job) => ({ platform: job.data.platform, source: job.data.source.kind }));
+}
+
+export function startLibraryWorker(cfg: LibraryWorkerConfig): Promise<RunningWorker<LibraryJobData, LibraryJobResult>> {
+  return startQueueWorker<LibraryJobData, LibraryJobResult>(LIBRARY_QUEUE, cfg, cfg.processor, (job) => ({
+    op: job.data.op,
+    ...(job.data.requester ? { platform: job.data.requester.platform } : {}),
+    ...(job.data.op === 'ingest' ? { batchId: job.data.batchId, source: job.data.source.kind } : {}),
+  }));
+}
+
+async function startQueueWorker<D, R>(
+  name: QueueName,
+  cfg: QueueWorkerConfig,
+  processor: (job: Job<D, R>, signal: AbortSignal) => Promise<R>,
+  describe: (job: Job<D, R>) => Record<string, unknown>,
+): Promise<RunningWorker<D, R>> {
+  const log = cfg.log.child({ queue: name });
+  const worker = new Worker<D, R>(
+    name,
     async (job, _token, signal) => {
       const jl = log.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
-      jl.info({ platform: job.data.platform, source: job.data.source.kind }, 'job started');
+      jl.info(describe(job), 'job started');
       try {
-        const res = await cfg.processor(job, signal ?? new AbortController().signal);
+        const res = await processor(job, signal ?? new AbortController().signal);
         jl.info('job done');
         return res;
       } catch (err) {
@@ -62,7 +91,7 @@ export async function startVisualizeWorker(cfg: WorkerConfig): Promise<RunningWo
     if (worker.cancelJob(jobId, 'cancelled by the requester')) log.info({ jobId }, 'cancelling job');
   });
   await sub.connect();
-  await sub.subscribe(keys.cancelChannel(cfg.prefix));
+  await sub.subscribe(keys.cancelChannel(cfg.prefix, name));
   await worker.waitUntilReady();
 
   return {

@@ -16,6 +16,8 @@ export interface SlackSettings {
   port: number;
   watchChannels: Set<string>;
   uploadLimitBytes: number;
+  /** who may run /library (SLACK_LIBRARY_ADMINS) */
+  libraryAdmins: Set<string>;
 }
 
 export interface BotSettings {
@@ -23,6 +25,7 @@ export interface BotSettings {
   slack?: SlackSettings;
 }
 
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 const ids = (list: string) => new Set(list.split(',').map((s) => s.trim()).filter(Boolean));
 
 export function botSettings(e: Env): BotSettings {
@@ -44,6 +47,8 @@ export function botSettings(e: Env): BotSettings {
       problems.push('SLACK_SIGNING_SECRET: required for Slack over HTTP (Basic Information -> Signing Secret), or set SLACK_APP_TOKEN for Socket Mode');
     }
     if (e.SLACK_APP_TOKEN && !e.SLACK_APP_TOKEN.startsWith('xapp-')) problems.push('SLACK_APP_TOKEN: must be an app-level token (xapp-...)');
+    const badAdmins = [...ids(e.SLACK_LIBRARY_ADMINS)].filter((id) => !SLACK_USER_ID.test(id));
+    if (badAdmins.length) problems.push(`SLACK_LIBRARY_ADMINS: not Slack user ids (U... or W..., from a profile's "Copy member ID"): ${badAdmins.join(', ')}`);
     if (e.SLACK_BOT_TOKEN && problems.length === 0) {
       out.slack = {
         botToken: e.SLACK_BOT_TOKEN,
@@ -52,9 +57,11 @@ export function botSettings(e: Env): BotSettings {
         port: e.SLACK_PORT,
         watchChannels: ids(e.SLACK_WATCH_CHANNELS),
         uploadLimitBytes: e.SLACK_UPLOAD_LIMIT_MB * 1024 * 1024,
+        libraryAdmins: ids(e.SLACK_LIBRARY_ADMINS),
       };
     }
   }
+  if (!slackOn && e.SLACK_LIBRARY_ADMINS.trim()) problems.push('SLACK_LIBRARY_ADMINS: set, but Slack is not configured (SLACK_BOT_TOKEN)');
   if (problems.length) throw new ConfigError(problems);
   return out;
 }

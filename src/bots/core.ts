@@ -1,19 +1,23 @@
-// The bot's request lifecycle on Redis: the platform-neutral RequestLifecycle (lifecycle.ts) over the
-// Redis/BullMQ ports (redis-ports.ts), fed by the queue's events (progress and results are pushed, never
-// polled). A watchdog compares the jobs this process follows with the queue after every reconnect and
-// every `watchdogMs`, so a job Redis lost is still answered and its slots freed.
+// The bot's request lifecycles on Redis: the platform-neutral lifecycles (lifecycle.ts for /visualize,
+// library.lifecycle.ts for /library) over the Redis/BullMQ ports (redis-ports.ts), each fed by its queue's
+// events (progress and results are pushed, never polled). A watchdog compares the jobs each follows with its
+// queue after every reconnect and every `watchdogMs`, so a job Redis lost is still answered and its slots freed.
 import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { JobProgress, VisualizeJobResult } from '../jobs/jobs.types.js';
+import type { JobProgress, LibraryJobData, LibraryJobResult } from '../jobs/jobs.types.js';
 import type { LimitConfig } from '../jobs/limits.js';
-import type { VisualizeQueue } from '../jobs/queue.js';
+import type { LibraryQueue, VisualizeQueue } from '../jobs/queue.js';
 import type { Logger } from '../log.js';
 import type { FilePublisher } from './files.server.js';
+import type { JobLifecycle, StatusUI } from './job-lifecycle.js';
+import { LibraryLifecycle } from './library.lifecycle.js';
+import type { LibraryLifecycleConfig } from './library.lifecycle.js';
 import { RequestLifecycle } from './lifecycle.js';
 import type { LifecycleConfig, LifecyclePorts } from './lifecycle.js';
-import { redisPorts } from './redis-ports.js';
+import { libraryRedisPorts, redisPorts } from './redis-ports.js';
 
 export type { IntakeRequest, LocalFile, RecoverFn, ReplyUI, ResultView, SubmitOutcome, VisualizeRequest } from './lifecycle.js';
+export type { LibraryUI } from './library.lifecycle.js';
 export { INPUT_BLOB } from './redis-ports.js';
 
 export interface CoreConfig extends LifecycleConfig {
@@ -37,28 +41,67 @@ export interface CoreDeps {
   ports?: Partial<LifecyclePorts>;
 }
 
+/** Feeds a lifecycle from its queue's events and runs its watchdog; returns what stops both. */
+function attach<D, R, U extends StatusUI>(lc: JobLifecycle<D, R, U>, events: QueueEvents, redis: Redis, watchdogMs = 60_000): () => void {
+  events.on('progress', ({ jobId, data }) => lc.progress(jobId, data as unknown as JobProgress));
+  events.on('active', ({ jobId }) => lc.active(jobId));
+  events.on('waiting', () => lc.waiting());
+  events.on('completed', ({ jobId, returnvalue }, id) => void lc.completed(jobId, returnvalue as unknown as R, id));
+  events.on('failed', ({ jobId, failedReason }, id) => void lc.failed(jobId, failedReason, id));
+  // 'ready' follows every (re)connect; the first one finds nothing tracked yet
+  const onReady = () => void lc.watchdog();
+  redis.on('ready', onReady);
+  const timer = setInterval(() => void lc.watchdog(), watchdogMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    redis.off('ready', onReady);
+  };
+}
+
 export class VisualizeCore extends RequestLifecycle {
-  private readonly timer: NodeJS.Timeout;
   private readonly off: () => void;
-  private readonly onReady = () => void this.watchdog();
 
   constructor(d: CoreDeps) {
     const ports = { ...redisPorts({ queue: d.queue, redis: d.redis, prefix: d.prefix, limits: d.config.limits, jobs: d.config }), ...d.ports };
     super(ports, d.config, d.log, d.files);
-    d.events.on('progress', ({ jobId, data }) => this.progress(jobId, data as unknown as JobProgress));
-    d.events.on('active', ({ jobId }) => this.active(jobId));
-    d.events.on('waiting', () => this.waiting());
-    d.events.on('completed', ({ jobId, returnvalue }, id) => void this.completed(jobId, returnvalue as unknown as VisualizeJobResult, id));
-    d.events.on('failed', ({ jobId, failedReason }, id) => void this.failed(jobId, failedReason, id));
-    // 'ready' follows every (re)connect; the first one finds nothing tracked yet
-    d.redis.on('ready', this.onReady);
-    this.off = () => d.redis.off('ready', this.onReady);
-    this.timer = setInterval(() => void this.watchdog(), d.config.watchdogMs ?? 60_000);
-    this.timer.unref();
+    this.off = attach(this, d.events, d.redis, d.config.watchdogMs);
   }
 
   override close(): void {
-    clearInterval(this.timer);
+    this.off();
+    super.close();
+  }
+}
+
+export interface LibraryCoreConfig extends LibraryLifecycleConfig {
+  limits: LimitConfig;
+  attempts: number;
+  backoffMs?: number;
+  watchdogMs?: number;
+}
+
+export interface LibraryCoreDeps {
+  queue: LibraryQueue;
+  events: QueueEvents;
+  redis: Redis;
+  prefix: string;
+  config: LibraryCoreConfig;
+  log: Logger;
+  ports?: Partial<LifecyclePorts<LibraryJobData, LibraryJobResult>>;
+}
+
+/** /library on the library queue: its own claims, delivery marks and limit slots. */
+export class LibraryCore extends LibraryLifecycle {
+  private readonly off: () => void;
+
+  constructor(d: LibraryCoreDeps) {
+    const ports = { ...libraryRedisPorts({ queue: d.queue, redis: d.redis, prefix: d.prefix, limits: d.config.limits, jobs: d.config }), ...d.ports };
+    super(ports, d.config, d.log);
+    this.off = attach(this, d.events, d.redis, d.config.watchdogMs);
+  }
+
+  override close(): void {
     this.off();
     super.close();
   }

@@ -3,21 +3,21 @@
 import type { BlobRef, Platform, VisualizeJobData, VisualizeJobResult } from '../jobs/jobs.types.js';
 import type { LimitSubject } from '../jobs/limits.js';
 
-/** A job as the lifecycle needs to see it. */
-export interface QueuedJob {
-  data: VisualizeJobData;
+/** A job as the lifecycle needs to see it (a visualize job unless said otherwise). */
+export interface QueuedJob<D = VisualizeJobData, R = VisualizeJobResult> {
+  data: D;
   /** waiting: not started (waiting, delayed for a retry, prioritized, paused); final: completed or failed for good */
   state: 'waiting' | 'active' | 'completed' | 'failed' | 'unknown';
-  result?: VisualizeJobResult;
+  result?: R;
   failedReason?: string;
 }
 
-export interface QueuePort {
+export interface QueuePort<D = VisualizeJobData, R = VisualizeJobResult> {
   /** adds the job unless `maxWaiting` jobs already wait: the check and the add are one atomic step */
-  add(jobId: string, data: VisualizeJobData, maxWaiting: number): Promise<'added' | 'full'>;
+  add(jobId: string, data: D, maxWaiting: number): Promise<'added' | 'full'>;
   /** jobs waiting now (a cheap early check; add() is the binding one) */
   waitingCount(): Promise<number>;
-  get(jobId: string): Promise<QueuedJob | undefined>;
+  get(jobId: string): Promise<QueuedJob<D, R> | undefined>;
   /** removes a job that has not started; false when it has (or is gone) */
   removeWaiting(jobId: string): Promise<boolean>;
   /** ids of waiting jobs, next first */
@@ -53,8 +53,8 @@ export interface LimitsPort {
   release(s: LimitSubject): Promise<void>;
 }
 
-export interface LifecyclePorts {
-  queue: QueuePort;
+export interface LifecyclePorts<D = VisualizeJobData, R = VisualizeJobResult> {
+  queue: QueuePort<D, R>;
   claims: ClaimsPort;
   blobs: BlobsPort;
   limits: LimitsPort;

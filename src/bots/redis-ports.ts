@@ -1,12 +1,13 @@
 // The lifecycle's ports on Redis and BullMQ. Transport failures (refused, closed, timed out) come out as
 // QueueUnavailableError, so the user's message follows from the error, not from a connection's state.
+import type { Job, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { BlobRef, VisualizeJobData } from '../jobs/jobs.types.js';
+import type { BlobRef, LibraryJobData, LibraryJobResult, VisualizeJobData, VisualizeJobResult } from '../jobs/jobs.types.js';
 import { BlobStore } from '../jobs/blobs.js';
 import { Limits } from '../jobs/limits.js';
-import type { LimitConfig } from '../jobs/limits.js';
-import { jobOptions, keys, VISUALIZE_QUEUE } from '../jobs/queue.js';
-import type { JobOptionsConfig, VisualizeQueue } from '../jobs/queue.js';
+import type { LimitConfig, LimitWords } from '../jobs/limits.js';
+import { jobOptions, keys, LIBRARY_QUEUE, VISUALIZE_QUEUE } from '../jobs/queue.js';
+import type { JobOptionsConfig, LibraryQueue, QueueName, VisualizeQueue } from '../jobs/queue.js';
 import { QueueUnavailableError } from './lifecycle.ports.js';
 import type { BlobsPort, ClaimsPort, LifecyclePorts, LimitsPort, QueuedJob, QueuePort } from './lifecycle.ports.js';
 
@@ -67,19 +68,29 @@ redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[4]))
 return 1
 `;
 
-export class RedisQueuePort implements QueuePort {
+/** The part of a BullMQ queue the port uses, for either queue's job types. */
+export interface BullQueue<D, R> {
+  add(name: string, data: D, opts: JobsOptions): Promise<unknown>;
+  getJobCounts(...types: ('waiting' | 'delayed' | 'prioritized' | 'paused')[]): Promise<Record<string, number>>;
+  getJob(jobId: string): Promise<Job<D, R> | undefined>;
+  getRanges(types: ('prioritized' | 'wait')[], start: number, end: number, asc: boolean): Promise<string[]>;
+}
+
+export class RedisQueuePort<D = VisualizeJobData, R = VisualizeJobResult> implements QueuePort<D, R> {
   constructor(
-    private readonly queue: VisualizeQueue,
+    private readonly queue: BullQueue<D, R>,
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly jobCfg: JobOptionsConfig,
+    /** the queue's name (its keys) and each job's options */
+    private readonly name: QueueName,
+    private readonly options: (data: D) => JobsOptions,
   ) {}
 
   private key(name: string): string {
-    return `${this.prefix}:${VISUALIZE_QUEUE}:${name}`;
+    return `${this.prefix}:${this.name}:${name}`;
   }
 
-  async add(jobId: string, data: VisualizeJobData, maxWaiting: number): Promise<'added' | 'full'> {
+  async add(jobId: string, data: D, maxWaiting: number): Promise<'added' | 'full'> {
     // a reservation counts as waiting until the job is in BullMQ's lists
     const reservations = this.key('admission');
     const ok = await guarded(
@@ -87,7 +98,7 @@ export class RedisQueuePort implements QueuePort {
     );
     if (ok !== 1) return 'full';
     try {
-      await guarded(this.queue.add('visualize', data, { ...jobOptions('visualize', this.jobCfg), jobId }));
+      await guarded(this.queue.add(this.name, data, { ...this.options(data), jobId }));
       return 'added';
     } finally {
       await this.redis.zrem(reservations, jobId).catch(() => undefined);
@@ -99,11 +110,11 @@ export class RedisQueuePort implements QueuePort {
     return Object.values(counts).reduce((a, b) => a + b, 0);
   }
 
-  async get(jobId: string): Promise<QueuedJob | undefined> {
+  async get(jobId: string): Promise<QueuedJob<D, R> | undefined> {
     const job = await guarded(this.queue.getJob(jobId));
     if (!job) return undefined;
     const state = await guarded(job.getState());
-    const mapped: QueuedJob['state'] =
+    const mapped: QueuedJob<D, R>['state'] =
       state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children'
         ? 'waiting'
         : state === 'active' || state === 'completed' || state === 'failed'
@@ -131,8 +142,8 @@ export class RedisQueuePort implements QueuePort {
   }
 
   async requestCancel(jobId: string): Promise<void> {
-    await guarded(this.redis.set(keys.cancelFlag(this.prefix, jobId), '1', 'EX', 24 * 3600));
-    await guarded(this.redis.publish(keys.cancelChannel(this.prefix), jobId));
+    await guarded(this.redis.set(keys.cancelFlag(this.prefix, jobId, this.name), '1', 'EX', 24 * 3600));
+    await guarded(this.redis.publish(keys.cancelChannel(this.prefix, this.name), jobId));
   }
 }
 
@@ -142,23 +153,24 @@ export class RedisClaimsPort implements ClaimsPort {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly q: QueueName = VISUALIZE_QUEUE,
   ) {}
   async claim(jobId: string): Promise<boolean> {
-    return (await guarded(this.redis.set(keys.claim(this.prefix, jobId), '1', 'EX', WEEK_S, 'NX'))) === 'OK';
+    return (await guarded(this.redis.set(keys.claim(this.prefix, jobId, this.q), '1', 'EX', WEEK_S, 'NX'))) === 'OK';
   }
   async isDelivered(jobId: string): Promise<boolean> {
-    return (await guarded(this.redis.exists(keys.delivered(this.prefix, jobId)))) === 1;
+    return (await guarded(this.redis.exists(keys.delivered(this.prefix, jobId, this.q)))) === 1;
   }
   async beginDelivery(jobId: string): Promise<boolean> {
     // a lock that lapses, so a bot that dies mid-upload does not block the answer for good
-    return (await guarded(this.redis.set(keys.delivering(this.prefix, jobId), '1', 'PX', 5 * 60_000, 'NX'))) === 'OK';
+    return (await guarded(this.redis.set(keys.delivering(this.prefix, jobId, this.q), '1', 'PX', 5 * 60_000, 'NX'))) === 'OK';
   }
   async endDelivery(jobId: string, delivered: boolean): Promise<void> {
-    if (delivered) await guarded(this.redis.set(keys.delivered(this.prefix, jobId), 'done', 'EX', WEEK_S));
-    await guarded(this.redis.del(keys.delivering(this.prefix, jobId)));
+    if (delivered) await guarded(this.redis.set(keys.delivered(this.prefix, jobId, this.q), 'done', 'EX', WEEK_S));
+    await guarded(this.redis.del(keys.delivering(this.prefix, jobId, this.q)));
   }
   async setLastEvent(eventId: string): Promise<void> {
-    await guarded(this.redis.set(keys.lastEvent(this.prefix), eventId));
+    await guarded(this.redis.set(keys.lastEvent(this.prefix, this.q), eventId));
   }
 }
 
@@ -167,14 +179,15 @@ export class RedisBlobsPort implements BlobsPort {
   constructor(
     redis: Redis,
     private readonly prefix: string,
+    private readonly q: QueueName = VISUALIZE_QUEUE,
   ) {
-    this.store = new BlobStore(redis, prefix);
+    this.store = new BlobStore(redis, prefix, q);
   }
   async putInput(jobId: string, data: Buffer, contentType: string): Promise<string> {
     return (await guarded(this.store.putBuffer(jobId, INPUT_BLOB, data, contentType), 30_000)).key;
   }
   inputKey(jobId: string): string {
-    return keys.blob(this.prefix, jobId, INPUT_BLOB);
+    return keys.blob(this.prefix, jobId, INPUT_BLOB, this.q);
   }
   saveTo(ref: Pick<BlobRef, 'key'>, path: string): Promise<void> {
     return guarded(this.store.saveTo(ref, path), 60_000);
@@ -186,8 +199,8 @@ export class RedisBlobsPort implements BlobsPort {
 
 export class RedisLimitsPort implements LimitsPort {
   private readonly limits: Limits;
-  constructor(redis: Redis, prefix: string, cfg: LimitConfig) {
-    this.limits = new Limits(redis, prefix, cfg);
+  constructor(redis: Redis, prefix: string, cfg: LimitConfig, scope = '', words?: LimitWords) {
+    this.limits = new Limits(redis, prefix, cfg, scope, words);
   }
   acquire(s: Parameters<Limits['acquire']>[0]): Promise<void> {
     return guarded(this.limits.acquire(s));
@@ -199,9 +212,19 @@ export class RedisLimitsPort implements LimitsPort {
 
 export function redisPorts(o: { queue: VisualizeQueue; redis: Redis; prefix: string; limits: LimitConfig; jobs: JobOptionsConfig }): LifecyclePorts {
   return {
-    queue: new RedisQueuePort(o.queue, o.redis, o.prefix, o.jobs),
+    queue: new RedisQueuePort<VisualizeJobData, VisualizeJobResult>(o.queue, o.redis, o.prefix, VISUALIZE_QUEUE, () => jobOptions('visualize', o.jobs)),
     claims: new RedisClaimsPort(o.redis, o.prefix),
     blobs: new RedisBlobsPort(o.redis, o.prefix),
     limits: new RedisLimitsPort(o.redis, o.prefix, o.limits),
+  };
+}
+
+/** The library queue's ports: its own claims, delivery marks, blobs and limit slots (scope `library`). */
+export function libraryRedisPorts(o: { queue: LibraryQueue; redis: Redis; prefix: string; limits: LimitConfig; jobs: JobOptionsConfig }): LifecyclePorts<LibraryJobData, LibraryJobResult> {
+  return {
+    queue: new RedisQueuePort<LibraryJobData, LibraryJobResult>(o.queue, o.redis, o.prefix, LIBRARY_QUEUE, (data) => jobOptions('library', o.jobs, data)),
+    claims: new RedisClaimsPort(o.redis, o.prefix, LIBRARY_QUEUE),
+    blobs: new RedisBlobsPort(o.redis, o.prefix, LIBRARY_QUEUE),
+    limits: new RedisLimitsPort(o.redis, o.prefix, o.limits, LIBRARY_QUEUE, { one: 'a library request', many: 'library requests' }),
   };
 }

@@ -1,7 +1,7 @@
 // Words shown to people, shared by every platform so a Discord user and a Slack user read the same thing.
 // Platforms only decide markup (bold) and layout (embeds, blocks).
 import type { ClipHit } from '../core/visualize.types.js';
-import type { Stage } from '../jobs/jobs.types.js';
+import type { AddVideoResult, LibraryStatsView, RemoveResult, Stage } from '../jobs/jobs.types.js';
 
 export interface StatusView {
   stage: Stage;
@@ -18,6 +18,12 @@ const STAGE_TEXT: Record<Stage, string> = {
   matching: 'Matching clips',
   rendering: 'Rendering the video',
   uploading: 'Uploading',
+  fetching: 'Downloading the video',
+  probing: 'Reading the video',
+  cutting: 'Cutting clips',
+  saving: 'Adding to the library',
+  counting: 'Counting the library',
+  removing: 'Removing from the library',
 };
 
 export function statusText(v: StatusView): string {
@@ -70,4 +76,70 @@ export const MESSAGES = {
   retakeNotYours: 'Only the person who asked for this video can ask for another take.',
   lost: 'Your request was lost on our side (a server restart). Please send it again.',
   deliveryFailed: 'Your video was made, but it could not be posted here. Please try again later.',
+} as const;
+
+// ---- /library ----
+
+/** A library job's final answer: a title line and detail lines (platforms lay them out). */
+export interface LibraryAnswerView {
+  title: string;
+  lines: string[];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function addedAnswer(r: AddVideoResult): LibraryAnswerView {
+  switch (r.status) {
+    case 'added':
+      return { title: `Added “${r.title}” to the library.`, lines: [`${plural(r.clips, 'clip')} added, ${clock(r.seconds)} of footage.`] };
+    case 'present':
+      return { title: `“${r.title}” is already in the library.`, lines: [`${plural(r.clips, 'clip')}, ${clock(r.seconds)} of footage; nothing added.`] };
+    case 'skipped':
+      return { title: `Skipped “${r.title}”: nothing added.`, lines: [`Why: ${r.reason ?? 'no reason given'}.`] };
+  }
+}
+
+export function statsAnswer(s: LibraryStatsView): LibraryAnswerView {
+  const flags = Object.entries(s.flaggedSeconds)
+    .filter(([, sec]) => sec > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([flag, sec]) => `${flag} ${clock(sec)}`);
+  return {
+    title: `The library holds ${plural(s.videos, 'video')}: ${plural(s.clips, 'clip')}, ${clock(s.seconds)} of footage.`,
+    lines: [
+      `Left out of montages: ${flags.length ? flags.join(', ') : 'nothing'}.`,
+      `Skipped at ingest: ${plural(s.skipped, 'video')}.`,
+      s.indexVersion !== undefined ? `Index version in use: ${s.indexVersion}.` : 'No index built yet.',
+    ],
+  };
+}
+
+export function removedAnswer(ref: string | undefined, r: RemoveResult): LibraryAnswerView {
+  if (!r.removed.length) return { title: `No video in the library matches “${ref ?? ''}”.`, lines: ['Nothing removed. `/library stats` shows what is there.'] };
+  const clips = r.removed.reduce((a, v) => a + v.clips, 0);
+  const seconds = r.removed.reduce((a, v) => a + v.seconds, 0);
+  return {
+    title: `Removed ${plural(r.removed.length, 'video')}: ${plural(clips, 'clip')}, ${clock(seconds)} of footage.`,
+    lines: r.removed.map((v) => `${v.title} (${v.videoId}): ${plural(v.clips, 'clip')}, ${clock(v.seconds)}`),
+  };
+}
+
+export const LIBRARY_MESSAGES = {
+  notAllowed: {
+    discord: 'Only members with the Manage Server permission can change the library.',
+    slack: 'Only the library admins of this workspace (SLACK_LIBRARY_ADMINS) can change the library.',
+  },
+  noVideo: 'Give a link to the video or attach it: `/library add url:<link>` or `/library add video:<file>`.',
+  noRef: 'Say which video to remove: its id, the first 8 characters of its id, or its title.',
+  unknownOp: 'Use `/library add <link>`, `/library stats` or `/library remove <video>`.',
+  notEnabled: 'Library admin is not enabled on this bot.',
+  queueDown: "The library queue can't be reached right now (a server problem on our side). Please try again later.",
+  fault: 'Something went wrong with that library request. Please try again later.',
+  busy: 'The library queue is full, try again in a few minutes.',
+  cancelled: 'Cancelled.',
+  notYours: 'Only the admin who asked for this can cancel it.',
+  alreadyDone: 'That request has already finished.',
+  cancelling: 'Cancelling…',
+  lost: 'Your library request was lost on our side (a server restart). Please send it again.',
+  deliveryFailed: 'Your library request was done, but the answer could not be posted here.',
 } as const;

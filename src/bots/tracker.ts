@@ -1,14 +1,18 @@
 // Live requests of this bot process and their status edits. Edits are throttled per reply (platforms
 // rate-limit message edits) and chained so they never overtake each other or the final answer.
 import type { JobProgress } from '../jobs/jobs.types.js';
-import { STAGES } from '../jobs/stages.js';
+import { isStage } from '../jobs/stages.js';
 import type { LimitSubject } from '../jobs/limits.js';
 import type { Logger } from '../log.js';
-import type { ReplyUI } from './lifecycle.js';
 import type { StatusView } from './render.js';
 
-interface Tracked {
-  ui: ReplyUI;
+/** What the tracker needs of a reply: status edits. */
+export interface StatusTarget {
+  status(view: StatusView, jobId: string): Promise<void>;
+}
+
+interface Tracked<U extends StatusTarget> {
+  ui: U;
   subject: LimitSubject;
   view: StatusView;
   shown?: string;
@@ -19,22 +23,22 @@ interface Tracked {
   enqueued?: boolean;
 }
 
-export interface Finished {
-  ui: ReplyUI;
+export interface Finished<U extends StatusTarget> {
+  ui: U;
   subject: LimitSubject;
   /** settles when the last status edit is done */
   idle: Promise<void>;
 }
 
-export class Tracker {
-  private readonly jobs = new Map<string, Tracked>();
+export class Tracker<U extends StatusTarget = StatusTarget> {
+  private readonly jobs = new Map<string, Tracked<U>>();
 
   constructor(
     private readonly everyMs: number,
     private readonly log: Logger,
   ) {}
 
-  track(jobId: string, ui: ReplyUI, subject: LimitSubject): void {
+  track(jobId: string, ui: U, subject: LimitSubject): void {
     this.jobs.set(jobId, { ui, subject, view: { stage: 'queued' }, lastEditAt: 0, chain: Promise.resolve() });
   }
 
@@ -42,6 +46,10 @@ export class Tracker {
     const t = this.jobs.get(jobId);
     if (t?.timer) clearTimeout(t.timer);
     this.jobs.delete(jobId);
+  }
+
+  has(jobId: string): boolean {
+    return this.jobs.has(jobId);
   }
 
   /** ids of the jobs followed now that are in the queue */
@@ -69,7 +77,7 @@ export class Tracker {
   progress(jobId: string, p: JobProgress): void {
     const t = this.jobs.get(jobId);
     // progress crosses Redis from another process: only a stage of the one list is shown
-    if (!t || !p || !(STAGES as readonly string[]).includes(p.stage) || p.stage === 'queued') return;
+    if (!t || !p || !isStage(p.stage) || p.stage === 'queued') return;
     t.view = { stage: p.stage, ...(typeof p.fraction === 'number' ? { fraction: p.fraction } : {}) };
     this.schedule(jobId, t);
   }
@@ -79,14 +87,14 @@ export class Tracker {
     return this.jobs.get(jobId)?.chain ?? Promise.resolve();
   }
 
-  finish(jobId: string): Finished | undefined {
+  finish(jobId: string): Finished<U> | undefined {
     const t = this.jobs.get(jobId);
     if (!t) return undefined;
     this.forget(jobId);
     return { ui: t.ui, subject: t.subject, idle: t.chain };
   }
 
-  private schedule(jobId: string, t: Tracked): void {
+  private schedule(jobId: string, t: Tracked<U>): void {
     if (t.timer) return; // the pending edit will show the newest view
     const wait = t.lastEditAt + this.everyMs - Date.now();
     // an edit that is due now is started now, so idle() covers it; a throttled one waits for its timer
@@ -98,7 +106,7 @@ export class Tracker {
       }, wait);
   }
 
-  private edit(jobId: string, t: Tracked): void {
+  private edit(jobId: string, t: Tracked<U>): void {
     const view = t.view;
     const key = JSON.stringify(view);
     if (key === t.shown) return;

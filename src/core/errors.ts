@@ -10,6 +10,8 @@ export type UserErrorCode =
   | 'TOO_LARGE'
   | 'BAD_URL'
   | 'FORBIDDEN_ADDRESS'
+  // a member without the permission a command needs (/library: Manage Server, Slack library admins)
+  | 'NOT_ALLOWED'
   | 'UNREACHABLE'
   | 'NO_LIBRARY'
   | 'NO_MODEL'

@@ -4,7 +4,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import type { BlobRef } from './jobs.types.js';
-import { keys } from './queue.js';
+import { keys, VISUALIZE_QUEUE } from './queue.js';
+import type { QueueName } from './queue.js';
 
 export const BLOB_TTL_S = 6 * 3600;
 
@@ -12,6 +13,7 @@ export class BlobStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly queue: QueueName = VISUALIZE_QUEUE,
   ) {}
 
   async putFile(jobId: string, name: string, path: string, contentType: string): Promise<BlobRef> {
@@ -19,7 +21,7 @@ export class BlobStore {
   }
 
   async putBuffer(jobId: string, name: string, data: Buffer, contentType: string): Promise<BlobRef> {
-    const key = keys.blob(this.prefix, jobId, name);
+    const key = keys.blob(this.prefix, jobId, name, this.queue);
     await this.redis.set(key, data, 'EX', BLOB_TTL_S);
     return { key, name, bytes: data.length, contentType };
   }

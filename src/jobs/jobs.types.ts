@@ -1,6 +1,9 @@
 // The one typed list of jobs. Every payload that crosses Redis is declared here, so the bot (producer)
 // and the workers (consumers) on other machines agree on shapes through the type checker.
 import type { Aspect, ClipHit } from '../core/visualize.types.js';
+import type { AddVideoResult, LibraryStatsView, RemoveResult, VideoSource } from '../library/ops.types.js';
+
+export type { AddVideoResult, LibraryStatsView, RemoveResult, VideoSource } from '../library/ops.types.js';
 
 export type Platform = 'discord' | 'slack';
 
@@ -76,8 +79,11 @@ export interface VisualizeJobResult {
   sheet: BlobRef;
 }
 
-/** Stages shown to people. `queued` and `uploading` happen in the bot, the rest in a worker. */
-export type Stage = 'queued' | 'downloading' | 'analysing' | 'matching' | 'rendering' | 'uploading';
+/** Stages of a visualize job shown to people. `queued` and `uploading` happen in the bot, the rest in a worker. */
+export type VisualizeStage = 'queued' | 'downloading' | 'analysing' | 'matching' | 'rendering' | 'uploading';
+/** Stages of a library job: an ingest goes fetching -> probing -> cutting -> saving; stats counts; remove removes. */
+export type LibraryStage = 'fetching' | 'probing' | 'cutting' | 'saving' | 'counting' | 'removing';
+export type Stage = VisualizeStage | LibraryStage;
 
 export interface JobProgress {
   stage: Stage;
@@ -85,8 +91,54 @@ export interface JobProgress {
   fraction?: number;
 }
 
+// ---- the library queue: ingest one video, stats, remove (admins from chat; `clipmatch ingest --queue`) ----
+
+/** Who asked for a library job from chat, and where the answer goes (no tokens in here). */
+export interface Requester {
+  platform: Platform;
+  requestId: string;
+  userId: string;
+  serverId: string;
+  reply: ReplyTarget;
+}
+
+export type LibraryOp = 'add' | 'stats' | 'remove';
+
+/** A /library request as every platform hands it over. */
+export interface LibraryRequest {
+  platform: Platform;
+  requestId: string;
+  userId: string;
+  serverId: string;
+  channelId: string;
+  /** undefined: the member typed something else (refused with the usage) */
+  op?: LibraryOp;
+  /** add: the video (link or attachment) */
+  source?: VideoSource;
+  /** remove: a video id, id prefix or title */
+  ref?: string;
+  /** what the platform says about the member: Discord Manage Server, Slack SLACK_LIBRARY_ADMINS */
+  permitted: boolean;
+  claimed?: boolean;
+}
+
+export type LibraryJobData =
+  /** without requester: queued by `clipmatch ingest --queue`, one job per video, nobody to answer */
+  | { v: 1; op: 'ingest'; batchId: string; source: VideoSource; requester?: Requester }
+  | { v: 1; op: 'stats'; requester: Requester }
+  | { v: 1; op: 'remove'; ref: string; requester: Requester };
+
+/** What each library op returns: ingest -> AddVideoResult, stats -> LibraryStatsView, remove -> RemoveResult. */
+export interface LibraryResults {
+  ingest: AddVideoResult;
+  stats: LibraryStatsView;
+  remove: RemoveResult;
+}
+export type LibraryJobResult = LibraryResults[keyof LibraryResults];
+
 export interface JobDefinitions {
   visualize: { data: VisualizeJobData; result: VisualizeJobResult };
+  library: { data: LibraryJobData; result: LibraryJobResult };
 }
 export type JobName = keyof JobDefinitions;
-export const JOB_NAMES = ['visualize'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['visualize', 'library'] as const satisfies readonly JobName[];

@@ -41,11 +41,26 @@ export interface LimitSubject {
   jobId: string;
 }
 
+/** What the limited requests are called in refusals: visualize's videos, or the library's requests. */
+export interface LimitWords {
+  /** "a video" */
+  one: string;
+  /** "videos" */
+  many: string;
+}
+const VIDEO_WORDS: LimitWords = { one: 'a video', many: 'videos' };
+
 export class Limits {
+  /**
+   * `scope` keeps another kind of request in slots of its own ('' = visualize; 'library' = library admin),
+   * so an admin's /library stats never waits for their own video, nor the other way round.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly cfg: LimitConfig,
+    private readonly scope = '',
+    private readonly words: LimitWords = VIDEO_WORDS,
   ) {}
 
   /** Takes a user slot and a server slot for the job, or throws a UserError saying why not. */
@@ -54,9 +69,9 @@ export class Limits {
     const res = (await this.redis.eval(
       ACQUIRE,
       3,
-      keys.inflightUser(this.prefix, s.platform, s.userId),
-      keys.inflightServer(this.prefix, s.platform, s.serverId),
-      keys.cooldown(this.prefix, s.platform, s.userId),
+      keys.inflightUser(this.prefix, s.platform, s.userId, this.scope),
+      keys.inflightServer(this.prefix, s.platform, s.serverId, this.scope),
+      keys.cooldown(this.prefix, s.platform, s.userId, this.scope),
       now,
       now + this.cfg.slotTtlMs,
       s.jobId,
@@ -71,11 +86,11 @@ export class Limits {
         throw new UserError(
           'RATE_LIMITED',
           this.cfg.userConcurrency === 1
-            ? 'You already have a video in progress; wait for it to finish (or cancel it).'
-            : `You already have ${this.cfg.userConcurrency} videos in progress; wait for one to finish.`,
+            ? `You already have ${this.words.one} in progress; wait for it to finish (or cancel it).`
+            : `You already have ${this.cfg.userConcurrency} ${this.words.many} in progress; wait for one to finish.`,
         );
       case 2:
-        throw new UserError('RATE_LIMITED', 'This server already has several videos in progress; try again in a few minutes.');
+        throw new UserError('RATE_LIMITED', `This server already has several ${this.words.many} in progress; try again in a few minutes.`);
       default:
         throw new UserError('RATE_LIMITED', `Please wait ${Math.ceil((res[1] ?? 0) / 1000)} s before your next request.`);
     }
@@ -85,8 +100,8 @@ export class Limits {
   async release(s: LimitSubject): Promise<void> {
     await this.redis
       .multi()
-      .zrem(keys.inflightUser(this.prefix, s.platform, s.userId), s.jobId)
-      .zrem(keys.inflightServer(this.prefix, s.platform, s.serverId), s.jobId)
+      .zrem(keys.inflightUser(this.prefix, s.platform, s.userId, this.scope), s.jobId)
+      .zrem(keys.inflightServer(this.prefix, s.platform, s.serverId, this.scope), s.jobId)
       .exec();
   }
 }

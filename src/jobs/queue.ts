@@ -5,9 +5,12 @@ import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { isUserError, UserError } from '../core/errors.js';
 import type { UserErrorCode } from '../core/errors.js';
-import type { JobDefinitions, JobName, Platform } from './jobs.types.js';
+import type { JobDefinitions, JobName, LibraryJobData, Platform } from './jobs.types.js';
 
 export const VISUALIZE_QUEUE = 'visualize';
+/** Ingest, stats and remove: a queue of its own, so its workers (and their concurrency) are apart from visualize's. */
+export const LIBRARY_QUEUE = 'library';
+export type QueueName = typeof VISUALIZE_QUEUE | typeof LIBRARY_QUEUE;
 
 /** ioredis options from a redis:// or rediss:// URL. */
 export function redisOptions(url: string): RedisOptions {
@@ -42,17 +45,27 @@ export interface JobOptionsConfig {
   backoffMs?: number;
 }
 
-/** The options of every job, set here and nowhere else. */
-export function jobOptions(name: JobName, cfg: JobOptionsConfig): JobsOptions {
+/**
+ * Library jobs by urgency (BullMQ takes jobs without a priority first, then priority 1, 2, ...): an admin's
+ * stats or remove first, an admin's add next, a batch queued from the command line last.
+ */
+export const LIBRARY_PRIORITY = { chatAdd: 1, batch: 10 } as const;
+
+/** The options of every job, set here and nowhere else (`data` gives a library job its priority). */
+export function jobOptions(name: JobName, cfg: JobOptionsConfig, data?: LibraryJobData): JobsOptions {
+  const base = {
+    attempts: cfg.attempts,
+    backoff: { type: 'exponential', delay: cfg.backoffMs ?? 5_000 },
+    // kept a while so a redelivered event with the same id finds the job and is ignored
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  } satisfies JobsOptions;
   switch (name) {
     case 'visualize':
-      return {
-        attempts: cfg.attempts,
-        backoff: { type: 'exponential', delay: cfg.backoffMs ?? 5_000 },
-        // kept a while so a redelivered event with the same id finds the job and is ignored
-        removeOnComplete: { age: 24 * 3600, count: 1000 },
-        removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
-      };
+      return base;
+    case 'library':
+      if (data?.op !== 'ingest') return base;
+      return { ...base, priority: data.requester ? LIBRARY_PRIORITY.chatAdd : LIBRARY_PRIORITY.batch };
   }
 }
 
@@ -72,18 +85,32 @@ export function createVisualizeEvents(connection: ConnectionOptions, prefix: str
   return new QueueEvents(VISUALIZE_QUEUE, { connection, prefix, ...(lastEventId ? { lastEventId } : {}) });
 }
 
-/** Redis keys outside BullMQ's own, under the same prefix so one prefix removes everything. */
+export type LibraryQueue = Queue<JobDefinitions['library']['data'], JobDefinitions['library']['result'], 'library'>;
+
+/** The library queue, under the same prefix as the visualize queue (one prefix, one deployment). */
+export function createLibraryQueue(connection: ConnectionOptions, prefix: string): LibraryQueue {
+  return new Queue(LIBRARY_QUEUE, { connection, prefix });
+}
+
+export function createLibraryEvents(connection: ConnectionOptions, prefix: string, lastEventId?: string): QueueEvents {
+  return new QueueEvents(LIBRARY_QUEUE, { connection, prefix, ...(lastEventId ? { lastEventId } : {}) });
+}
+
+/**
+ * Redis keys outside BullMQ's own, under the same prefix so one prefix removes everything. Per-queue keys
+ * take the queue (visualize by default); limits take a scope ('' for visualize, 'library' for admins).
+ */
 export const keys = {
-  cancelChannel: (prefix: string) => `${prefix}:${VISUALIZE_QUEUE}:cancel`,
-  cancelFlag: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:cancelled:${jobId}`,
-  claim: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:claim:${jobId}`,
-  delivered: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:delivered:${jobId}`,
-  delivering: (prefix: string, jobId: string) => `${prefix}:${VISUALIZE_QUEUE}:delivering:${jobId}`,
-  lastEvent: (prefix: string) => `${prefix}:${VISUALIZE_QUEUE}:bot-last-event`,
-  blob: (prefix: string, jobId: string, name: string) => `${prefix}:${VISUALIZE_QUEUE}:blob:${jobId}:${name}`,
-  inflightUser: (prefix: string, p: Platform, id: string) => `${prefix}:limits:user:${p}:${id}`,
-  inflightServer: (prefix: string, p: Platform, id: string) => `${prefix}:limits:server:${p}:${id}`,
-  cooldown: (prefix: string, p: Platform, id: string) => `${prefix}:limits:cooldown:${p}:${id}`,
+  cancelChannel: (prefix: string, q: QueueName = VISUALIZE_QUEUE) => `${prefix}:${q}:cancel`,
+  cancelFlag: (prefix: string, jobId: string, q: QueueName = VISUALIZE_QUEUE) => `${prefix}:${q}:cancelled:${jobId}`,
+  claim: (prefix: string, jobId: string, q: QueueName = VISUALIZE_QUEUE) => `${prefix}:${q}:claim:${jobId}`,
+  delivered: (prefix: string, jobId: string, q: QueueName = VISUALIZE_QUEUE) => `${prefix}:${q}:delivered:${jobId}`,
+  delivering: (prefix: string, jobId: string, q: QueueName = VISUALIZE_QUEUE) => `${prefix}:${q}:delivering:${jobId}`,
+  lastEvent: (prefix: string, q: QueueName = VISUALIZE_QUEUE) => `${prefix}:${q}:bot-last-event`,
+  blob: (prefix: string, jobId: string, name: string, q: QueueName = VISUALIZE_QUEUE) => `${prefix}:${q}:blob:${jobId}:${name}`,
+  inflightUser: (prefix: string, p: Platform, id: string, scope = '') => `${prefix}:limits:${scope && `${scope}:`}user:${p}:${id}`,
+  inflightServer: (prefix: string, p: Platform, id: string, scope = '') => `${prefix}:limits:${scope && `${scope}:`}server:${p}:${id}`,
+  cooldown: (prefix: string, p: Platform, id: string, scope = '') => `${prefix}:limits:${scope && `${scope}:`}cooldown:${p}:${id}`,
 };
 
 // A UserError crosses the queue as a failedReason string; this tag lets the bot show it as is.

@@ -48,7 +48,7 @@ describe('platform registrations', () => {
       features: { slash_commands: { command: string }[]; shortcuts: { callback_id: string; type: string }[] };
       oauth_config: { scopes: { bot: string[] } };
     };
-    assert.deepEqual(m.features.slash_commands.map((c) => c.command), ['/visualize']);
+    assert.deepEqual(m.features.slash_commands.map((c) => c.command), loadCommands().all().map((c) => `/${c.definition.name}`));
     assert.deepEqual(m.features.shortcuts.map((s) => [s.type, s.callback_id]), [['message', 'visualize_message']]);
     for (const scope of ['commands', 'chat:write', 'files:write', 'files:read']) assert.ok(m.oauth_config.scopes.bot.includes(scope), scope);
   });

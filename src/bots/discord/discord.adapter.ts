@@ -1,20 +1,23 @@
 // discord.js glue: gateway events -> CommandInput, ReplyUI -> messages. Every handler acknowledges first
 // (deferReply / a reply message), then hands over to the command; nothing heavy runs here.
-import { Client, Events, GatewayIntentBits, MessageFlags } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, PermissionFlagsBits } from 'discord.js';
 import type { Attachment, ButtonInteraction, ChatInputCommandInteraction, Interaction, Message, MessageContextMenuCommandInteraction } from 'discord.js';
 import type { CommandRegistry } from '../../../commands/registry.js';
-import type { CommandInput, InputFile } from '../../../commands/command.types.js';
+import type { CommandInput, InputFile, LibraryCommand } from '../../../commands/command.types.js';
 import { isAudioFile } from '../../../commands/visualize.command.js';
 import type { Aspect } from '../../core/visualize.types.js';
-import type { VisualizeJobData } from '../../jobs/jobs.types.js';
+import type { LibraryJobData, ReplyTarget, VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
+import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { ReplyUI, RequestLifecycle } from '../lifecycle.js';
-import { MESSAGES, statusText } from '../render.js';
+import { LIBRARY_MESSAGES, MESSAGES, statusText } from '../render.js';
 import { CANCEL_PREFIX, InteractionUI, MessageUI, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
 
 export interface DiscordBotOptions {
   token: string;
   core: RequestLifecycle;
+  /** /library (unset: the bot answers that library admin is not enabled here) */
+  library?: LibraryLifecycle;
   registry: CommandRegistry;
   log: Logger;
   /** channel ids where posted audio is visualized */
@@ -45,6 +48,7 @@ export class DiscordBot {
     this.client.on(Events.MessageCreate, (m) => void this.onMessage(m));
     this.client.on(Events.Error, (err) => o.log.warn({ err: err.message }, 'discord client error'));
     o.core.onRecover('discord', (data) => this.recover(data));
+    o.library?.onRecover('discord', (data) => this.recoverLibrary(data));
   }
 
   async start(): Promise<void> {
@@ -63,6 +67,11 @@ export class DiscordBot {
     return new RecoveredUI(this.client, data.reply, data.userId, data.uploadLimitBytes);
   }
 
+  /** A library job's reply after a restart (a job queued from the command line has none). */
+  recoverLibrary(data: LibraryJobData): RecoveredUI | undefined {
+    return data.requester ? new RecoveredUI(this.client, data.requester.reply, data.requester.userId) : undefined;
+  }
+
   private async onInteraction(i: Interaction): Promise<void> {
     try {
       if (i.isChatInputCommand()) await this.onCommand(i);
@@ -78,19 +87,47 @@ export class DiscordBot {
     const cmd = this.o.registry.get(i.commandName);
     if (!cmd) return;
     const res = await i.deferReply({ withResponse: true });
+    const target: ReplyTarget = { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) };
+    if (cmd.kind === 'library') return this.onLibrary(i, cmd, target);
     const audio = i.options.getAttachment('audio');
     const url = i.options.getString('url');
     const aspect = i.options.getString('aspect') as Aspect | null;
     const input = this.input(i, audio ? [fileOf(audio)] : [], url ?? undefined, aspect ?? undefined);
-    const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
+    const ui = new InteractionUI(i, target);
     // an interaction has one reply: one request (the command's first)
     const [req] = cmd.execute(input);
     if (req) await this.o.core.submit(req, ui);
   }
 
+  /**
+   * /library: the permission comes from the interaction itself (the member's permissions in this channel, as
+   * Discord computed them), checked here although the command is registered for Manage Server only: an
+   * admin can grant the command to others in the server's integration settings.
+   */
+  private async onLibrary(i: ChatInputCommandInteraction, cmd: LibraryCommand, target: ReplyTarget): Promise<void> {
+    const ui = new InteractionUI(i, target, { cancel: false });
+    if (!this.o.library) {
+      await ui.error(LIBRARY_MESSAGES.notEnabled);
+      return;
+    }
+    const sub = i.options.getSubcommand(false) ?? '';
+    const video = sub === 'add' ? i.options.getAttachment('video') : null;
+    const url = sub === 'add' ? i.options.getString('url') : null;
+    const ref = sub === 'remove' ? i.options.getString('video') : null;
+    const permitted = i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
+    const input: CommandInput = {
+      ...this.input(i, video ? [fileOf(video)] : [], url ?? undefined, undefined),
+      subcommand: sub,
+      ...(ref ? { strings: { video: ref } } : {}),
+      permitted,
+    };
+    const [req] = cmd.execute(input);
+    if (req) await this.o.library.submit(req, ui);
+  }
+
   private async onMessageAction(i: MessageContextMenuCommandInteraction): Promise<void> {
     const cmd = this.o.registry.action(i.commandName);
-    if (!cmd) return;
+    if (!cmd || cmd.kind === 'library') return;
     await i.deferReply({ withResponse: true });
     const files = [...i.targetMessage.attachments.values()].map(fileOf);
     const input = this.input(i, files, undefined, undefined);
@@ -124,7 +161,7 @@ export class DiscordBot {
     if (!this.o.visualizeChannels.has(m.channelId) && !topic.includes(TOPIC_MARK)) return;
     const files = [...m.attachments.values()].map(fileOf).filter(isAudioFile);
     const cmd = this.o.registry.action('visualize_message') ?? this.o.registry.get('visualize');
-    if (files.length === 0 || !cmd) return;
+    if (files.length === 0 || !cmd || cmd.kind === 'library') return;
     try {
       // the gateway can replay a message after a resume: claim it before posting anything
       const fresh = await this.o.core.claim('discord', m.id).catch(() => 'down' as const);

@@ -1,7 +1,20 @@
-// Command definitions -> Discord application command JSON (a slash command and a message context menu).
-import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord.js';
-import type { RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
+// Command definitions -> Discord application command JSON (a slash command, its subcommands, and a message
+// context menu). An adminOnly command is shown to members with Manage Server only, and only in servers.
+import { ApplicationCommandOptionType, ApplicationCommandType, InteractionContextType, PermissionFlagsBits } from 'discord.js';
+import type { APIApplicationCommandBasicOption, RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
+import type { OptionDefinition } from '../../../commands/command.types.js';
 import type { CommandRegistry } from '../../../commands/registry.js';
+
+const option = (o: OptionDefinition): APIApplicationCommandBasicOption =>
+  o.type === 'attachment'
+    ? { type: ApplicationCommandOptionType.Attachment, name: o.name, description: o.description, required: !!o.required }
+    : {
+        type: ApplicationCommandOptionType.String,
+        name: o.name,
+        description: o.description,
+        required: !!o.required,
+        ...(o.choices ? { choices: o.choices.map((c) => ({ name: c, value: c })) } : {}),
+      };
 
 export function toDiscordCommands(registry: CommandRegistry): RESTPostAPIApplicationCommandsJSONBody[] {
   return registry.all().flatMap(({ definition: d }) => {
@@ -9,17 +22,11 @@ export function toDiscordCommands(registry: CommandRegistry): RESTPostAPIApplica
       type: ApplicationCommandType.ChatInput,
       name: d.name,
       description: d.description,
-      options: d.options.map((o) =>
-        o.type === 'attachment'
-          ? { type: ApplicationCommandOptionType.Attachment, name: o.name, description: o.description, required: !!o.required }
-          : {
-              type: ApplicationCommandOptionType.String,
-              name: o.name,
-              description: o.description,
-              required: !!o.required,
-              ...(o.choices ? { choices: o.choices.map((c) => ({ name: c, value: c })) } : {}),
-            },
-      ),
+      options: d.subcommands
+        ? d.subcommands.map((s) => ({ type: ApplicationCommandOptionType.Subcommand, name: s.name, description: s.description, options: s.options.map(option) }))
+        : d.options.map(option),
+      // Discord hides the command from everyone else; the bot still checks the permission on each use
+      ...(d.adminOnly ? { default_member_permissions: PermissionFlagsBits.ManageGuild.toString(), contexts: [InteractionContextType.Guild] } : {}),
     };
     const menu: RESTPostAPIApplicationCommandsJSONBody[] = d.messageAction
       ? [{ type: ApplicationCommandType.Message, name: d.messageAction.name }]

@@ -2,9 +2,9 @@
 // after a bot restart, a fresh message in the channel. Status edits carry a Cancel button.
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, GuildPremiumTier } from 'discord.js';
 import type { Client, Guild, Message, MessageEditOptions, RepliableInteraction, SendableChannels } from 'discord.js';
-import type { ReplyUI, ResultView } from '../core.js';
+import type { LibraryUI, ReplyUI, ResultView } from '../core.js';
 import { MB, resultLines, statusText } from '../render.js';
-import type { StatusView } from '../render.js';
+import type { LibraryAnswerView, StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
 export const CANCEL_PREFIX = 'clipmatch-cancel:';
@@ -40,8 +40,14 @@ const cancelRow = (jobId: string) =>
     new ButtonBuilder().setCustomId(CANCEL_PREFIX + jobId).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
   );
 
-export function statusMessage(view: StatusView, jobId: string): MessageEditOptions {
-  return { content: statusText(view), components: [cancelRow(jobId)] };
+export function statusMessage(view: StatusView, jobId: string, cancel = true): MessageEditOptions {
+  return { content: statusText(view), components: cancel ? [cancelRow(jobId)] : [] };
+}
+
+/** A library request's answer: one embed, no buttons. */
+export function libraryMessage(view: LibraryAnswerView): MessageEditOptions {
+  const embed = new EmbedBuilder().setTitle('clipmatch library').setDescription([view.title, ...view.lines].join('\n'));
+  return { content: '', embeds: [embed], components: [] };
 }
 
 export function resultMessage(view: ResultView): MessageEditOptions {
@@ -62,12 +68,17 @@ export function resultMessage(view: ResultView): MessageEditOptions {
 
 export const errorMessage = (message: string): MessageEditOptions => ({ content: message, embeds: [], components: [] });
 
-abstract class DiscordUI implements ReplyUI {
+abstract class DiscordUI implements ReplyUI, LibraryUI {
   abstract readonly target: ReplyTarget;
   abstract readonly uploadLimitBytes: number;
+  /** status edits carry a Cancel button (visualize); library requests have none */
+  protected cancel = true;
   protected abstract edit(msg: MessageEditOptions): Promise<unknown>;
   async status(view: StatusView, jobId: string): Promise<void> {
-    await this.edit(statusMessage(view, jobId));
+    await this.edit(statusMessage(view, jobId, this.cancel));
+  }
+  async summary(view: LibraryAnswerView): Promise<void> {
+    await this.edit(libraryMessage(view));
   }
   async result(view: ResultView): Promise<void> {
     await this.edit(resultMessage(view));
@@ -87,8 +98,10 @@ export class InteractionUI extends DiscordUI {
   constructor(
     private readonly interaction: RepliableInteraction,
     readonly target: ReplyTarget,
+    opts: { cancel?: boolean } = {},
   ) {
     super();
+    this.cancel = opts.cancel ?? true;
     this.uploadLimitBytes = interaction.attachmentSizeLimit || guildUploadLimit(interaction.guild);
     this.fallback = new RecoveredUI(interaction.client, target, interaction.user.id, this.uploadLimitBytes);
   }

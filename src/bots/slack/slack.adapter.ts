@@ -6,14 +6,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { webApi } from '@slack/bolt';
 import type { CommandRegistry } from '../../../commands/registry.js';
-import type { Command, CommandInput, InputFile } from '../../../commands/command.types.js';
+import type { CommandInput, InputFile, LibraryCommand, VisualizeCommand } from '../../../commands/command.types.js';
 import { isAudioFile } from '../../../commands/visualize.command.js';
 import type { Aspect } from '../../core/visualize.types.js';
 import { UserError } from '../../core/errors.js';
-import type { VisualizeJobData } from '../../jobs/jobs.types.js';
+import type { LibraryJobData, VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
+import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { IntakeRequest, ReplyUI, RequestLifecycle } from '../lifecycle.js';
-import { MESSAGES } from '../render.js';
+import { LIBRARY_MESSAGES, MESSAGES } from '../render.js';
 import { CANCEL_ACTION, RETAKE_ACTION, SlackUI } from './slack.ui.js';
 
 export interface SlackBotOptions {
@@ -23,6 +24,10 @@ export interface SlackBotOptions {
   appToken?: string;
   port: number;
   core: RequestLifecycle;
+  /** /library (unset: the bot answers that library admin is not enabled here) */
+  library?: LibraryLifecycle;
+  /** Slack user ids allowed to run /library (SLACK_LIBRARY_ADMINS) */
+  libraryAdmins?: Set<string>;
   registry: CommandRegistry;
   log: Logger;
   watchChannels: Set<string>;
@@ -70,6 +75,7 @@ export class SlackBot {
     }
     this.register();
     o.core.onRecover('slack', (data) => this.recover(data));
+    o.library?.onRecover('slack', (data) => this.recoverLibrary(data));
   }
 
   async start(): Promise<void> {
@@ -117,11 +123,33 @@ export class SlackBot {
     return new SlackUI(this.app.client, target, this.o.uploadLimitBytes);
   }
 
+  /** A library job's reply after a restart (a job queued from the command line has none). */
+  recoverLibrary(data: LibraryJobData): SlackUI | undefined {
+    if (!data.requester) return undefined;
+    const r = data.requester.reply;
+    return new SlackUI(this.app.client, { ...r, messageId: r.messageId ?? '' }, this.o.uploadLimitBytes, false);
+  }
+
   private register(): void {
     for (const cmd of this.o.registry.all()) {
       this.app.command(`/${cmd.definition.name}`, async ({ command, ack, client }) => {
         await ack();
         const text = command.text ?? '';
+        if (cmd.kind === 'library') {
+          // the admins are this bot's setting; Slack itself has no per-command permission
+          const permitted = this.o.libraryAdmins?.has(command.user_id) ?? false;
+          await this.runLibrary(cmd, client, command.channel_id, {
+            platform: 'slack',
+            requestId: command.trigger_id,
+            userId: command.user_id,
+            serverId: command.team_id,
+            channelId: command.channel_id,
+            files: [],
+            text,
+            permitted,
+          });
+          return;
+        }
         const aspect = ASPECT.exec(text)?.[1] as Aspect | undefined;
         const url = text.replace(ASPECT, ' ').trim().split(/\s+/)[0] || undefined;
         await this.run(cmd, client, command.channel_id, undefined, {
@@ -136,7 +164,7 @@ export class SlackBot {
         });
       });
       const action = cmd.definition.messageAction;
-      if (!action) continue;
+      if (!action || cmd.kind === 'library') continue;
       this.app.shortcut({ callback_id: action.callbackId, type: 'message_action' }, async ({ shortcut, ack, client }) => {
         await ack();
         if (shortcut.type !== 'message_action') return;
@@ -156,7 +184,7 @@ export class SlackBot {
       if (event.subtype !== 'file_share' || !this.o.watchChannels.has(event.channel)) return;
       const files = ((event.files ?? []) as SlackFile[]).map(toInputFile).filter(isAudioFile);
       const cmd = this.o.registry.action('visualize_message');
-      if (!files.length || !cmd || !event.user) return;
+      if (!files.length || !cmd || cmd.kind === 'library' || !event.user) return;
       await this.run(cmd, client, event.channel, event.thread_ts ?? event.ts, {
         platform: 'slack',
         requestId: `${event.channel}-${event.ts}`,
@@ -200,31 +228,12 @@ export class SlackBot {
    * Claims the event, then per request of the command (one per audio file) posts the status message (the
    * visible acknowledgement) and submits it. Private files are downloaded by the lifecycle, after the limits.
    */
-  private async run(cmd: Command, client: webApi.WebClient, channel: string, threadTs: string | undefined, input: CommandInput): Promise<void> {
-    // a payload without the ids Slack always sends is not from Slack: nothing to answer, nowhere to answer it
-    if (!channel || !input.userId || !/^[\w.-]+$/.test(input.requestId ?? '')) {
-      this.o.log.warn({ channel, requestId: input.requestId }, 'slack payload without channel, user or a valid id; ignored');
-      return;
-    }
-    let fresh: boolean | 'down';
-    try {
-      fresh = await this.o.core.claim(input.platform, input.requestId);
-    } catch {
-      fresh = 'down';
-    }
-    if (fresh === false) return; // Slack redelivered an event we already answer
-    input.claimed = true;
+  private async run(cmd: VisualizeCommand, client: webApi.WebClient, channel: string, threadTs: string | undefined, input: CommandInput): Promise<void> {
+    const fresh = await this.claim(channel, input, (p, id) => this.o.core.claim(p, id));
+    if (fresh === false) return;
     for (const req of cmd.execute(input)) {
-      let ui: SlackUI;
-      try {
-        ui = await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes);
-      } catch (err) {
-        this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
-        await client.chat
-          .postEphemeral({ channel, user: input.userId, text: 'I cannot post in this channel; invite me first (/invite @clipmatch).' })
-          .catch(() => undefined);
-        return;
-      }
+      const ui = await this.open(client, channel, threadTs, input.userId, true);
+      if (!ui) return;
       if (fresh === 'down') {
         await ui.error(MESSAGES.queueDown);
         return;
@@ -235,6 +244,53 @@ export class SlackBot {
         download: (source) => downloadSlackFile(source.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins()),
       };
       await this.o.core.submit(intake, ui);
+    }
+  }
+
+  /**
+   * /library: claimed on the library queue, one status message (no Cancel button), one request. The
+   * permission travels with the request; the lifecycle refuses a non-admin before anything is queued.
+   */
+  private async runLibrary(cmd: LibraryCommand, client: webApi.WebClient, channel: string, input: CommandInput): Promise<void> {
+    const library = this.o.library;
+    const fresh = library ? await this.claim(channel, input, (p, id) => library.claim(p, id)) : true;
+    if (fresh === false) return;
+    const ui = await this.open(client, channel, undefined, input.userId, false);
+    if (!ui) return;
+    if (!library) return ui.error(LIBRARY_MESSAGES.notEnabled);
+    if (fresh === 'down') return ui.error(LIBRARY_MESSAGES.queueDown);
+    const [req] = cmd.execute(input);
+    if (req) await library.submit(req, ui);
+  }
+
+  /** Checks the payload has the ids Slack always sends and claims it: false for a redelivery, 'down' when Redis is. */
+  private async claim(channel: string, input: CommandInput, claim: (platform: 'slack', requestId: string) => Promise<boolean>): Promise<boolean | 'down'> {
+    // a payload without the ids Slack always sends is not from Slack: nothing to answer, nowhere to answer it
+    if (!channel || !input.userId || !/^[\w.-]+$/.test(input.requestId ?? '')) {
+      this.o.log.warn({ channel, requestId: input.requestId }, 'slack payload without channel, user or a valid id; ignored');
+      return false;
+    }
+    let fresh: boolean | 'down';
+    try {
+      fresh = await claim('slack', input.requestId);
+    } catch {
+      fresh = 'down';
+    }
+    // false: Slack redelivered an event we already answer
+    if (fresh !== false) input.claimed = true;
+    return fresh;
+  }
+
+  /** Posts the status message (the visible acknowledgement); tells the user privately when the bot cannot post. */
+  private async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, userId: string, cancel: boolean): Promise<SlackUI | undefined> {
+    try {
+      return await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes, cancel);
+    } catch (err) {
+      this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
+      await client.chat
+        .postEphemeral({ channel, user: userId, text: 'I cannot post in this channel; invite me first (/invite @clipmatch).' })
+        .catch(() => undefined);
+      return undefined;
     }
   }
 

@@ -1,17 +1,19 @@
 // Slack replies for one request: a status message (chat.postMessage, then chat.update with a Cancel
 // button), and the result as text plus files through files.uploadV2 in the same place.
 import type { types, webApi } from '@slack/bolt';
-import type { ReplyUI, ResultView } from '../core.js';
+import type { LibraryUI, ReplyUI, ResultView } from '../core.js';
 import { resultLines, statusText } from '../render.js';
-import type { StatusView } from '../render.js';
+import type { LibraryAnswerView, StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
 export const CANCEL_ACTION = 'clipmatch_cancel';
 export const RETAKE_ACTION = 'clipmatch_retake';
 
-export function statusBlocks(view: StatusView, jobId: string): types.KnownBlock[] {
+export function statusBlocks(view: StatusView, jobId: string, cancel = true): types.KnownBlock[] {
+  const text: types.KnownBlock = { type: 'section', text: { type: 'mrkdwn', text: statusText(view) } };
+  if (!cancel) return [text];
   return [
-    { type: 'section', text: { type: 'mrkdwn', text: statusText(view) } },
+    text,
     {
       type: 'actions',
       elements: [{ type: 'button', action_id: CANCEL_ACTION, text: { type: 'plain_text', text: 'Cancel' }, value: jobId }],
@@ -25,18 +27,23 @@ export function resultText(view: ResultView): string {
   return `${l.title}\n*Closest clips*\n${l.closest.join('\n')}\n*Farthest clips*\n${l.farthest.join('\n')}${video}`;
 }
 
-export class SlackUI implements ReplyUI {
+/** A library request's answer as Slack text. */
+export const libraryText = (view: LibraryAnswerView): string => [`*${view.title}*`, ...view.lines].join('\n');
+
+export class SlackUI implements ReplyUI, LibraryUI {
   constructor(
     private readonly client: webApi.WebClient,
     readonly target: ReplyTarget & { messageId: string },
     readonly uploadLimitBytes: number,
+    /** status edits carry a Cancel button (visualize); library requests have none */
+    private readonly cancel = true,
   ) {}
 
   /** Posts the status message that later edits change, and returns the UI bound to it. */
-  static async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, limit: number): Promise<SlackUI> {
+  static async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, limit: number, cancel = true): Promise<SlackUI> {
     const res = await client.chat.postMessage({ channel, text: statusText({ stage: 'queued' }), ...(threadTs ? { thread_ts: threadTs } : {}) });
     if (!res.ts) throw new Error('chat.postMessage returned no ts');
-    return new SlackUI(client, { channelId: channel, messageId: res.ts, ...(threadTs ? { threadId: threadTs } : {}) }, limit);
+    return new SlackUI(client, { channelId: channel, messageId: res.ts, ...(threadTs ? { threadId: threadTs } : {}) }, limit, cancel);
   }
 
   async status(view: StatusView, jobId: string): Promise<void> {
@@ -44,8 +51,13 @@ export class SlackUI implements ReplyUI {
       channel: this.target.channelId,
       ts: this.target.messageId,
       text: statusText(view),
-      blocks: statusBlocks(view, jobId),
+      blocks: statusBlocks(view, jobId, this.cancel),
     });
+  }
+
+  async summary(view: LibraryAnswerView): Promise<void> {
+    const text = libraryText(view);
+    await this.client.chat.update({ channel: this.target.channelId, ts: this.target.messageId, text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
   }
 
   async result(view: ResultView): Promise<void> {
