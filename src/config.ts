@@ -16,6 +16,15 @@ export const envSchema = z.object({
   CLIPMATCH_ORT_PROVIDERS: z.string().default('tensorrt,cuda,cpu'),
   CLIPMATCH_CACHE_DIR: z.string().optional(),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  // The shared catalogue (PostgreSQL) for workers on many hosts; unset: SQLite in the library folder.
+  DATABASE_URL: optionalString,
+  CLIPMATCH_DB_SCHEMA: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a plain identifier').default('clipmatch'),
+  // Which queues `npm run worker` serves: visualize, library (ingest, stats, remove, index), or both.
+  WORKER_QUEUES: z.string().regex(/^(visualize|library)(,(visualize|library))*$/, 'visualize, library or visualize,library').default('visualize,library'),
+  // Niceness of the library worker process: ingest never slows renders down (0 = same as renders).
+  LIBRARY_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  // How long a library job's lock lasts before another worker takes the job over (a killed worker's).
+  LIBRARY_LOCK_MS: intFromEnv(30_000, 1000),
   QUEUE_PREFIX: z.string().min(1).default('clipmatch'),
   DISCORD_TOKEN: optionalString,
   DISCORD_APP_ID: optionalString,

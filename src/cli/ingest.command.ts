@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { DEFAULT_CLIP_SECONDS } from '../core/types.js';
 import { env } from '../config.js';
 import { ingest, type IngestSummary } from '../library/ingest.js';
-import { openCatalog } from '../library/catalog.js';
+import { openCatalog, type BatchSummary } from '../library/catalog.js';
+import { UserError } from '../core/errors.js';
 import { fetchToFile } from '../media/fetch.js';
 import { cliProgressBars } from './progress.js';
 import { parseVisualOption, VISUAL_OPTION_HELP } from './visual-option.js';
@@ -51,7 +52,12 @@ export function registerIngest(program: Command): void {
     .option('--refit-pca', 'refit the visual PCA on the whole library (invalidates models trained before)')
     .option('--visual <cnn>', VISUAL_OPTION_HELP, parseVisualOption)
     .option('--json', 'print the summary as JSON')
-    .action(async (inputs: string[], o: { library: string; clipSeconds: number; threads: number; refitPca?: boolean; json?: boolean; visual?: ReturnType<typeof parseVisualOption> }) => {
+    .option('--queue', 'queue one job per video for the workers (npm run worker) instead of ingesting here; needs Redis')
+    .action(async (inputs: string[], o: { library: string; clipSeconds: number; threads: number; refitPca?: boolean; json?: boolean; queue?: boolean; visual?: ReturnType<typeof parseVisualOption> }) => {
+      if (o.queue) {
+        await queueBatch(inputs, o);
+        return;
+      }
       const bars = cliProgressBars(!o.json && process.stderr.isTTY);
       const ac = new AbortController();
       const onSignal = () => ac.abort();
@@ -83,8 +89,71 @@ export function registerIngest(program: Command): void {
     });
 }
 
+/** `ingest --queue`: the batch goes to the workers; `library status` follows it. */
+async function queueBatch(inputs: string[], o: { library: string; json?: boolean }): Promise<void> {
+  const { createLibraryQueue, producerConnection } = await import('../jobs/queue.js');
+  const { queueIngestBatch } = await import('../library/batch.js');
+  const cfg = env();
+  const catalog = await openCatalog(o.library, { create: true });
+  const queue = createLibraryQueue(producerConnection(cfg.REDIS_URL), cfg.QUEUE_PREFIX);
+  try {
+    // files are read by the workers: absolute paths on the storage they all mount
+    const b = await queueIngestBatch(inputs, { catalog, queue, attempts: cfg.BOT_JOB_ATTEMPTS });
+    if (o.json) {
+      process.stdout.write(JSON.stringify(b, null, 2) + '\n');
+      return;
+    }
+    const lines = [`batch ${b.batchId}: queued ${b.queued.length} video(s) for the workers (npm run worker)`];
+    if (b.alreadyQueued.length) lines.push(`already queued or running: ${b.alreadyQueued.length}`);
+    if (b.alreadyPresent.length) lines.push(`already in the library: ${b.alreadyPresent.length}`);
+    lines.push(`follow it with: clipmatch library status --library ${o.library}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || /Connection is closed|ECONNREFUSED/.test(String((err as Error).message))) {
+      throw new UserError('UNREACHABLE', `the queue (Redis at ${cfg.REDIS_URL}) is not answering; start it or ingest without --queue`);
+    }
+    throw err;
+  } finally {
+    await queue.close().catch(() => undefined);
+    await catalog.close();
+  }
+}
+
+/** `library status`: each batch's videos by state with the reasons of those that did not make it. */
+function statusLines(batches: BatchSummary[]): string[] {
+  if (batches.length === 0) return ['no ingest batches yet (clipmatch ingest <videos> --queue)'];
+  const lines: string[] = [];
+  for (const b of batches) {
+    const c = b.counts;
+    const open = c.queued + c.running;
+    lines.push(
+      `batch ${b.batchId} (${b.createdAt.slice(0, 19).replace('T', ' ')}): ${b.total} video(s): ${c.queued} queued, ${c.running} running, ` +
+        `${c.added} added (${b.clips} clips, ${(b.seconds / 60).toFixed(1)} min), ${c.present} already there, ${c.skipped} skipped, ${c.failed} failed${open === 0 ? ' · done' : ''}`,
+    );
+    for (const p of b.problems) lines.push(`  ${p.state}: ${p.source}: ${p.reason}`);
+  }
+  return lines;
+}
+
 export function registerLibrary(program: Command): void {
   const lib = program.command('library').description('inspect a clip library');
+  lib
+    .command('status')
+    .description('ingest batches queued with --queue: videos queued, running, added, skipped and failed (with reasons)')
+    .option('--library <dir>', 'library folder', env().CLIPMATCH_LIBRARY)
+    .option('--limit <n>', 'newest batches to show', (v) => Number(v), 10)
+    .option('--json', 'print JSON')
+    .action(async (o: { library: string; limit: number; json?: boolean }) => {
+      const catalog = await openCatalog(o.library, { readonly: true });
+      try {
+        const batches = await catalog.batches(o.limit);
+        if (o.json) process.stdout.write(JSON.stringify({ batches }, null, 2) + '\n');
+        else process.stdout.write(statusLines(batches).join('\n') + '\n');
+      } finally {
+        await catalog.close();
+      }
+    });
   lib
     .command('stats')
     .description('videos, clips, hours and feature extractors of a library')

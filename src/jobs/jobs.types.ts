@@ -136,6 +136,23 @@ export interface LibraryResults {
 }
 export type LibraryJobResult = LibraryResults[keyof LibraryResults];
 
+/** An index build: after ingest, removal or training (src/index). */
+export interface IndexJobData {
+  v: 1;
+  /** the catalogue generation that asked for it */
+  generation: number;
+  reason: string;
+  requestedAt: number;
+}
+export interface IndexJobResult {
+  /** the index version workers load from now on */
+  version?: number;
+  clips: number;
+  embedded: number;
+  mode: string;
+  seconds: number;
+}
+
 export interface JobDefinitions {
   visualize: { data: VisualizeJobData; result: VisualizeJobResult };
   library: { data: LibraryJobData; result: LibraryJobResult };

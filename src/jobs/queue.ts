@@ -5,11 +5,13 @@ import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { isUserError, UserError } from '../core/errors.js';
 import type { UserErrorCode } from '../core/errors.js';
-import type { JobDefinitions, JobName, LibraryJobData, Platform } from './jobs.types.js';
+import type { IndexJobData, IndexJobResult, JobDefinitions, JobName, LibraryJobData, Platform } from './jobs.types.js';
 
 export const VISUALIZE_QUEUE = 'visualize';
 /** Ingest, stats and remove: a queue of its own, so its workers (and their concurrency) are apart from visualize's. */
 export const LIBRARY_QUEUE = 'library';
+/** Index builds after ingest or removal: one queue, one build at a time per worker, never per worker twice. */
+export const INDEX_QUEUE = 'index';
 export type QueueName = typeof VISUALIZE_QUEUE | typeof LIBRARY_QUEUE;
 
 /** ioredis options from a redis:// or rediss:// URL. */
@@ -90,6 +92,28 @@ export type LibraryQueue = Queue<JobDefinitions['library']['data'], JobDefinitio
 /** The library queue, under the same prefix as the visualize queue (one prefix, one deployment). */
 export function createLibraryQueue(connection: ConnectionOptions, prefix: string): LibraryQueue {
   return new Queue(LIBRARY_QUEUE, { connection, prefix });
+}
+
+export type IndexQueue = Queue<IndexJobData, IndexJobResult, 'index'>;
+
+export function createIndexQueue(connection: ConnectionOptions, prefix: string): IndexQueue {
+  return new Queue(INDEX_QUEUE, { connection, prefix });
+}
+
+/**
+ * Asks for an index build at catalogue generation `generation`. One job id per generation: many videos
+ * landing together ask once each, and a build that finds the index already at (or past) that generation
+ * returns at once; the short delay lets a burst of commits share one build.
+ */
+export async function requestIndexBuild(queue: IndexQueue, generation: number, reason: string): Promise<void> {
+  await queue.add('index', { v: 1, generation, reason, requestedAt: Date.now() }, {
+    jobId: `index-g${generation}`,
+    delay: 2_000,
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 10_000 },
+    removeOnComplete: { age: 24 * 3600, count: 200 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 200 },
+  });
 }
 
 export function createLibraryEvents(connection: ConnectionOptions, prefix: string, lastEventId?: string): QueueEvents {

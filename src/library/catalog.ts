@@ -4,6 +4,7 @@
 // hosts share one catalogue. Feature matrices and clip files are never in it: they live under the library
 // folder (layout.ts), which every host mounts. Both backends pass the same suite (tests/integration/catalog.test.ts).
 import type { ClipRecord, ExtractorInfo, VideoRecord } from '../core/types.js';
+import { env } from '../config.js';
 
 export const extractorKey = (e: ExtractorInfo): string => `${e.name}@${e.version}`;
 
@@ -99,10 +100,10 @@ export interface OpenCatalogOptions {
 
 /** The catalogue of the library at `root`: PostgreSQL when a database URL is given or set, else SQLite. */
 export async function openCatalog(root: string, opts: OpenCatalogOptions = {}): Promise<Catalog> {
-  const url = opts.databaseUrl ?? process.env.DATABASE_URL ?? '';
+  const url = opts.databaseUrl ?? env().DATABASE_URL ?? '';
   if (url) {
     const { PgCatalog } = await import('./catalog-pg.js');
-    return PgCatalog.open(root, url, { create: opts.create ?? false, schema: opts.schema ?? process.env.CLIPMATCH_DB_SCHEMA ?? 'clipmatch' });
+    return PgCatalog.open(root, url, { create: opts.create ?? false, schema: opts.schema ?? env().CLIPMATCH_DB_SCHEMA });
   }
   const { SqliteCatalog } = await import('./catalog-sqlite.js');
   return SqliteCatalog.open(root, { create: opts.create ?? false, readonly: opts.readonly ?? false });
