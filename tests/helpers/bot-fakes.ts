@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { ReplyUI, ResultView } from '../../src/bots/core.js';
-import type { StatusView } from '../../src/bots/render.js';
+import type { LibraryUI, ReplyUI, ResultView } from '../../src/bots/core.js';
+import type { LibraryAnswerView, StatusView } from '../../src/bots/render.js';
 import type { ReplyTarget } from '../../src/jobs/jobs.types.js';
 import type { RenderFn } from '../../worker/render-child.js';
 import type { VisualizeResult } from '../../src/core/visualize.types.js';
@@ -31,9 +31,11 @@ export async function removePrefix(prefix: string): Promise<void> {
 export type UiEvent =
   | { kind: 'status'; view: StatusView }
   | { kind: 'result'; view: ResultView; videoBytes?: Buffer }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  | { kind: 'summary'; view: LibraryAnswerView };
 
-export class RecordingUI implements ReplyUI {
+/** Records what a reply shows; serves both kinds of request (a video's result, a library answer). */
+export class RecordingUI implements ReplyUI, LibraryUI {
   readonly events: UiEvent[] = [];
   readonly done: Promise<UiEvent>;
   private resolveDone!: (e: UiEvent) => void;
@@ -54,6 +56,11 @@ export class RecordingUI implements ReplyUI {
   }
   async error(message: string): Promise<void> {
     const e: UiEvent = { kind: 'error', message };
+    this.events.push(e);
+    this.resolveDone(e);
+  }
+  async summary(view: LibraryAnswerView): Promise<void> {
+    const e: UiEvent = { kind: 'summary', view };
     this.events.push(e);
     this.resolveDone(e);
   }
