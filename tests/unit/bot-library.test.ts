@@ -22,6 +22,7 @@ import { nextLibraryStage } from '../../src/jobs/stages.js';
 import { makeLibraryProcessor } from '../../worker/library.processor.js';
 import { FakeLibraryOps, RecordingUI } from '../helpers/bot-fakes.js';
 import { memoryPorts } from '../helpers/memory-ports.js';
+import { discordProblems } from '../helpers/spec-validator.js';
 
 const log = pino({ level: 'silent' });
 let n = 0;
@@ -135,10 +136,12 @@ describe('/library command', () => {
   });
 
   it('registers on Discord for Manage Server only, in servers, with three subcommands', () => {
-    const body = toDiscordCommands(loadCommands()).find((c) => c.name === 'library') as {
-      default_member_permissions?: string; contexts?: number[]; options: { type: number; name: string; options: { name: string; type: number; required: boolean }[] }[];
+    const all = toDiscordCommands(loadCommands());
+    assert.deepEqual(discordProblems('PUT', '/applications/100000000000000001/commands', all as unknown as Record<string, unknown>), [], "what commands:deploy sends matches Discord's API description");
+    const body = all.find((c) => c.name === 'library') as unknown as {
+      default_member_permissions?: number; contexts?: number[]; options: { type: number; name: string; options: { name: string; type: number; required: boolean }[] }[];
     };
-    assert.equal(body.default_member_permissions, '32', 'Manage Server (1 << 5)');
+    assert.equal(body.default_member_permissions, 32, 'Manage Server (1 << 5)');
     assert.deepEqual(body.contexts, [0], 'guilds only');
     assert.deepEqual(body.options.map((o) => [o.type, o.name]), [[1, 'add'], [1, 'stats'], [1, 'remove']]);
     assert.deepEqual(body.options[0]?.options.map((o) => [o.name, o.type]), [['video', 11], ['url', 3]]);
