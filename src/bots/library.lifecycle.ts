@@ -48,10 +48,10 @@ export class LibraryLifecycle extends JobLifecycle<LibraryJobData, LibraryJobRes
   }
 
   /** Acknowledged already by the adapter: permission, checks, claim, limits, enqueue, the queued status. */
-  submit(req: LibraryRequest, ui: LibraryUI): Promise<SubmitOutcome> {
+  async submit(req: LibraryRequest, ui: LibraryUI): Promise<SubmitOutcome> {
     const jobId = jobIdFor(req.platform, req.requestId);
     let data!: (reply: ReplyTarget) => LibraryJobData;
-    return this.admit({
+    const outcome = await this.admit({
       jobId,
       subject: limitSubject(req, jobId),
       ui,
@@ -66,6 +66,9 @@ export class LibraryLifecycle extends JobLifecycle<LibraryJobData, LibraryJobRes
         return d;
       },
     });
+    // a refused remove is answered already; a duplicate's reference belongs to the first event
+    if (outcome === 'refused') this.refs.delete(jobId);
+    return outcome;
   }
 
   /** The job's payload for a permitted request, or a UserError saying what is missing. */

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { ReplyUI, ResultView } from '../../src/bots/core.js';
-import type { StatusView } from '../../src/bots/render.js';
+import type { LibraryUI, ReplyUI, ResultView } from '../../src/bots/core.js';
+import type { LibraryAnswerView, StatusView } from '../../src/bots/render.js';
 import type { ReplyTarget } from '../../src/jobs/jobs.types.js';
 import type { RenderFn } from '../../worker/render-child.js';
 import type { VisualizeResult } from '../../src/core/visualize.types.js';
@@ -31,9 +31,11 @@ export async function removePrefix(prefix: string): Promise<void> {
 export type UiEvent =
   | { kind: 'status'; view: StatusView }
   | { kind: 'result'; view: ResultView; videoBytes?: Buffer }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string }
+  | { kind: 'summary'; view: LibraryAnswerView };
 
-export class RecordingUI implements ReplyUI {
+/** Records what a reply shows; serves both kinds of request (a video's result, a library answer). */
+export class RecordingUI implements ReplyUI, LibraryUI {
   readonly events: UiEvent[] = [];
   readonly done: Promise<UiEvent>;
   private resolveDone!: (e: UiEvent) => void;
@@ -54,6 +56,11 @@ export class RecordingUI implements ReplyUI {
   }
   async error(message: string): Promise<void> {
     const e: UiEvent = { kind: 'error', message };
+    this.events.push(e);
+    this.resolveDone(e);
+  }
+  async summary(view: LibraryAnswerView): Promise<void> {
+    const e: UiEvent = { kind: 'summary', view };
     this.events.push(e);
     this.resolveDone(e);
   }
@@ -188,6 +195,113 @@ export async function startStack(opts: { core?: Partial<CoreConfig>; deps?: Part
       redis.disconnect();
       workerRedis.forEach((r) => r.disconnect());
       await removePrefix(prefix);
+    },
+  };
+}
+
+// ---- the library queue: core + queue + events + worker over a fake LibraryOps ----
+import { LibraryCore } from '../../src/bots/core.js';
+import type { LibraryCoreConfig } from '../../src/bots/core.js';
+import { createLibraryEvents, createLibraryQueue } from '../../src/jobs/queue.js';
+import type { LibraryJobData, LibraryJobResult } from '../../src/jobs/jobs.types.js';
+import type { AddVideoResult, LibraryOps, LibraryStatsView, RemoveResult, VideoSource } from '../../src/library/ops.types.js';
+import { makeLibraryProcessor } from '../../worker/library.processor.js';
+import type { LibraryProcessorDeps } from '../../worker/library.processor.js';
+import { startLibraryWorker } from '../../worker/worker.js';
+
+/**
+ * LibraryOps in memory: addVideo walks through the port's progress names (download, probe, clips 1..n,
+ * commit) and adds `clipsPerVideo` 10-s clips, or reports a video already there; `gate`, when set, holds
+ * an ingest after its first clip until the test opens it (so a progress edit can be seen before the answer).
+ */
+export class FakeLibraryOps implements LibraryOps {
+  readonly videos = new Map<string, { videoId: string; title: string; clips: number; seconds: number }>();
+  readonly added: VideoSource[] = [];
+  gate?: Promise<void>;
+  constructor(private readonly clipsPerVideo = 3) {}
+  async addVideo(source: VideoSource, opts: Parameters<LibraryOps['addVideo']>[1]): Promise<AddVideoResult> {
+    const p = opts.progress ?? (() => undefined);
+    this.added.push(source);
+    const title = source.kind === 'file' ? (source.path.split('/').pop() ?? 'video') : source.kind === 'url' ? source.url.split('/').pop() || 'video' : source.name;
+    p('download', 1, 1);
+    p('probe', 1, 1);
+    const known = [...this.videos.values()].find((v) => v.title === title);
+    if (known) return { status: 'present', videoId: known.videoId, title, clips: known.clips, seconds: known.seconds };
+    for (let i = 1; i <= this.clipsPerVideo; i++) {
+      p('clips', i, this.clipsPerVideo);
+      if (i === 1 && this.gate) await this.gate;
+    }
+    p('commit', 1, 1);
+    const v = { videoId: `v${randomBytes(6).toString('hex')}`, title, clips: this.clipsPerVideo, seconds: this.clipsPerVideo * 10 };
+    this.videos.set(v.videoId, v);
+    return { status: 'added', ...v };
+  }
+  async stats(): Promise<LibraryStatsView> {
+    const all = [...this.videos.values()];
+    return { videos: all.length, clips: all.reduce((a, v) => a + v.clips, 0), seconds: all.reduce((a, v) => a + v.seconds, 0), flaggedSeconds: { title: 10, black: 0 }, skipped: 1, indexVersion: 2 };
+  }
+  async remove(ref: string): Promise<RemoveResult> {
+    const hit = [...this.videos.values()].filter((v) => v.videoId === ref || (ref.length >= 8 && v.videoId.startsWith(ref)) || v.title === ref);
+    hit.forEach((v) => this.videos.delete(v.videoId));
+    return { removed: hit };
+  }
+}
+
+export const testLibraryConfig = (over: Partial<LibraryCoreConfig> = {}): LibraryCoreConfig => ({
+  limits: { userConcurrency: 2, serverConcurrency: 5, cooldownMs: 0, slotTtlMs: 600_000 },
+  maxQueue: 100,
+  attempts: 2,
+  backoffMs: 100,
+  editEveryMs: 0,
+  ...over,
+});
+
+export interface LibraryStack {
+  prefix: string;
+  core: LibraryCore;
+  queue: ReturnType<typeof createLibraryQueue>;
+  events: ReturnType<typeof createLibraryEvents>;
+  /** jobs in the library queue in any state */
+  jobCount(): Promise<number>;
+  startWorker(deps: Omit<LibraryProcessorDeps, 'blobs'> & Partial<Pick<LibraryProcessorDeps, 'blobs'>>): Promise<RunningWorker<LibraryJobData, LibraryJobResult>>;
+  close(): Promise<void>;
+}
+
+/** A library stack; on `prefix` (a visualize stack's) the two share one deployment, as in production. */
+export async function startLibraryStack(opts: { prefix?: string; core?: Partial<LibraryCoreConfig> } = {}): Promise<LibraryStack> {
+  const prefix = opts.prefix ?? randomPrefix();
+  const redis = new Redis({ ...producerConnection(REDIS_URL) });
+  await new Promise((r) => redis.once('ready', r));
+  const queue = createLibraryQueue(producerConnection(REDIS_URL), prefix);
+  const events = createLibraryEvents(consumerConnection(REDIS_URL), prefix);
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const core = new LibraryCore({ queue, events, redis, prefix, config: testLibraryConfig(opts.core), log: quietLog });
+  const workers: RunningWorker<LibraryJobData, LibraryJobResult>[] = [];
+  const workerRedis: Redis[] = [];
+  return {
+    prefix, core, queue, events,
+    async jobCount() {
+      const counts = await queue.getJobCounts();
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    async startWorker(deps) {
+      const r = new Redis(REDIS_URL);
+      workerRedis.push(r);
+      const processor = makeLibraryProcessor({ blobs: new BlobStore(r, prefix, 'library'), progressEveryMs: 0, ...deps });
+      const w = await startLibraryWorker({
+        connection: consumerConnection(REDIS_URL), prefix, processor, log: quietLog, lockDurationMs: 2000, stalledIntervalMs: 1000,
+      });
+      workers.push(w);
+      return w;
+    },
+    async close() {
+      core.close();
+      await Promise.all(workers.map((w) => w.close(true)));
+      await events.close();
+      await queue.close();
+      redis.disconnect();
+      workerRedis.forEach((r) => r.disconnect());
+      if (!opts.prefix) await removePrefix(prefix);
     },
   };
 }

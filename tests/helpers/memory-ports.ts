@@ -3,14 +3,14 @@
 import { writeFile } from 'node:fs/promises';
 import { UserError } from '../../src/core/errors.js';
 import type { BlobsPort, ClaimsPort, LifecyclePorts, LimitsPort, QueuedJob, QueuePort } from '../../src/bots/lifecycle.ports.js';
-import type { VisualizeJobData } from '../../src/jobs/jobs.types.js';
+import type { VisualizeJobData, VisualizeJobResult } from '../../src/jobs/jobs.types.js';
 import type { LimitSubject } from '../../src/jobs/limits.js';
 
-export class MemoryQueue implements QueuePort {
-  readonly jobs = new Map<string, QueuedJob>();
+export class MemoryQueue<D = VisualizeJobData, R = VisualizeJobResult> implements QueuePort<D, R> {
+  readonly jobs = new Map<string, QueuedJob<D, R>>();
   /** throws this on the next add (a fault), once */
   failAdd?: Error;
-  async add(jobId: string, data: VisualizeJobData, maxWaiting: number): Promise<'added' | 'full'> {
+  async add(jobId: string, data: D, maxWaiting: number): Promise<'added' | 'full'> {
     if (this.failAdd) {
       const e = this.failAdd;
       this.failAdd = undefined;
@@ -23,7 +23,7 @@ export class MemoryQueue implements QueuePort {
   async waitingCount(): Promise<number> {
     return [...this.jobs.values()].filter((j) => j.state === 'waiting').length;
   }
-  async get(jobId: string): Promise<QueuedJob | undefined> {
+  async get(jobId: string): Promise<QueuedJob<D, R> | undefined> {
     return this.jobs.get(jobId);
   }
   async removeWaiting(jobId: string): Promise<boolean> {
@@ -112,15 +112,15 @@ export class MemoryLimits implements LimitsPort {
   }
 }
 
-export interface MemoryPorts extends LifecyclePorts {
-  queue: MemoryQueue;
+export interface MemoryPorts<D = VisualizeJobData, R = VisualizeJobResult> extends LifecyclePorts<D, R> {
+  queue: MemoryQueue<D, R>;
   claims: MemoryClaims;
   blobs: MemoryBlobs;
   limits: MemoryLimits;
 }
 
-export const memoryPorts = (perUser = 1, perServer = 3): MemoryPorts => ({
-  queue: new MemoryQueue(),
+export const memoryPorts = <D = VisualizeJobData, R = VisualizeJobResult>(perUser = 1, perServer = 3): MemoryPorts<D, R> => ({
+  queue: new MemoryQueue<D, R>(),
   claims: new MemoryClaims(),
   blobs: new MemoryBlobs(),
   limits: new MemoryLimits(perUser, perServer),

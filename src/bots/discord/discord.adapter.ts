@@ -110,10 +110,17 @@ export class DiscordBot {
       await ui.error(LIBRARY_MESSAGES.notEnabled);
       return;
     }
-    const sub = i.options.getSubcommand(false) ?? '';
-    const video = sub === 'add' ? i.options.getAttachment('video') : null;
-    const url = sub === 'add' ? i.options.getString('url') : null;
-    const ref = sub === 'remove' ? i.options.getString('video') : null;
+    let sub: string, video: Attachment | null, url: string | null, ref: string | null;
+    try {
+      sub = i.options.getSubcommand(false) ?? '';
+      video = sub === 'add' ? i.options.getAttachment('video') : null;
+      url = sub === 'add' ? i.options.getString('url') : null;
+      ref = sub === 'remove' ? i.options.getString('video') : null;
+    } catch {
+      // options of another shape than registered (an old registration, a forged payload)
+      await ui.error(LIBRARY_MESSAGES.unknownOp);
+      return;
+    }
     const permitted = i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
     const input: CommandInput = {
       ...this.input(i, video ? [fileOf(video)] : [], url ?? undefined, undefined),

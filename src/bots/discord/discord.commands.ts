@@ -25,8 +25,10 @@ export function toDiscordCommands(registry: CommandRegistry): RESTPostAPIApplica
       options: d.subcommands
         ? d.subcommands.map((s) => ({ type: ApplicationCommandOptionType.Subcommand, name: s.name, description: s.description, options: s.options.map(option) }))
         : d.options.map(option),
-      // Discord hides the command from everyone else; the bot still checks the permission on each use
-      ...(d.adminOnly ? { default_member_permissions: PermissionFlagsBits.ManageGuild.toString(), contexts: [InteractionContextType.Guild] } : {}),
+      // Discord hides the command from everyone else; the bot still checks the permission on each use. The bit
+      // set goes as the integer Discord's OpenAPI description asks for (discord.js types it as a string; the
+      // API reads both)
+      ...(d.adminOnly ? { default_member_permissions: Number(PermissionFlagsBits.ManageGuild) as unknown as string, contexts: [InteractionContextType.Guild] } : {}),
     };
     const menu: RESTPostAPIApplicationCommandsJSONBody[] = d.messageAction
       ? [{ type: ApplicationCommandType.Message, name: d.messageAction.name }]
