@@ -21,7 +21,6 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { anyLevelFMeasure, beatFMeasure } from '../src/core/beat-eval.js';
 import { AUDIO_SAMPLE_RATE } from '../src/core/types.js';
 import { analyzeRhythm } from '../src/features/audio/rhythm.js';
@@ -29,7 +28,7 @@ import { analyzeSong } from '../src/features/audio/song-analysis.js';
 import { decodePcm } from '../src/media/ffmpeg.js';
 import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds, writeSmf } from './beats/smf.js';
 import { synthSongs } from './beats/songs.js';
-import { wadMidiLumps } from './beats/wad.js';
+import { wadMidiLumps, zipEntries } from './beats/wad.js';
 
 const run$ = promisify(execFile);
 
@@ -37,7 +36,8 @@ export const SOUNDFONT = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 export const REAL_MIDI_DIRS = ['/usr/share/games/openttd/baseset/openmsx', '/usr/share/planetblupi/music'];
 /** held-out songs: never tune on these */
 export const HELDOUT_WADS = ['/usr/share/games/doom/freedoom1.wad', '/usr/share/games/doom/freedoom2.wad'];
-export const HELDOUT_MIDI_DIRS = ['/usr/share/doc/pianobooster/courses/BoosterMusic'];
+/** PianoBooster's archive of pieces; its "Booster Music" folder (the "Beginner Course" is finger exercises) */
+export const HELDOUT_ZIP = '/usr/share/games/pianobooster/music/BoosterMusicBooks.zip';
 const EVAL_SECONDS = 120;
 const MIN_QUANTISED = 0.85;
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
@@ -76,16 +76,11 @@ async function hasFluidsynth(): Promise<boolean> {
   }
 }
 
-const isMidi = (f: string) => /\.mid(\.gz)?$/i.test(f);
-
 function midiFiles(dirs: readonly string[], set: BenchSet): BenchSong[] {
   const out: BenchSong[] = [];
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).filter(isMidi).sort()) {
-      const raw = readFileSync(join(dir, f));
-      out.push({ name: basename(basename(f, '.gz'), '.mid'), set, midi: f.toLowerCase().endsWith('.gz') ? gunzipSync(raw) : raw });
-    }
+    for (const f of readdirSync(dir).filter((x) => x.toLowerCase().endsWith('.mid')).sort()) out.push({ name: basename(f, '.mid'), set, midi: readFileSync(join(dir, f)) });
   }
   return out;
 }
@@ -99,7 +94,11 @@ export function benchSongs(): BenchSong[] {
     const game = basename(wad, '.wad');
     for (const l of wadMidiLumps(readFileSync(wad))) candidates.push({ name: `${game}_${l.name}`, set: 'heldout', midi: l.midi });
   }
-  candidates.push(...midiFiles(HELDOUT_MIDI_DIRS, 'heldout'));
+  if (existsSync(HELDOUT_ZIP)) {
+    for (const e of zipEntries(readFileSync(HELDOUT_ZIP))) {
+      if (/\/Booster Music\/[^/]+\.mid$/i.test(e.name)) candidates.push({ name: `pianobooster_${basename(e.name, '.mid')}`, set: 'heldout', midi: e.data });
+    }
+  }
   const seen = new Set<string>();
   for (const c of candidates) {
     const h = createHash('sha1').update(c.midi).digest('hex');

@@ -12,7 +12,7 @@ if [ "${1:-}" = "--bench" ]; then
   [ -d /usr/share/games/openttd/baseset/openmsx ] || missing+=(openttd-openmsx)
   [ -d /usr/share/planetblupi/music ] || missing+=(planetblupi-music-midi)
   [ -f /usr/share/games/doom/freedoom2.wad ] || missing+=(freedoom)
-  [ -d /usr/share/doc/pianobooster/courses/BoosterMusic ] || missing+=(pianobooster)
+  [ -f /usr/share/games/pianobooster/music/BoosterMusicBooks.zip ] || missing+=(pianobooster)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)

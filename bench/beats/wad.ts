@@ -1,6 +1,8 @@
 // Doom WAD files (Freedoom's freedoom1.wad and freedoom2.wad, Debian package freedoom) keep each level's
-// music as a lump named D_*; Freedoom's are Standard MIDI Files. This reads them out, nothing else.
+// music as a lump named D_*; Freedoom's are Standard MIDI Files. This reads them out, nothing else; and
+// the files of a ZIP archive, for PianoBooster's pieces.
 import { createHash } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 
 export interface WadMidi {
   /** lump name, lower case (d_e1m1) */
@@ -29,6 +31,37 @@ export function wadMidiLumps(wad: Buffer): WadMidi[] {
     if (seen.has(h)) continue;
     seen.add(h);
     out.push({ name, midi: Buffer.from(midi) });
+  }
+  return out;
+}
+
+/** The stored or deflated files of a ZIP archive (PianoBooster ships its pieces as one), by name. */
+export function zipEntries(zip: Buffer): { name: string; data: Buffer }[] {
+  // the end-of-central-directory record sits in the last 64 KiB + 22 bytes
+  let eocd = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_557); i--) {
+    if (zip.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error('not a ZIP file');
+  const count = zip.readUInt16LE(eocd + 10);
+  let p = zip.readUInt32LE(eocd + 16);
+  const out: { name: string; data: Buffer }[] = [];
+  for (let i = 0; i < count && zip.readUInt32LE(p) === 0x02014b50; i++) {
+    const method = zip.readUInt16LE(p + 10);
+    const size = zip.readUInt32LE(p + 20);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const extraLen = zip.readUInt16LE(p + 30);
+    const commentLen = zip.readUInt16LE(p + 32);
+    const local = zip.readUInt32LE(p + 42);
+    const name = zip.toString('utf8', p + 46, p + 46 + nameLen);
+    p += 46 + nameLen + extraLen + commentLen;
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(start, start + size);
+    if (method === 0) out.push({ name, data: Buffer.from(raw) });
+    else if (method === 8) out.push({ name, data: inflateRawSync(raw) });
   }
   return out;
 }

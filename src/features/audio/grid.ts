@@ -50,6 +50,9 @@ const STEP_SECONDS = 1;
  * was 1.42 (no_work_song_redfarn, a bass on the off-beat) */
 const PHASE_LOW = 1.5;
 const PHASE_FULL = 1.5;
+/** a kick's low-band power falls by this much (natural log units, about 13 dB) within this time */
+const KICK_DECAY_SECONDS = 0.13;
+const KICK_DECAY_NATS = 3;
 const STATE_STEP = 0.01; // log2 units: about 0.7% in tempo
 
 function gaussianSmooth(x: Float64Array, sigma: number): Float64Array {
@@ -327,7 +330,14 @@ function meanAround(x: Float64Array, at: readonly number[], r: number): number {
  * Beat frames for an onset envelope (full band) and a low-band one (same length), at `fps` frames/s.
  * `rms` (per frame) trims beats laid over silence at either end.
  */
-export function trackGrid(full: ArrayLike<number>, low: ArrayLike<number>, rms: ArrayLike<number>, fps: number, opts: Partial<GridOptions> = {}): GridResult | null {
+export function trackGrid(
+  full: ArrayLike<number>,
+  low: ArrayLike<number>,
+  rms: ArrayLike<number>,
+  fps: number,
+  opts: Partial<GridOptions> = {},
+  lowLevel?: ArrayLike<number>,
+): GridResult | null {
   const o = { ...DEFAULT_GRID, ...opts };
   const n = full.length;
   if (n < 3 * fps) return null;
@@ -371,7 +381,8 @@ export function trackGrid(full: ArrayLike<number>, low: ArrayLike<number>, rms: 
   if (!shifted && beats.length >= 8) {
     const mids = beats.slice(0, -1).map((b, i) => (b + beats[i + 1]!) / 2);
     const on = beats.slice(0, -1);
-    const lowRatio = meanAround(el, mids, r) / Math.max(1e-9, meanAround(el, on, r));
+    const kick = lowLevel ? kickOnsets(el, lowLevel, fps) : el;
+    const lowRatio = meanAround(kick, mids, r) / Math.max(1e-9, meanAround(kick, on, r));
     const fullRatio = meanAround(ef, on, r) / Math.max(1e-9, meanAround(ef, mids, r));
     if (lowRatio >= PHASE_LOW && fullRatio < PHASE_FULL) {
       const lastGap = beats[beats.length - 1]! - beats[beats.length - 2]!;
@@ -382,6 +393,25 @@ export function trackGrid(full: ArrayLike<number>, low: ArrayLike<number>, rms: 
     }
   }
   return { beats: trimSilent(beats, rms), tempo, shifted };
+}
+
+/**
+ * The low-band onsets that die away fast, as a kick drum's do: each onset weighted by how far the low
+ * bands' log power falls from its peak (within 2 frames) to KICK_DECAY_SECONDS later, full weight at
+ * KICK_DECAY_NATS. A bass note, which holds, counts little.
+ */
+export function kickOnsets(lowOnset: ArrayLike<number>, lowLevel: ArrayLike<number>, fps: number): Float64Array {
+  const n = lowOnset.length;
+  const d = Math.max(2, Math.round(KICK_DECAY_SECONDS * fps));
+  const out = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    if (!(lowOnset[t]! > 0)) continue;
+    let peak = -Infinity;
+    for (let k = t; k <= Math.min(n - 1, t + 2); k++) peak = Math.max(peak, lowLevel[k]!);
+    const fall = peak - lowLevel[Math.min(n - 1, t + d)]!;
+    out[t] = lowOnset[t]! * Math.min(1, Math.max(0, fall / KICK_DECAY_NATS));
+  }
+  return out;
 }
 
 /** Drops beats at either end that fall where the audio is near silence (under 1/50 of its median RMS
