@@ -212,8 +212,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const out = await run();
   if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
   else {
+    // a Markdown table, one row per song (as in docs/beats.md), then the summaries per set
     const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
-    for (const p of per) console.log(`${p.set.padEnd(9)} ${p.name.padEnd(28)} F ${p.f.toFixed(3)}  Fany ${p.fAny.toFixed(3)}  P ${p.p.toFixed(3)}  R ${p.r.toFixed(3)}  ref ${p.refBpm}  est ${p.estBpm}`);
+    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout: 'held-out' };
+    console.log('| set | song | notated BPM | BPM | F | F any level | precision | recall |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+    for (const p of per) console.log(`| ${label[p.set] ?? p.set} | ${p.name} | ${p.refBpm} | ${p.estBpm} | ${p.f.toFixed(3)} | ${p.fAny.toFixed(3)} | ${p.p.toFixed(3)} | ${p.r.toFixed(3)} |`);
     const { perSong: _omit, ...rest } = out;
     console.log(JSON.stringify(rest, null, 2));
   }
