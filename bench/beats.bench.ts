@@ -1,12 +1,18 @@
 // Beat-grid accuracy against a KNOWN grid: MIDI songs rendered by fluidsynth with the General MIDI
-// soundfont, their notated tempo map and metre giving the reference beats. Two sets: synthetic songs
-// written here (bench/beats/songs.ts: clicks, drums, genres, tempo steps and ramps, swing, syncopation,
-// off-beat accents, half-time, quiet intro) and the real game music Debian ships as MIDI (openttd-openmsx,
-// planetblupi-music-midi), keeping only files whose notes sit on their notated grid (bench/beats/smf.ts,
+// soundfont, their notated tempo map and metre giving the reference beats. Three sets:
+// - synthetic: songs written here (bench/beats/songs.ts: clicks, drums, genres, tempo steps and ramps, swing,
+//   syncopation, off-beat accents, half-time, quiet intro);
+// - real: the game music Debian ships as MIDI (openttd-openmsx, planetblupi-music-midi).
+//   synthetic + real are the TUNE set: the tracker's weights and thresholds were chosen on them;
+// - heldout: real MIDI by other people that the tracker was never tuned on: Freedoom's level music
+//   (package freedoom, MIDI lumps of freedoom1.wad and freedoom2.wad) and PianoBooster's Booster Music
+//   pieces (package pianobooster). Scored, never tuned on.
+// Real and held-out files are kept only when their notes sit on their notated grid (bench/beats/smf.ts,
 // quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
 // EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
-// Run alone: node --import tsx bench/beats.bench.ts [--json]
-// Needs: apt-get install fluidsynth fluid-soundfont-gm (openttd-openmsx planetblupi-music-midi for the real songs)
+// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout|tune]
+// Needs: apt-get install fluidsynth fluid-soundfont-gm (openttd-openmsx planetblupi-music-midi for the real
+// songs, freedoom pianobooster for the held-out ones): bash scripts/ensure-system-deps.sh --bench
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -22,24 +28,31 @@ import { analyzeSong } from '../src/features/audio/song-analysis.js';
 import { decodePcm } from '../src/media/ffmpeg.js';
 import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds, writeSmf } from './beats/smf.js';
 import { synthSongs } from './beats/songs.js';
+import { wadMidiLumps, zipEntries } from './beats/wad.js';
 
 const run$ = promisify(execFile);
 
 export const SOUNDFONT = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 export const REAL_MIDI_DIRS = ['/usr/share/games/openttd/baseset/openmsx', '/usr/share/planetblupi/music'];
+/** held-out songs: never tune on these */
+export const HELDOUT_WADS = ['/usr/share/games/doom/freedoom1.wad', '/usr/share/games/doom/freedoom2.wad'];
+/** PianoBooster's archive of pieces; its "Booster Music" folder (the "Beginner Course" is finger exercises) */
+export const HELDOUT_ZIP = '/usr/share/games/pianobooster/music/BoosterMusicBooks.zip';
 const EVAL_SECONDS = 120;
 const MIN_QUANTISED = 0.85;
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 
+export type BenchSet = 'synthetic' | 'real' | 'heldout';
+
 export interface BenchSong {
   name: string;
-  set: 'synthetic' | 'real';
+  set: BenchSet;
   midi: Buffer;
 }
 
 export interface SongResult {
   name: string;
-  set: 'synthetic' | 'real';
+  set: BenchSet;
   f: number;
   /** best F over the notated level, the off-beat, double and half tempo */
   fAnyLevel: number;
@@ -63,21 +76,42 @@ async function hasFluidsynth(): Promise<boolean> {
   }
 }
 
+function midiFiles(dirs: readonly string[], set: BenchSet): BenchSong[] {
+  const out: BenchSong[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((x) => x.toLowerCase().endsWith('.mid')).sort()) out.push({ name: basename(f, '.mid'), set, midi: readFileSync(join(dir, f)) });
+  }
+  return out;
+}
+
+/** The songs of every set whose files are installed; real and held-out files only when quantised. */
 export function benchSongs(): BenchSong[] {
   const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
-  for (const dir of REAL_MIDI_DIRS) {
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).filter((x) => x.toLowerCase().endsWith('.mid')).sort()) {
-      const midi = readFileSync(join(dir, f));
-      if (quantisedShare(readSmfTiming(midi)) < MIN_QUANTISED) continue;
-      out.push({ name: basename(f, '.mid'), set: 'real', midi });
+  const candidates = midiFiles(REAL_MIDI_DIRS, 'real');
+  for (const wad of HELDOUT_WADS) {
+    if (!existsSync(wad)) continue;
+    const game = basename(wad, '.wad');
+    for (const l of wadMidiLumps(readFileSync(wad))) candidates.push({ name: `${game}_${l.name}`, set: 'heldout', midi: l.midi });
+  }
+  if (existsSync(HELDOUT_ZIP)) {
+    for (const e of zipEntries(readFileSync(HELDOUT_ZIP))) {
+      if (/\/Booster Music\/[^/]+\.mid$/i.test(e.name)) candidates.push({ name: `pianobooster_${basename(e.name, '.mid')}`, set: 'heldout', midi: e.data });
     }
+  }
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    const h = createHash('sha1').update(c.midi).digest('hex');
+    if (seen.has(h)) continue; // freedoom2.wad repeats some of freedoom1.wad's tunes
+    seen.add(h);
+    if (quantisedShare(readSmfTiming(c.midi)) < MIN_QUANTISED) continue;
+    out.push(c);
   }
   return out;
 }
 
 /** Renders (or reuses the cached render of) a MIDI file to a 16 kHz wav; returns its path. */
-async function render(song: BenchSong): Promise<string> {
+export async function render(song: BenchSong): Promise<string> {
   mkdirSync(CACHE, { recursive: true });
   const hash = createHash('sha1').update(song.midi).digest('hex').slice(0, 16);
   const wav = join(CACHE, `${song.name}-${hash}.wav`);
@@ -129,25 +163,31 @@ export async function evaluateSong(song: BenchSong): Promise<SongResult> {
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   if (!(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
-  const songs = benchSongs();
+  const only = argValue('--set');
+  const songs = benchSongs().filter((s) => !only || s.set === only || (only === 'tune' && s.set !== 'heldout'));
   const results: SongResult[] = [];
   for (const s of songs) {
     process.stderr.write(`  beats: ${s.name}\n`);
     results.push(await evaluateSong(s));
   }
-  const summary = (set: 'synthetic' | 'real' | 'all') => {
-    const rs = results.filter((r) => set === 'all' || r.set === set);
+  const summary = (set: BenchSet | 'tune') => {
+    const rs = results.filter((r) => r.set === set || (set === 'tune' && r.set !== 'heldout'));
     const fs = rs.map((r) => r.f);
     const any = rs.map((r) => r.fAnyLevel);
     return {
       songs: rs.length,
       meanF: r3(fs.reduce((a, b) => a + b, 0) / Math.max(1, fs.length)),
-      minF: r3(Math.min(...fs)),
+      minF: fs.length ? r3(Math.min(...fs)) : null,
       below06: rs.filter((r) => r.f < 0.6).map((r) => r.name),
       meanFAnyLevel: r3(any.reduce((a, b) => a + b, 0) / Math.max(1, any.length)),
     };
@@ -159,7 +199,8 @@ export async function run(): Promise<Record<string, unknown>> {
     window: '±70 ms, first 5 s skipped, first 120 s of each song',
     synthetic: summary('synthetic'),
     real: summary('real'),
-    all: summary('all'),
+    tune: summary('tune'),
+    heldout: summary('heldout'),
     beatTrackingRealtimeX: Math.round(audio / (ms / 1000)),
     fullAnalysisRealtimeX: Math.round(audio / (fullMs / 1000)),
     loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
@@ -171,8 +212,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const out = await run();
   if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
   else {
+    // a Markdown table, one row per song (as in docs/beats.md), then the summaries per set
     const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
-    for (const p of per) console.log(`${p.set.padEnd(9)} ${p.name.padEnd(28)} F ${p.f.toFixed(3)}  Fany ${p.fAny.toFixed(3)}  P ${p.p.toFixed(3)}  R ${p.r.toFixed(3)}  ref ${p.refBpm}  est ${p.estBpm}`);
+    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout: 'held-out' };
+    console.log('| set | song | notated BPM | BPM | F | F any level | precision | recall |');
+    console.log('|---|---|---:|---:|---:|---:|---:|---:|');
+    for (const p of per) console.log(`| ${label[p.set] ?? p.set} | ${p.name} | ${p.refBpm} | ${p.estBpm} | ${p.f.toFixed(3)} | ${p.fAny.toFixed(3)} | ${p.p.toFixed(3)} | ${p.r.toFixed(3)} |`);
     const { perSong: _omit, ...rest } = out;
     console.log(JSON.stringify(rest, null, 2));
   }

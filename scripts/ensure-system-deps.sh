@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system tools clipmatch runs (ffmpeg/ffprobe, a font for labels, yt-dlp for page links) from
 # Debian when missing. Used by `npm run demo` and by CI; safe to run again. With --bench, also what the beat
-# benchmark renders its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI).
+# benchmark renders its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI:
+# OpenTTD's OpenMSX and Planet Blupi for the tune set; Freedoom's level music and PianoBooster's pieces for
+# the held-out set the tracker is never tuned on).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -9,6 +11,8 @@ if [ "${1:-}" = "--bench" ]; then
   [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || missing+=(fluid-soundfont-gm)
   [ -d /usr/share/games/openttd/baseset/openmsx ] || missing+=(openttd-openmsx)
   [ -d /usr/share/planetblupi/music ] || missing+=(planetblupi-music-midi)
+  [ -f /usr/share/games/doom/freedoom2.wad ] || missing+=(freedoom)
+  [ -f /usr/share/games/pianobooster/music/BoosterMusicBooks.zip ] || missing+=(pianobooster)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)

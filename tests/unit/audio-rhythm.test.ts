@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { analyzeFrames } from '../../src/features/audio/frames.js';
+import { kickOnsets } from '../../src/features/audio/grid.js';
 import { analyzeRhythm, loudestWindow } from '../../src/features/audio/rhythm.js';
 import { clickTrack, musicLike, sine, whiteNoise } from '../../src/features/audio/synth.js';
 
@@ -84,4 +86,29 @@ void test('beats stay where the music is: none in leading or trailing silence', 
   assert.ok(r.beats.length >= 14, `${r.beats.length} beats`);
   assert.ok(r.beats[0]! > 4, `first beat ${r.beats[0]}`);
   assert.ok(r.beats[r.beats.length - 1]! < 12.1, `last beat ${r.beats[r.beats.length - 1]}`);
+});
+
+void test('the low band: a kick (dies in ~0.1 s) keeps its onset weight for the off-beat check, a held bass note loses most', () => {
+  const x = new Float32Array(4 * SR);
+  const tone = (at: number, hz: number, decay: number) => {
+    const s0 = Math.round(at * SR);
+    for (let j = 0; s0 + j < x.length && j < 1.5 * SR; j++) x[s0 + j]! += 0.6 * Math.exp(-j / (decay * SR)) * Math.sin((2 * Math.PI * hz * j) / SR);
+  };
+  tone(0.5, 60, 0.03); // kick
+  tone(2.5, 82, 0.4); // bass note
+  const fa = analyzeFrames(x, SR, false);
+  const fps = SR / fa.hop;
+  assert.equal(fa.lowLevel.length, fa.count);
+  assert.ok(fa.lowLevel.every(Number.isFinite));
+  const kick = kickOnsets(fa.onsetLow, fa.lowLevel, fps);
+  const around = (t: number, e: ArrayLike<number>) => {
+    let m = 0;
+    for (let i = Math.round(t * fps) - 3; i <= Math.round(t * fps) + 5; i++) m = Math.max(m, e[i]!);
+    return m;
+  };
+  const kickShare = around(0.5, kick) / around(0.5, fa.onsetLow);
+  const bassShare = around(2.5, kick) / around(2.5, fa.onsetLow);
+  assert.ok(around(0.5, fa.onsetLow) > 0 && around(2.5, fa.onsetLow) > 0, 'both are low-band onsets');
+  assert.ok(kickShare > 0.9, `kick keeps ${kickShare.toFixed(2)}`);
+  assert.ok(bassShare < 0.5, `bass keeps ${bassShare.toFixed(2)}`);
 });

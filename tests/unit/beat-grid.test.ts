@@ -1,20 +1,24 @@
 // The beat tracker on synthetic signals whose grid is known: a tempo change, swung off-beats louder
-// than the beat, a strong/weak alternation that invites half tempo, a quiet intro; and the MIREX score.
+// than the beat, off-beat clicks louder than the kick on the beat, a bass on the off-beat, a strong/weak
+// alternation that invites half tempo, a quiet intro, a dotted-eighth pulse inside a clear bar; and the
+// MIREX score.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { beatFMeasure } from '../../src/core/beat-eval.js';
+import { barConsistentRatio, DEFAULT_GRID } from '../../src/features/audio/grid.js';
 import { analyzeRhythm } from '../../src/features/audio/rhythm.js';
 import { seededRandom } from '../../src/features/audio/synth.js';
 
 const SR = 16000;
 
-/** Adds a decaying burst at time t: noise (a click) or a low sine (a kick). */
-function hit(x: Float32Array, t: number, amp: number, kind: 'click' | 'kick', rnd: () => number): void {
+/** Adds a decaying burst at time t: noise (a click), a low sine (a kick) or a low sine that holds (a bass note). */
+function hit(x: Float32Array, t: number, amp: number, kind: 'click' | 'kick' | 'bass', rnd: () => number): void {
   const s0 = Math.round(t * SR);
-  const decay = (kind === 'kick' ? 0.03 : 0.003) * SR;
+  const decay = ({ kick: 0.03, click: 0.003, bass: 0.25 } as const)[kind] * SR;
+  const hz = kind === 'bass' ? 82 : 60;
   for (let j = 0; j < 6 * decay && s0 + j < x.length; j++) {
     const e = amp * Math.exp(-j / decay);
-    x[s0 + j]! += kind === 'kick' ? e * Math.sin((2 * Math.PI * 60 * j) / SR) : e * (2 * rnd() - 1);
+    x[s0 + j]! += kind === 'click' ? e * (2 * rnd() - 1) : e * Math.sin((2 * Math.PI * hz * j) / SR);
   }
 }
 
@@ -96,4 +100,51 @@ void test('a quiet intro (-30 dB) before the loud part keeps its beats; leading 
   assert.ok(found >= intro.length - 1, `${found} of ${intro.length} intro beats`);
   assert.ok(r.beats[0]! > 2.5, `first beat ${r.beats[0]} lies in the silent lead-in`);
   assert.ok(beatFMeasure(ref, r.beats).f > 0.95);
+});
+
+void test('off-beat clicks louder than the kick on the beat: the grid sits on the kick', () => {
+  // the full band alone locks half a beat late here (the tracker before the off-beat check scored F 0)
+  const seconds = 30;
+  const bpm = 120;
+  const ref = grid(seconds, 0.3, [[0, bpm]]);
+  const x = new Float32Array(seconds * SR);
+  const rnd = seededRandom(5);
+  for (const t of ref) {
+    hit(x, t, 0.8, 'kick', rnd);
+    hit(x, t, 0.3, 'click', rnd);
+    hit(x, t + 30 / bpm, 0.5, 'click', rnd);
+  }
+  const r = analyzeRhythm(x, SR);
+  const f = beatFMeasure(ref, r.beats).f;
+  assert.ok(f > 0.95, `F ${f.toFixed(3)} (tempo ${r.tempo.toFixed(1)})`);
+});
+
+void test('a held bass line on the off-beat under kick and snare on the beat: the grid stays on the beat', () => {
+  // the off-beat check weighs low onsets by how fast they die away: a kick's do, a held bass note's do not
+  const seconds = 30;
+  const bpm = 124;
+  const ref = grid(seconds, 0.3, [[0, bpm]]);
+  const x = new Float32Array(seconds * SR);
+  const rnd = seededRandom(6);
+  for (const t of ref) {
+    hit(x, t, 0.7, 'kick', rnd);
+    hit(x, t, 0.5, 'click', rnd);
+    hit(x, t + 30 / bpm, 0.6, 'bass', rnd);
+    hit(x, t + 30 / bpm, 0.15, 'click', rnd);
+  }
+  const r = analyzeRhythm(x, SR);
+  const f = beatFMeasure(ref, r.beats).f;
+  assert.ok(f > 0.95, `F ${f.toFixed(3)} (tempo ${r.tempo.toFixed(1)})`);
+});
+
+void test('a dotted-eighth pulse inside a clearly repeating 4/4 bar: the 3:4 check restores the beat', () => {
+  // onsets every 3/4 of a beat (0, 0.75, 1.5, 2.25, 3 beats) and an accent on each bar at 120 BPM: the
+  // 160-BPM pulse repeats better than the beat, but only the beat divides the bar
+  const fps = 62.5;
+  const env = new Float64Array(60 * fps);
+  for (let bar = 0; bar * 2 < 58; bar++) {
+    for (const [b, a] of [[0, 3], [0.75, 1], [1.5, 1], [2.25, 1], [3, 1]] as const) env[Math.round((bar * 4 + b) * 0.5 * fps)] = a;
+  }
+  assert.equal(barConsistentRatio(env, fps, 160, DEFAULT_GRID), 4 / 3);
+  assert.equal(barConsistentRatio(env, fps, 120, DEFAULT_GRID), 1);
 });

@@ -57,6 +57,8 @@ export interface FrameAnalysis extends FrameGeometry {
   onset: Float32Array;
   /** the same rise over the bands centred below 200 Hz only (kick drums and bass notes mark beats) */
   onsetLow: Float32Array;
+  /** mean log power of those bands below 200 Hz: how fast a low onset dies away tells a kick from a bass note */
+  lowLevel: Float32Array;
   /** RMS of each (unwindowed) frame */
   rms: Float32Array;
   detail?: FrameDetail;
@@ -137,6 +139,7 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
   const logMelRow = new Float64Array(MEL_BANDS);
   const onset = new Float32Array(count);
   const onsetLow = new Float32Array(count);
+  const lowLevel = new Float32Array(count);
   let lowBands = 0;
   while (lowBands < MEL_BANDS && kit.mel.centers[lowBands]! < 200) lowBands++;
   lowBands = Math.max(1, lowBands);
@@ -169,9 +172,11 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
 
     let rise = 0;
     let riseLow = 0;
+    let levelLow = 0;
     for (let b = 0; b < MEL_BANDS; b++) {
       const v = Math.log(ONSET_FLOOR + melE[b]!);
       onLog[b] = v;
+      if (b < lowBands) levelLow += v;
       if (i > 0 && v > prevOnLog[b]!) {
         rise += v - prevOnLog[b]!;
         if (b < lowBands) riseLow += v - prevOnLog[b]!;
@@ -179,6 +184,7 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
     }
     onset[i] = rise / MEL_BANDS;
     onsetLow[i] = riseLow / lowBands;
+    lowLevel[i] = levelLow / lowBands;
     prevOnLog.set(onLog);
 
     if (!d) continue;
@@ -265,5 +271,5 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
     d.rolloff[i] = (Math.max(0, roll) * binHz) / nyquist;
     d.flux[i] = i > 0 ? 0.5 * tv : 0;
   }
-  return { sampleRate, win, hop, count, onset, onsetLow, rms, ...(d ? { detail: d } : {}) };
+  return { sampleRate, win, hop, count, onset, onsetLow, lowLevel, rms, ...(d ? { detail: d } : {}) };
 }

@@ -36,7 +36,7 @@ export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnal
   const time = (i: number): number => start + (i * fa.hop) / sampleRate;
   // the global autocorrelation gate says whether there is a pulse at all (silence, a tone, noise: none)
   const pulsed = estimateTempo(fa.onset, fps).bpm > 0;
-  const grid = pulsed ? trackGrid(fa.onset, fa.onsetLow, fa.rms, fps) : null;
+  const grid = pulsed ? trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel) : null;
   return {
     hopSeconds: fa.hop / sampleRate,
     startSeconds: start,
