@@ -22,6 +22,8 @@ export type IndexOpenMode = 'build' | 'strict' | 'worker';
 export interface CatalogState {
   generation: number;
   clips: number;
+  /** sha256 of the visual PCA file; default: read from the library folder */
+  pcaHash?: string;
 }
 
 export interface OpenIndexOptions extends LibraryIndexDeps {
@@ -39,7 +41,7 @@ export const DEFAULT_GRAPH_MODE: GraphMode = 'view';
 const fixCommand = (libraryDir: string) => `clipmatch index --library ${libraryDir} (with the same --model)`;
 
 /** How far a version lags the catalogue, in words, or undefined when it does not. */
-export function indexLag(m: IndexManifest, now: CatalogState & { pcaHash: string }): string | undefined {
+export function indexLag(m: IndexManifest, now: Required<CatalogState>): string | undefined {
   const parts: string[] = [];
   if (m.generation !== null && m.generation !== now.generation) parts.push(`built at catalogue generation ${m.generation}, now ${now.generation}`);
   if (m.clips !== now.clips) parts.push(`${m.clips} clips indexed, ${now.clips} in the catalogue (${now.clips > m.clips ? '+' : ''}${now.clips - m.clips})`);
@@ -70,8 +72,9 @@ export async function openLibraryIndex(libraryDir: string, embedder: IndexEmbedd
     if (!idx) throw new UserError('NO_LIBRARY', `no index yet for model ${embedder.fingerprint}: the index job builds it (clipmatch index --library ${libraryDir})`);
     if (idx.manifest.dim !== embedder.dim) throw new UserError('INCOMPATIBLE', `the index holds ${idx.manifest.dim}-d embeddings, the model makes ${embedder.dim}-d; run: ${fixCommand(libraryDir)}`);
     if (opts.catalogState) {
-      const lag = indexLag(idx.manifest, { ...(await opts.catalogState()), pcaHash: pcaHashOf(libraryDir) });
-      if (lag) log.warn({ libraryDir, version: idx.version, lag }, `using index version ${idx.version}, which lags the catalogue: ${lag}`);
+      const now = await opts.catalogState();
+      const lag = indexLag(idx.manifest, { ...now, pcaHash: now.pcaHash ?? pcaHashOf(libraryDir) });
+      if (lag) log.warn({ libraryDir, version: idx.version }, `using index version ${idx.version}, which lags the catalogue: ${lag}`);
     }
     return idx;
   }
