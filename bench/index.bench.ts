@@ -1,10 +1,18 @@
-// Vector index benchmark: build time, single-query latency (median, p95), recall@10 against the exact
-// scan, and memory, for the engines clipmatch could use, on synthetic 128-d vectors.
-//   node --import tsx bench/index.bench.ts [sizes=10000,100000] [distribution=clustered|uniform]
+// Vector index benchmarks on synthetic clustered 128-d vectors.
+// `npm run bench -- index` (run()): a library index version at 100k and 1M clips as workers meet it:
+// build time (the built index is cached outside the repo, in BENCH_CACHE, and reused by later runs; the
+// JSON says whether it was), load time (median of several loads, each in a fresh process) and RSS, with
+// the HNSW graph read into memory ('load') and memory-mapped ('view'), first-query latency after load,
+// and the clip id list as one JSON array against the compact table (clip-ids.ts). docs/index-versions.md.
+// The engine comparison (usearch vs hnswlib-node: build, latency, recall@10, memory; docs/index-choice.md):
+//   node --import tsx bench/index.bench.ts compare [sizes=10000,100000] [distribution=clustered|uniform]
 // hnswlib-node is measured only when it resolves (it is not a clipmatch dependency): install it
-// anywhere and point NODE_PATH at that node_modules. docs/index-choice.md holds the results.
+// anywhere and point NODE_PATH at that node_modules.
+// Build one cached index ahead of time (a 1M HNSW build takes 15-40 min on 2 cores):
+//   node --import tsx bench/index.bench.ts build-cache 1000000
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,7 +170,7 @@ async function benchSize(n: number, o: Required<IndexBenchOptions>): Promise<Rec
   return result;
 }
 
-export async function run(opts: IndexBenchOptions = {}): Promise<Record<string, unknown>> {
+export async function runEngines(opts: IndexBenchOptions = {}): Promise<Record<string, unknown>> {
   const o: Required<IndexBenchOptions> = {
     sizes: opts.sizes ?? [10_000, 100_000],
     dim: opts.dim ?? 128,
@@ -225,10 +233,166 @@ export async function cachedVectorIndex(n: number, dim = 128, distribution: 'clu
   return { dir, cached: false, ...facts };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'build-cache') {
-  for (const n of (process.argv[3] ?? '1000000').split(',').map(Number)) process.stdout.write(`${JSON.stringify(await cachedVectorIndex(n))}\n`);
-} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const sizes = process.argv[2]?.split(',').map(Number);
-  const distribution = process.argv[3] === 'uniform' ? 'uniform' : 'clustered';
-  process.stdout.write(`${JSON.stringify(await run({ sizes, distribution }), null, 2)}\n`);
+/** Clip ids as a library has them: 25 clips per video (a 250-s video), video ids of 16 hex digits. */
+export function syntheticClipIds(n: number): string[] {
+  return Array.from({ length: n }, (_, r) => `${(Math.floor(r / 25) * 2654435761).toString(16).padStart(16, '0')}-${String(r % 25).padStart(4, '0')}`);
+}
+
+const MODEL = 'bench-model';
+
+/**
+ * A library folder whose index is version 1 of `MODEL`, made of the cached vector index (hard links:
+ * no copy) plus a clip id table and a manifest. Cached beside the index.
+ */
+async function libraryWithVersion(n: number, vectorDir: string): Promise<{ libraryDir: string; versionDir: string }> {
+  const { indexDirFor } = await import('../src/index/library-index.js');
+  const { ClipIdTable } = await import('../src/index/clip-ids.js');
+  const { CLIP_IDS_FILE } = await import('../src/index/index-load.js');
+  const libraryDir = `${vectorDir}-library`;
+  const versionDir = join(indexDirFor(libraryDir, MODEL), 'v1');
+  if (existsSync(join(versionDir, 'manifest.json'))) return { libraryDir, versionDir };
+  const tmp = `${versionDir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  for (const f of ['index.json', 'vectors.f32', 'hnsw.usearch']) if (existsSync(join(vectorDir, f))) linkSync(join(vectorDir, f), join(tmp, f));
+  const meta = JSON.parse(readFileSync(join(vectorDir, 'index.json'), 'utf8')) as { dim: number; kind: string };
+  ClipIdTable.fromIds(syntheticClipIds(n)).write(join(tmp, CLIP_IDS_FILE));
+  const manifest = {
+    format: 2, version: 1, modelFingerprint: MODEL, embedderKind: 'synthetic', dim: meta.dim, kind: meta.kind, clips: n, clipIdsFile: CLIP_IDS_FILE,
+    libraryFingerprint: 'synthetic', generation: 1, extractorKeys: [], pcaHash: '', builtAt: new Date().toISOString(), builtBy: 'bench', mode: 'full',
+  };
+  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest));
+  renameSync(tmp, versionDir);
+  return { libraryDir, versionDir };
+}
+
+interface LoadSample {
+  loadMs: number;
+  rssBeforeMb: number;
+  rssAfterLoadMb: number;
+  rssAfterQueriesMb: number;
+  firstQueryMs: number;
+  queryMsMedian: number;
+  kind: string;
+}
+
+/** One load of a version in this (fresh) process: what a worker or a render child pays to start. */
+async function loadChild(versionDir: string, graph: 'load' | 'view'): Promise<LoadSample> {
+  const { loadVersion } = await import('../src/index/index-load.js');
+  const dim = 128;
+  const queries = synth(101, dim, 'clustered', 99);
+  const rssBeforeMb = rssMb();
+  const t0 = performance.now();
+  const idx = loadVersion(versionDir, 1, { graph });
+  const loadMs = performance.now() - t0;
+  const rssAfterLoadMb = rssMb();
+  const times: number[] = [];
+  for (let i = 0; i < 101; i++) {
+    const q = queries.slice(i * dim, (i + 1) * dim);
+    const t = performance.now();
+    idx.nearest(q, 10);
+    times.push(performance.now() - t);
+  }
+  return { loadMs: round(loadMs, 1), rssBeforeMb: round(rssBeforeMb, 1), rssAfterLoadMb: round(rssAfterLoadMb, 1), rssAfterQueriesMb: round(rssMb(), 1), firstQueryMs: round(times[0]!), queryMsMedian: round(median(times.slice(1))), kind: idx.index.kind };
+}
+
+function spawnLoad(versionDir: string, graph: 'load' | 'view'): LoadSample {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'load-child', versionDir, graph], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' }, maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`load child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as LoadSample;
+}
+
+/** The clip id list: one JSON array (the old manifest) against the compact table, parse time and heap. */
+function clipIdForms(n: number, dir: string): Record<string, unknown> {
+  const measure = (form: 'json' | 'table') => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), 'ids-child', dir, form], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } });
+    if (r.status !== 0) throw new Error(`ids child failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { fileMb: number; parseMs: number; heapMb: number };
+  };
+  const jsonPath = join(dir, 'clip-ids.json');
+  if (!existsSync(jsonPath)) writeFileSync(jsonPath, JSON.stringify(syntheticClipIds(n)));
+  const runs = (f: 'json' | 'table') => {
+    const xs = [measure(f), measure(f), measure(f)];
+    return { fileMb: xs[0]!.fileMb, parseMsMedian: round(median(xs.map((x) => x.parseMs)), 1), heapMb: round(median(xs.map((x) => x.heapMb)), 1) };
+  };
+  return { jsonArrayPlusMap: runs('json'), compactTable: runs('table') };
+}
+
+async function idsChild(dir: string, form: 'json' | 'table'): Promise<{ fileMb: number; parseMs: number; heapMb: number }> {
+  const { ClipIdTable } = await import('../src/index/clip-ids.js');
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  const path = form === 'json' ? join(dir, 'clip-ids.json') : join(dir, 'clip-ids.txt');
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  let keep: unknown;
+  if (form === 'json') {
+    // what the format-1 reader did: the array, then a Map from id to row for embeddingOf
+    const ids = JSON.parse(readFileSync(path, 'utf8')) as string[];
+    keep = [ids, new Map(ids.map((id, r) => [id, r]))];
+  } else keep = ClipIdTable.read(path);
+  const parseMs = performance.now() - t0;
+  gc();
+  const heapMb = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+  if (!keep) throw new Error('unreachable');
+  return { fileMb: round(statSync(path).size / 2 ** 20, 2), parseMs: round(parseMs, 1), heapMb: round(heapMb, 1) };
+}
+
+export interface VersionBenchOptions {
+  sizes?: number[];
+  /** loads per graph mode, each in a fresh process */
+  loads?: number;
+}
+
+/** `npm run bench -- index`: build (cached) and load of a library index version at each size. */
+export async function run(opts: VersionBenchOptions = {}): Promise<Record<string, unknown>> {
+  const sizes = opts.sizes ?? (process.env.CLIPMATCH_BENCH_INDEX_SIZES ?? '100000,1000000').split(',').map(Number);
+  const loads = opts.loads ?? 5;
+  const results = [];
+  for (const n of sizes) {
+    const loadAvgStart = loadavg();
+    const built = await cachedVectorIndex(n);
+    const { versionDir } = await libraryWithVersion(n, built.dir);
+    const files = Object.fromEntries(['vectors.f32', 'hnsw.usearch', 'clip-ids.txt'].filter((f) => existsSync(join(versionDir, f))).map((f) => [f, round(statSync(join(versionDir, f)).size / 2 ** 20, 1)]));
+    const res: Record<string, unknown> = { n, dim: 128, distribution: 'clustered', build: { ...built, dir: undefined, buildS: built.buildS, cached: built.cached }, filesMb: files };
+    for (const graph of ['load', 'view'] as const) {
+      const samples = Array.from({ length: loads }, () => spawnLoad(versionDir, graph));
+      process.stderr.write(`index bench: ${n} rows, ${graph}: ${samples.map((x) => x.loadMs).join(', ')} ms\n`);
+      res[graph] = {
+        kind: samples[0]!.kind,
+        loads: samples.length,
+        loadMsMedian: round(median(samples.map((x) => x.loadMs)), 1),
+        loadMsMin: round(Math.min(...samples.map((x) => x.loadMs)), 1),
+        loadMsMax: round(Math.max(...samples.map((x) => x.loadMs)), 1),
+        rssAfterLoadMbMedian: round(median(samples.map((x) => x.rssAfterLoadMb)), 1),
+        rssGrowthMbMedian: round(median(samples.map((x) => x.rssAfterLoadMb - x.rssBeforeMb)), 1),
+        rssAfterQueriesMbMedian: round(median(samples.map((x) => x.rssAfterQueriesMb)), 1),
+        firstQueryMsMedian: round(median(samples.map((x) => x.firstQueryMs))),
+        queryMsMedian: round(median(samples.map((x) => x.queryMsMedian))),
+      };
+      if (samples[0]!.kind !== 'hnsw') break; // no graph: 'view' is the same as 'load'
+    }
+    res.clipIds = clipIdForms(n, versionDir);
+    res.loadAvg = `${loadAvgStart} -> ${loadavg()}`;
+    results.push(res);
+  }
+  return { bench: 'index-versions', cache: BENCH_CACHE, node: process.version, results };
+}
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [mode, a, b] = process.argv.slice(2);
+  if (mode === 'build-cache') {
+    for (const n of (a ?? '1000000').split(',').map(Number)) process.stdout.write(`${JSON.stringify(await cachedVectorIndex(n))}\n`);
+  } else if (mode === 'load-child') {
+    process.stdout.write(`${JSON.stringify(await loadChild(a!, b === 'view' ? 'view' : 'load'))}\n`);
+  } else if (mode === 'ids-child') {
+    process.stdout.write(`${JSON.stringify(await idsChild(a!, b === 'json' ? 'json' : 'table'))}\n`);
+  } else if (mode === 'compare') {
+    const sizes = a?.split(',').map(Number);
+    process.stdout.write(`${JSON.stringify(await runEngines({ sizes, distribution: b === 'uniform' ? 'uniform' : 'clustered' }), null, 2)}\n`);
+  } else {
+    process.stdout.write(`${JSON.stringify(await run(mode ? { sizes: mode.split(',').map(Number) } : {}), null, 2)}\n`);
+  }
 }

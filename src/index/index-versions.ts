@@ -18,6 +18,12 @@ export const MANIFEST = 'manifest.json';
 export const LEGACY_VERSION = 0;
 /** Versions kept by prune: the newest, and two a slow reader may still be opening. */
 export const KEEP_VERSIONS = 3;
+/**
+ * A version is removed only once a newer one has existed this long: longer than any job, so no reader
+ * (a worker between refreshes, a render child) still maps its files. On Linux a local unlinked file
+ * stays readable anyway; on NFS another host's mapped pages would not (docs/index-versions.md).
+ */
+export const PRUNE_AFTER_MS = 60 * 60_000;
 /** Temp folders of a builder that died are removed after this long. */
 const TMP_MAX_AGE_MS = 24 * 3600_000;
 const LEGACY_FILES = [MANIFEST, 'index.json', 'vectors.f32', 'hnsw.usearch'];
@@ -92,16 +98,27 @@ export async function publishVersion(
 }
 
 /**
- * Removes all but the newest `keep` versions (and the pre-version files once a numbered version exists,
- * and temp folders of builders that died a day ago). Each version is first renamed out of the v<N>
+ * Removes all but the newest `keep` versions, each only once a newer one is `afterMs` old (and the
+ * pre-version files once a numbered version exists, and temp folders of builders that died a day ago). Each version is first renamed out of the v<N>
  * namespace, so a reader never opens a half-deleted one. Returns the versions removed.
  */
-export function pruneVersions(modelDir: string, keep = KEEP_VERSIONS): number[] {
+export function pruneVersions(modelDir: string, keep = KEEP_VERSIONS, afterMs = PRUNE_AFTER_MS): number[] {
   if (!existsSync(modelDir)) return [];
   const versions = listVersions(modelDir);
   const numbered = versions.filter((v) => v !== LEGACY_VERSION);
-  const doomed = versions.slice(0, Math.max(0, versions.length - Math.max(1, keep)));
-  if (numbered.length > 0 && hasLegacy(modelDir) && !doomed.includes(LEGACY_VERSION)) doomed.push(LEGACY_VERSION);
+  const candidates = versions.slice(0, Math.max(0, versions.length - Math.max(1, keep)));
+  if (numbered.length > 0 && hasLegacy(modelDir) && !candidates.includes(LEGACY_VERSION)) candidates.push(LEGACY_VERSION);
+  const now = Date.now();
+  // superseded at: when the next newer version was published (its manifest is written last)
+  const supersededAt = (v: number): number => {
+    const next = versions.find((x) => x > v);
+    try {
+      return next === undefined ? now : statSync(join(versionDir(modelDir, next), MANIFEST)).mtimeMs;
+    } catch {
+      return now;
+    }
+  };
+  const doomed = afterMs <= 0 ? candidates : candidates.filter((v) => now - supersededAt(v) >= afterMs);
   const removed: number[] = [];
   for (const v of doomed) {
     try {
@@ -119,7 +136,6 @@ export function pruneVersions(modelDir: string, keep = KEEP_VERSIONS): number[] 
       log.warn({ modelDir, version: v, err: (err as Error).message }, 'could not remove an old index version');
     }
   }
-  const now = Date.now();
   for (const name of readdirSync(modelDir)) {
     if (!name.startsWith('.tmp-') && !name.startsWith('.trash-')) continue;
     const p = join(modelDir, name);

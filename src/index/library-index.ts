@@ -16,7 +16,7 @@ import type { Dataset } from '../library/dataset.types.js';
 import { childLogger } from '../log.js';
 import { ClipIdTable } from './clip-ids.js';
 import { CLIP_IDS_FILE, loadVersion, readVersion, type IndexManifest } from './index-load.js';
-import { KEEP_VERSIONS, newestVersion, publishVersion, pruneVersions, versionDir } from './index-versions.js';
+import { KEEP_VERSIONS, PRUNE_AFTER_MS, newestVersion, publishVersion, pruneVersions, versionDir } from './index-versions.js';
 import { describeLibrary, type LibraryState } from './library-state.js';
 import { createIndex, loadIndex, type CreateIndexOptions, type IndexKind, type VectorIndex } from './vector-index.js';
 
@@ -152,6 +152,8 @@ export interface BuildOptions extends LibraryIndexDeps {
   heartbeat?: () => void;
   /** versions kept when pruning (default KEEP_VERSIONS) */
   keep?: number;
+  /** an old version is pruned only once a newer one is this old (default PRUNE_AFTER_MS) */
+  pruneAfterMs?: number;
 }
 
 /**
@@ -255,7 +257,7 @@ export async function buildLibraryIndex(libraryDir: string, embedder: IndexEmbed
     manifestFor,
   );
   beat();
-  const pruned = pruneVersions(dir, deps.keep ?? KEEP_VERSIONS);
+  const pruned = pruneVersions(dir, deps.keep ?? KEEP_VERSIONS, deps.pruneAfterMs ?? PRUNE_AFTER_MS);
   log.info({ dir, version: published.version, clips: clipIds.length, embedded: rows.length, mode }, 'published a new index version');
   return { dir, version: published.version, clips: clipIds.length, embedded: rows.length, dim: embedder.dim, kind: built.kind, mode, seconds: (performance.now() - t0) / 1000, pruned };
 }

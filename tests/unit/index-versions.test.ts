@@ -3,7 +3,7 @@
 // is pruned (also with the HNSW graph memory-mapped).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipIdTable } from '../../src/index/clip-ids.js';
@@ -73,12 +73,18 @@ void test('a version appears whole: the temp folder is never listed, the manifes
   assert.equal((await publishVersion(dir, () => undefined, (version) => ({ version }))).version, 4);
 });
 
-void test('pruning keeps the newest few and never the only one', async (t) => {
+void test('pruning keeps the newest few, never the only one, and a version only an hour after it was superseded', async (t) => {
   const dir = tmp(t);
   for (let i = 0; i < 5; i++) await publishVersion(dir, () => undefined, (version) => ({ version }));
+  // just superseded: a reader may still be mid-job on them
+  assert.deepEqual(pruneVersions(dir, 2), []);
+  // v3 superseded (by v4) two hours ago: v1..v3 may go; v4 (superseded by v5 just now) stays
+  const past = new Date(Date.now() - 2 * 3600_000);
+  for (const v of [2, 3, 4]) utimesSync(join(dir, `v${v}`, 'manifest.json'), past, past);
   assert.deepEqual(pruneVersions(dir, 2), [1, 2, 3]);
   assert.deepEqual(listVersions(dir), [4, 5]);
-  assert.deepEqual(pruneVersions(dir, 0), [4]);
+  assert.deepEqual(pruneVersions(dir, 0), []);
+  assert.deepEqual(pruneVersions(dir, 0, 0), [4]);
   assert.deepEqual(listVersions(dir), [5]);
   assert.deepEqual(readdirSync(dir), ['v5']);
 });
@@ -88,7 +94,7 @@ void test(
   async (t) => {
     const dir = tmp(t);
     const lib = new FakeLibrary();
-    const deps = { loadDataset: lib.dataset, describeLibrary: lib.state, keep: 1 };
+    const deps = { loadDataset: lib.dataset, describeLibrary: lib.state, keep: 1, pruneAfterMs: 0 };
     const emb = fakeEmbedder('m1');
     lib.ids = ids(0, 300);
     // HNSW (exactBelow 100), the graph memory-mapped by the reader
@@ -124,7 +130,7 @@ void test('the layout before versions is read as version 0 and replaced by the n
   const dir = tmp(t);
   const lib = new FakeLibrary();
   lib.ids = ids(0, 20);
-  const deps = { loadDataset: lib.dataset, describeLibrary: lib.state };
+  const deps = { loadDataset: lib.dataset, describeLibrary: lib.state, pruneAfterMs: 0 };
   const emb = fakeEmbedder('m1');
   // what an older clipmatch wrote: index files and a format-1 manifest directly in <model>/
   const modelDir = indexDirFor(dir, 'm1');
