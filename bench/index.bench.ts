@@ -271,9 +271,19 @@ interface LoadSample {
   rssBeforeMb: number;
   rssAfterLoadMb: number;
   rssAfterQueriesMb: number;
+  /** after the queries: see residentSplit */
+  anonymousMb: number;
+  fileBackedMb: number;
   firstQueryMs: number;
   queryMsMedian: number;
   kind: string;
+}
+
+/** Resident memory split (Linux smaps_rollup): anonymous (this process's own) and file-backed (mapped files: page cache any process on the host shares). */
+function residentSplit(): { anonymousMb: number; fileBackedMb: number } {
+  const text = existsSync('/proc/self/smaps_rollup') ? readFileSync('/proc/self/smaps_rollup', 'utf8') : '';
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { anonymousMb: round(kb('Anonymous') / 1024, 1), fileBackedMb: round((kb('Rss') - kb('Anonymous')) / 1024, 1) };
 }
 
 /** One load of a version in this (fresh) process: what a worker or a render child pays to start. */
@@ -293,7 +303,7 @@ async function loadChild(versionDir: string, graph: 'load' | 'view'): Promise<Lo
     idx.nearest(q, 10);
     times.push(performance.now() - t);
   }
-  return { loadMs: round(loadMs, 1), rssBeforeMb: round(rssBeforeMb, 1), rssAfterLoadMb: round(rssAfterLoadMb, 1), rssAfterQueriesMb: round(rssMb(), 1), firstQueryMs: round(times[0]!), queryMsMedian: round(median(times.slice(1))), kind: idx.index.kind };
+  return { loadMs: round(loadMs, 1), rssBeforeMb: round(rssBeforeMb, 1), rssAfterLoadMb: round(rssAfterLoadMb, 1), rssAfterQueriesMb: round(rssMb(), 1), ...residentSplit(), firstQueryMs: round(times[0]!), queryMsMedian: round(median(times.slice(1))), kind: idx.index.kind };
 }
 
 function spawnLoad(versionDir: string, graph: 'load' | 'view'): LoadSample {
@@ -367,6 +377,8 @@ export async function run(opts: VersionBenchOptions = {}): Promise<Record<string
         rssAfterLoadMbMedian: round(median(samples.map((x) => x.rssAfterLoadMb)), 1),
         rssGrowthMbMedian: round(median(samples.map((x) => x.rssAfterLoadMb - x.rssBeforeMb)), 1),
         rssAfterQueriesMbMedian: round(median(samples.map((x) => x.rssAfterQueriesMb)), 1),
+        anonymousMbMedian: round(median(samples.map((x) => x.anonymousMb)), 1),
+        fileBackedMbMedian: round(median(samples.map((x) => x.fileBackedMb)), 1),
         firstQueryMsMedian: round(median(samples.map((x) => x.firstQueryMs))),
         queryMsMedian: round(median(samples.map((x) => x.queryMsMedian))),
       };
