@@ -89,6 +89,11 @@ export async function openLibraryIndex(libraryDir: string, embedder: IndexEmbedd
   return idx;
 }
 
+/** The version workers load now for this model (what `library status` / `/library stats` can show). */
+export function newestIndexVersion(libraryDir: string, modelFingerprint: string): number | undefined {
+  return newestVersion(indexDirFor(libraryDir, modelFingerprint))?.version;
+}
+
 /** The index a long-lived process searches, switchable to a newer version between jobs. */
 export interface IndexHandle {
   readonly current: LibraryIndex;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError } from '../../src/core/errors.js';
-import { indexLag, openIndexHandle, openLibraryIndex } from '../../src/index/index-open.js';
+import { indexLag, newestIndexVersion, openIndexHandle, openLibraryIndex } from '../../src/index/index-open.js';
 import { buildLibraryIndex } from '../../src/index/library-index.js';
 import { FakeLibrary, fakeEmbedder, ids } from '../helpers/fake-index-library.js';
 
@@ -60,8 +60,11 @@ void test('a handle keeps its version until refresh() finds a newer one', async 
   assert.equal(await handle.refresh(), false);
 
   lib.ids.push(...ids(20, 25));
+  assert.equal(newestIndexVersion(dir, 'm1'), 1);
   const s = await buildLibraryIndex(dir, emb, undefined, deps);
   assert.equal(s.version, 2);
+  assert.equal(newestIndexVersion(dir, 'm1'), 2);
+  assert.equal(newestIndexVersion(dir, 'other-model'), undefined);
   // nothing changes under a running job
   assert.deepEqual([handle.version, handle.size, handle.embeddingOf('c22')], [1, 20, undefined]);
   assert.equal(await handle.refresh(), true);
