@@ -27,6 +27,8 @@ before(async () => {
   ['testsrc2', 'mandelbrot'].forEach((source, i) => makeVideo(join(media, 'first', `${source}.mp4`), { seconds: 10, source, size: '96x64', rate: 10, freq: 300 + 200 * i }));
   makeVideo(join(media, 'later', 'smptebars.mp4'), { seconds: 10, source: 'smptebars', size: '96x64', rate: 10, freq: 700 });
   lib = join(t.dir, 'lib');
+  // the library folder is the shared mount: it exists before the first ingest (the PostgreSQL run needs it)
+  mkdirSync(lib);
   const s = await ingest({ libraryDir: lib, inputs: [join(media, 'first')], threads: 2 });
   assert.equal(s.clipsAdded, 2);
 });
