@@ -1,9 +1,11 @@
-// clipmatch index: embeds every library clip's video features with a model and stores the vector index
-// in the library (<library>/index/<model fingerprint>/). Re-running after an ingest embeds only the
+// clipmatch index: embeds every library clip's video features with a model and publishes a new version
+// of the vector index in the library (<library>/index/<model fingerprint>/v<N>/), through the same
+// index job a queue worker runs (src/index/index-job.ts). Re-running after an ingest embeds only the
 // new clips; a different model gets its own index.
 import type { Command } from 'commander';
 import { env } from '../config.js';
-import { buildLibraryIndex, type BuildSummary } from '../index/library-index.js';
+import type { BuildSummary } from '../index/library-index.js';
+import { runIndexJob } from '../index/index-job.js';
 import { cliProgressBars } from './progress.js';
 
 interface IndexCliOptions {
@@ -15,7 +17,7 @@ interface IndexCliOptions {
 
 function describe(s: BuildSummary, fingerprint: string): string {
   const how = s.kind === 'hnsw' ? 'approximate (HNSW)' : 'exact';
-  const what = s.mode === 'unchanged' ? 'already up to date' : s.mode === 'append' ? `added ${s.embedded} new clip(s)` : `built from ${s.embedded} clip(s)`;
+  const what = s.mode === 'unchanged' ? `version ${s.version} already up to date` : s.mode === 'append' ? `version ${s.version}: added ${s.embedded} new clip(s)` : `version ${s.version}: built from ${s.embedded} clip(s)`;
   return `index for model ${fingerprint}: ${what}; ${s.clips} clips, ${s.dim}-d, ${how} search, ${s.seconds.toFixed(1)} s\n  ${s.dir}\n`;
 }
 
@@ -28,15 +30,13 @@ export function registerIndex(program: Command): void {
     .option('--force', 'rebuild the whole index even when it is up to date')
     .option('--json', 'print the summary as JSON')
     .action(async (o: IndexCliOptions) => {
-      // Loaded on use: the model stack (tfjs) is heavy and other commands should not pay for it.
-      const { loadEmbedder } = await import('../model/embedder.js');
-      const embedder = await loadEmbedder(o.model);
       const bars = cliProgressBars(!o.json && process.stderr.isTTY);
       try {
-        const summary = await buildLibraryIndex(o.library, embedder, bars.report, { force: o.force ?? false, indexOptions: { threads: env().CLIPMATCH_THREADS } });
+        // one builder per library: a second `clipmatch index` (or an index job) fails at once with BUSY
+        const summary = await runIndexJob({ libraryDir: o.library, modelDir: o.model, progress: bars.report, force: o.force ?? false, threads: env().CLIPMATCH_THREADS, wait: false });
         bars.stop();
-        if (o.json) process.stdout.write(`${JSON.stringify({ ...summary, model: embedder.fingerprint, embedder: embedder.kind }, null, 2)}\n`);
-        else process.stdout.write(describe(summary, embedder.fingerprint));
+        if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else process.stdout.write(describe(summary, summary.model));
       } finally {
         bars.stop();
       }

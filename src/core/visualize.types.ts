@@ -48,6 +48,11 @@ export interface VisualizeOptions {
   cuts?: 'auto' | 'beat' | 'bar' | '2bar' | 'phrase';
   /** use footage flagged as black, blank, text (title cards, credits), fades or frozen (default false) */
   keepFlagged?: boolean;
+  /**
+   * 'build' (default, the CLI): a missing or stale index is built first; 'worker': never builds, uses
+   * the newest index version and fails when there is none (the index job builds it)
+   */
+  indexMode?: 'build' | 'worker';
   signal?: AbortSignal;
 }
 
@@ -67,4 +72,6 @@ export interface VisualizeResult extends MatchResult {
   plan: PlanSegment[];
   /** the frame size and bitrate rendered, and the SSIM of each size tried (when measured) */
   picture?: { width: number; height: number; videoKbps: number; measured: Array<{ width: number; height: number; ssim: number }> };
+  /** the library index version the clips were chosen from (absent when the library had none to name) */
+  indexVersion?: number;
 }

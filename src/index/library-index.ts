@@ -1,19 +1,26 @@
-// The vector index of a library's clip embeddings, persisted inside the library at
-// <library>/index/<model fingerprint>/ beside a manifest saying which model, which clips (in row order)
-// and which library state it was built from. Opening checks that state against the library as it is
-// now: a stale index is rebuilt (with a log line) or refused, never silently used. Adding clips only
-// embeds the new ones; removing clips, new extractors or a refit PCA rebuild it whole.
+// The vector index of a library's clip embeddings, persisted inside the library in versions,
+// <library>/index/<model fingerprint>/v<N>/ (index-versions.ts), each with a manifest saying which model,
+// which clips (in row order, clip-ids.ts) and which library state (catalogue generation and fingerprint)
+// it was built from. Builders publish a new version; readers open the newest. Checking an index against
+// the library says fresh, stale (and why) or missing. Adding clips only embeds the new ones on top of the
+// newest version; removing clips, new extractors or a refit PCA rebuild it whole.
 import type { VisualProjection } from '../library/pca-store.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExtractorInfo, ProgressFn } from '../core/types.js';
 import { noProgress } from '../core/types.js';
 import type { Dataset } from '../library/dataset.types.js';
 import { childLogger } from '../log.js';
+import { ClipIdTable } from './clip-ids.js';
+import { CLIP_IDS_FILE, loadVersion, readVersion, type IndexManifest } from './index-load.js';
+import { KEEP_VERSIONS, PRUNE_AFTER_MS, newestVersion, publishVersion, pruneVersions, versionDir } from './index-versions.js';
 import { describeLibrary, type LibraryState } from './library-state.js';
 import { createIndex, loadIndex, type CreateIndexOptions, type IndexKind, type VectorIndex } from './vector-index.js';
+
+export type { ClipHit, IndexManifest, LibraryIndex } from './index-load.js';
 
 const log = childLogger({ module: 'index' });
 
@@ -30,48 +37,20 @@ export interface IndexEmbedder {
   embedVisualAsync?(feats: Float32Array, n: number): Promise<Float32Array>;
 }
 
-export interface IndexManifest {
-  format: 1;
-  modelFingerprint: string;
-  embedderKind: string;
-  dim: number;
-  kind: IndexKind;
-  /** clip id of each index row, in row order */
-  clipIds: string[];
-  libraryFingerprint: string;
-  extractorKeys: string[];
-  pcaHash: string;
-  builtAt: string;
-}
-
 export interface LibraryIndexDeps {
   loadDataset?: (libraryDir: string) => Dataset | Promise<Dataset>;
   describeLibrary?: (libraryDir: string) => LibraryState | Promise<LibraryState>;
   indexOptions?: CreateIndexOptions;
 }
 
-export interface ClipHit {
-  clipId: string;
-  /** squared L2 distance in embedding space */
-  distance: number;
-}
-
-export interface LibraryIndex {
-  readonly manifest: IndexManifest;
-  readonly index: VectorIndex;
-  readonly size: number;
-  nearest(query: Float32Array, k: number): ClipHit[];
-  farthest(query: Float32Array, k: number): ClipHit[];
-  /** The stored embedding of a clip, or undefined when the clip is not indexed. */
-  embeddingOf(clipId: string): Float32Array | undefined;
-}
-
 export type IndexStatus =
-  | { status: 'fresh'; dir: string }
+  | { status: 'fresh'; dir: string; version: number; manifest: IndexManifest }
   | { status: 'missing'; dir: string; reason: string }
-  | { status: 'stale'; dir: string; reason: string; manifest: IndexManifest };
+  | { status: 'stale'; dir: string; version: number; reason: string; manifest: IndexManifest; ids: ClipIdTable };
 
 const EMBED_BATCH = 512;
+/** Rows per add while building: between two, the build lock is touched and progress reported. */
+const ADD_BATCH = 65_536;
 
 /** Fingerprint of a library state: sorted clip ids plus the extractor versions and PCA they used. */
 export function libraryFingerprint(state: Pick<LibraryState, 'clipIds' | 'extractorKeys' | 'pcaHash'>): string {
@@ -88,40 +67,42 @@ export function indexDirFor(libraryDir: string, modelFingerprint: string): strin
   return join(libraryDir, 'index', name);
 }
 
-function readManifest(dir: string): IndexManifest | undefined {
-  const p = join(dir, 'manifest.json');
-  if (!existsSync(p)) return undefined;
+/** The newest readable version of this model's index, with its id table. */
+function newestReadable(dir: string): { version: number; dir: string; manifest: IndexManifest; ids: ClipIdTable } | undefined {
+  const v = newestVersion(dir);
+  if (!v) return undefined;
   try {
-    const m = JSON.parse(readFileSync(p, 'utf8')) as IndexManifest;
-    return m.format === 1 && Array.isArray(m.clipIds) ? m : undefined;
-  } catch {
+    const read = readVersion(v.dir, v.version);
+    return read ? { ...v, ...read } : undefined;
+  } catch (err) {
+    log.warn({ dir: v.dir, err: (err as Error).message }, 'newest index version unreadable');
     return undefined;
   }
 }
 
-/** Compares the persisted index for this embedder with the library as it is now. */
+/** Compares the newest index version for this embedder with the library as it is now. */
 export async function checkLibraryIndex(libraryDir: string, embedder: IndexEmbedder, deps: LibraryIndexDeps = {}): Promise<IndexStatus> {
   const dir = indexDirFor(libraryDir, embedder.fingerprint);
-  const manifest = readManifest(dir);
-  if (!manifest) {
-    const others = existsSync(join(libraryDir, 'index')) ? readdirSync(join(libraryDir, 'index')).filter((d) => !d.startsWith('.')) : [];
+  const newest = newestReadable(dir);
+  if (!newest) {
+    const others = existsSync(join(libraryDir, 'index')) ? readdirSync(join(libraryDir, 'index')).filter((d) => !d.startsWith('.') && d !== basename(dir)) : [];
     const reason = others.length > 0 ? `the library is indexed for another model (${others.join(', ')}), not ${embedder.fingerprint}` : 'the library has no index yet';
     return { status: 'missing', dir, reason };
   }
+  const { manifest, ids, version } = newest;
   if (manifest.modelFingerprint !== embedder.fingerprint || manifest.dim !== embedder.dim) {
-    return { status: 'stale', dir, manifest, reason: `the index was built with model ${manifest.modelFingerprint}, not ${embedder.fingerprint}` };
+    return { status: 'stale', dir, version, manifest, ids, reason: `the index was built with model ${manifest.modelFingerprint}, not ${embedder.fingerprint}` };
   }
   const state = await (deps.describeLibrary ?? describeLibrary)(libraryDir);
-  if (libraryFingerprint(state) === manifest.libraryFingerprint) return { status: 'fresh', dir };
-  const indexed = new Set(manifest.clipIds);
-  const added = state.clipIds.filter((id) => !indexed.has(id)).length;
-  const removed = manifest.clipIds.length - (state.clipIds.length - added);
+  if (libraryFingerprint(state) === manifest.libraryFingerprint) return { status: 'fresh', dir, version, manifest };
+  const added = state.clipIds.filter((id) => !ids.has(id)).length;
+  const removed = manifest.clips - (state.clipIds.length - added);
   const parts = [];
   if (added > 0) parts.push(`${added} clip(s) added`);
   if (removed > 0) parts.push(`${removed} clip(s) removed`);
   if (state.extractorKeys.join(',') !== manifest.extractorKeys.join(',')) parts.push('feature extractors changed');
   if (state.pcaHash !== manifest.pcaHash) parts.push('visual PCA refit');
-  return { status: 'stale', dir, manifest, reason: `the library changed since it was indexed: ${parts.join(', ') || 'clip set differs'}` };
+  return { status: 'stale', dir, version, manifest, ids, reason: `the library changed since it was indexed: ${parts.join(', ') || 'clip set differs'}` };
 }
 
 async function embedRows(embedder: IndexEmbedder, ds: Dataset, rows: number[], progress: ProgressFn): Promise<Float32Array> {
@@ -150,7 +131,10 @@ async function defaultLoadDataset(libraryDir: string, basis?: VisualProjection):
 }
 
 export interface BuildSummary {
+  /** the model's index folder */
   dir: string;
+  /** the version now newest (the one written, or the fresh one found) */
+  version: number;
   clips: number;
   embedded: number;
   dim: number;
@@ -158,30 +142,44 @@ export interface BuildSummary {
   /** unchanged: already fresh; append: only added clips embedded; full: built from scratch */
   mode: 'unchanged' | 'append' | 'full';
   seconds: number;
+  /** older versions removed after this one was published */
+  pruned: number[];
+}
+
+export interface BuildOptions extends LibraryIndexDeps {
+  force?: boolean;
+  /** called between batches of work (the build lock's touch) */
+  heartbeat?: () => void;
+  /** versions kept when pruning (default KEEP_VERSIONS) */
+  keep?: number;
+  /** an old version is pruned only once a newer one is this old (default PRUNE_AFTER_MS) */
+  pruneAfterMs?: number;
 }
 
 /**
- * Builds (or brings up to date) the index of `libraryDir` for `embedder`. When the existing index for
- * this model differs from the library only by added clips, only those are embedded and appended.
+ * Builds a new version of the index of `libraryDir` for `embedder`, unless the newest one is fresh.
+ * When the newest version differs from the library only by added clips, only those are embedded and
+ * appended to a copy of it. The version appears whole (temp folder, then one rename); older ones are
+ * pruned afterwards.
  */
-export async function buildLibraryIndex(
-  libraryDir: string,
-  embedder: IndexEmbedder,
-  progress: ProgressFn = noProgress,
-  deps: LibraryIndexDeps & { force?: boolean } = {},
-): Promise<BuildSummary> {
+export async function buildLibraryIndex(libraryDir: string, embedder: IndexEmbedder, progress: ProgressFn = noProgress, deps: BuildOptions = {}): Promise<BuildSummary> {
   const t0 = performance.now();
+  const beat = deps.heartbeat ?? (() => undefined);
+  const tick: ProgressFn = (stage, done, total) => {
+    beat();
+    progress(stage, done, total);
+  };
   const state = await (deps.describeLibrary ?? describeLibrary)(libraryDir);
   if (state.clipIds.length === 0) throw new UserError('NO_LIBRARY', `the library at ${libraryDir} has no clips yet (add videos with: clipmatch ingest <videos> --library ${libraryDir})`);
   const dir = indexDirFor(libraryDir, embedder.fingerprint);
   const status = await checkLibraryIndex(libraryDir, embedder, { describeLibrary: () => state });
   if (status.status === 'fresh' && !deps.force) {
     try {
-      const current = loadIndex(dir, { threads: deps.indexOptions?.threads });
-      log.info({ dir }, 'index already up to date');
-      return { dir, clips: current.size, embedded: 0, dim: current.dim, kind: current.kind, mode: 'unchanged', seconds: (performance.now() - t0) / 1000 };
+      const current = loadVersion(versionDir(dir, status.version), status.version, { threads: deps.indexOptions?.threads, graph: 'view' });
+      log.info({ dir, version: status.version }, 'index already up to date');
+      return { dir, version: status.version, clips: current.size, embedded: 0, dim: current.index.dim, kind: current.index.kind, mode: 'unchanged', seconds: (performance.now() - t0) / 1000, pruned: [] };
     } catch (err) {
-      log.warn({ err: (err as Error).message, dir }, 'existing index unreadable; rebuilding it whole');
+      log.warn({ err: (err as Error).message, dir }, 'newest index version unreadable; building a new one whole');
     }
   }
   const ds = await (deps.loadDataset ? deps.loadDataset(libraryDir) : defaultLoadDataset(libraryDir, embedder.visualBasis));
@@ -201,13 +199,14 @@ export async function buildLibraryIndex(
 
   let index: VectorIndex | undefined;
   let clipIds: string[] = [];
-  if (status.status === 'stale' && !deps.force && canAppend(status.manifest, state, embedder)) {
+  if (status.status === 'stale' && !deps.force && canAppend(status.manifest, status.ids, state, embedder)) {
     try {
-      index = loadIndex(dir, { threads: deps.indexOptions?.threads });
-      clipIds = [...status.manifest.clipIds];
+      // loaded, not mapped: this copy grows, the published version stays as it is
+      index = loadIndex(versionDir(dir, status.version), { threads: deps.indexOptions?.threads, graph: 'load' });
+      clipIds = status.ids.toArray();
       if (index.size !== clipIds.length || index.dim !== embedder.dim) index = undefined;
     } catch (err) {
-      log.warn({ err: (err as Error).message, dir }, 'existing index unreadable; rebuilding it whole');
+      log.warn({ err: (err as Error).message, dir }, 'newest index version unreadable; building a new one whole');
       index = undefined;
     }
   }
@@ -221,95 +220,52 @@ export async function buildLibraryIndex(
   dsIds.forEach((id, r) => {
     if (!have.has(id)) rows.push(r);
   });
-  const vectors = await embedRows(embedder, ds, rows, progress);
-  progress('index', 0, rows.length);
-  index.add(vectors, rows.length);
-  progress('index', rows.length, rows.length);
+  const vectors = await embedRows(embedder, ds, rows, tick);
+  tick('index', 0, rows.length);
+  for (let start = 0; start < rows.length; start += ADD_BATCH) {
+    const count = Math.min(ADD_BATCH, rows.length - start);
+    index.add(vectors.subarray(start * embedder.dim, (start + count) * embedder.dim), count);
+    tick('index', start + count, rows.length);
+  }
   for (const r of rows) clipIds.push(dsIds[r]!);
-
-  const manifest: IndexManifest = {
-    format: 1,
+  const ids = ClipIdTable.fromIds(clipIds);
+  const built = index;
+  const manifestFor = (version: number): IndexManifest => ({
+    format: 2,
+    version,
     modelFingerprint: embedder.fingerprint,
     embedderKind: embedder.kind,
     dim: embedder.dim,
-    kind: index.kind,
-    clipIds,
+    kind: built.kind,
+    clips: clipIds.length,
+    clipIdsFile: CLIP_IDS_FILE,
     libraryFingerprint: libraryFingerprint(state),
+    generation: state.generation ?? null,
     extractorKeys: state.extractorKeys,
     pcaHash: state.pcaHash,
     builtAt: new Date().toISOString(),
-  };
-  writeAtomically(dir, (tmp) => {
-    index.save(tmp);
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest));
+    builtBy: `${hostname()} pid ${process.pid}`,
+    mode,
   });
-  return { dir, clips: clipIds.length, embedded: rows.length, dim: embedder.dim, kind: index.kind, mode, seconds: (performance.now() - t0) / 1000 };
+  beat();
+  const published = await publishVersion(
+    dir,
+    (tmp) => {
+      built.save(tmp);
+      ids.write(join(tmp, CLIP_IDS_FILE));
+    },
+    manifestFor,
+  );
+  beat();
+  const pruned = pruneVersions(dir, deps.keep ?? KEEP_VERSIONS, deps.pruneAfterMs ?? PRUNE_AFTER_MS);
+  log.info({ dir, version: published.version, clips: clipIds.length, embedded: rows.length, mode }, 'published a new index version');
+  return { dir, version: published.version, clips: clipIds.length, embedded: rows.length, dim: embedder.dim, kind: built.kind, mode, seconds: (performance.now() - t0) / 1000, pruned };
 }
 
 /** Appending is safe only when nothing indexed went away and the features are computed the same way. */
-function canAppend(m: IndexManifest, state: LibraryState, embedder: IndexEmbedder): boolean {
+function canAppend(m: IndexManifest, ids: ClipIdTable, state: LibraryState, embedder: IndexEmbedder): boolean {
   if (m.modelFingerprint !== embedder.fingerprint || m.dim !== embedder.dim) return false;
   if (m.pcaHash !== state.pcaHash || m.extractorKeys.join(',') !== state.extractorKeys.join(',')) return false;
   const now = new Set(state.clipIds);
-  return m.clipIds.every((id) => now.has(id));
-}
-
-/** Writes into a sibling temp folder, then swaps it in: readers see the old index or the new, whole. */
-function writeAtomically(dir: string, write: (tmp: string) => void): void {
-  const parent = join(dir, '..');
-  mkdirSync(parent, { recursive: true });
-  const tag = `${process.pid}-${Date.now()}`;
-  const tmp = join(parent, `.tmp-${tag}`);
-  const old = join(parent, `.old-${tag}`);
-  try {
-    write(tmp);
-    if (existsSync(dir)) renameSync(dir, old);
-    renameSync(tmp, dir);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(old, { recursive: true, force: true });
-  }
-}
-
-/**
- * Opens the index of `libraryDir` for `embedder`. A missing or stale index is rebuilt when
- * `rebuildIfStale` is set, and otherwise refused with a UserError naming the command that fixes it.
- */
-export async function openLibraryIndex(
-  libraryDir: string,
-  embedder: IndexEmbedder,
-  opts: { rebuildIfStale?: boolean; progress?: ProgressFn } & LibraryIndexDeps = {},
-): Promise<LibraryIndex> {
-  const status = await checkLibraryIndex(libraryDir, embedder, opts);
-  if (status.status !== 'fresh') {
-    if (!opts.rebuildIfStale) {
-      throw new UserError('INCOMPATIBLE', `${status.reason}; run: clipmatch index --library ${libraryDir} (with the same --model)`);
-    }
-    log.info({ libraryDir, reason: status.reason }, 'rebuilding the clip index');
-    await buildLibraryIndex(libraryDir, embedder, opts.progress, opts);
-  }
-  const manifest = readManifest(status.dir);
-  if (!manifest) throw new Error(`index manifest missing in ${status.dir} after build`);
-  const index = loadIndex(status.dir, { threads: opts.indexOptions?.threads });
-  if (index.size !== manifest.clipIds.length) throw new UserError('INCOMPATIBLE', `the index in ${status.dir} is damaged; run: clipmatch index --library ${libraryDir}`);
-  return wrap(manifest, index);
-}
-
-function wrap(manifest: IndexManifest, index: VectorIndex): LibraryIndex {
-  const rowOf = new Map(manifest.clipIds.map((id, r) => [id, r]));
-  const hits = (res: { indices: ArrayLike<number>; distances: Float32Array }): ClipHit[] =>
-    Array.from(res.indices, (r, i) => ({ clipId: manifest.clipIds[r]!, distance: res.distances[i]! }));
-  return {
-    manifest,
-    index,
-    get size() {
-      return index.size;
-    },
-    nearest: (q, k) => hits(index.search(q, k)),
-    farthest: (q, k) => hits(index.farthest(q, k)),
-    embeddingOf: (clipId) => {
-      const r = rowOf.get(clipId);
-      return r === undefined ? undefined : index.vector(r);
-    },
-  };
+  return ids.toArray().every((id) => now.has(id));
 }

@@ -11,6 +11,12 @@ import { bruteForce, type SearchResult } from './topk.js';
 
 export type { SearchResult } from './topk.js';
 export type IndexKind = 'exact' | 'hnsw';
+/**
+ * How a saved HNSW graph is opened: 'load' reads it into memory (the index can grow), 'view'
+ * memory-maps the file read-only (near-instant, pages shared by every process on the host, but the
+ * file must outlive the reader: see docs/index-versions.md).
+ */
+export type GraphMode = 'load' | 'view';
 
 export interface HnswParams {
   /** graph degree (M); 16 keeps memory modest at 1M rows with recall >= 0.95 at 128-d */
@@ -72,6 +78,8 @@ class FlatPlusHnsw implements VectorIndex {
   private data: Float32Array;
   private n = 0;
   private graph: UsearchIndex | undefined;
+  /** a memory-mapped graph is read-only */
+  private viewed = false;
 
   constructor(
     readonly dim: number,
@@ -98,6 +106,7 @@ class FlatPlusHnsw implements VectorIndex {
       throw new Error(`expected ${n} x ${this.dim} values, got ${vectors.length}`);
     }
     if (n === 0) return;
+    if (this.viewed) throw new Error('a memory-mapped index is read-only: load it to add rows');
     const rows = vectors.subarray(0, n * this.dim);
     // A NaN row would silently poison both the scan and the graph; refuse it where it enters.
     for (let i = 0; i < rows.length; i++) {
@@ -152,12 +161,14 @@ class FlatPlusHnsw implements VectorIndex {
   }
 
   /** Used by loadIndex: takes rows read from disk and, when saved with one, the graph file. */
-  restore(rows: Float32Array, n: number, graphPath: string | undefined): void {
+  restore(rows: Float32Array, n: number, graphPath: string | undefined, mode: GraphMode): void {
     this.data = rows;
     this.n = n;
     if (graphPath) {
       const graph = this.newGraph();
-      graph.load(graphPath);
+      if (mode === 'view') graph.view(graphPath);
+      else graph.load(graphPath);
+      this.viewed = mode === 'view';
       if (graph.size() !== n) throw new Error(`index graph holds ${graph.size()} rows, vectors hold ${n}: rebuild the index`);
       this.graph = graph;
     }
@@ -215,7 +226,7 @@ export function createIndex(dim: number, expectedSize = 0, opts: CreateIndexOpti
 }
 
 /** Reads an index written by `save(dir)`. Throws when files are missing or disagree with each other. */
-export function loadIndex(dir: string, opts: { threads?: number } = {}): VectorIndex {
+export function loadIndex(dir: string, opts: { threads?: number; graph?: GraphMode } = {}): VectorIndex {
   const metaPath = join(dir, META);
   if (!existsSync(metaPath)) throw new Error(`no vector index in ${dir}`);
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as IndexMeta;
@@ -237,6 +248,6 @@ export function loadIndex(dir: string, opts: { threads?: number } = {}): VectorI
     closeSync(fd);
   }
   const index = new FlatPlusHnsw(meta.dim, 0, meta.exactBelow, { ...DEFAULT_HNSW, ...meta.hnsw }, opts.threads ?? 0);
-  index.restore(rows, meta.size, meta.kind === 'hnsw' ? join(dir, GRAPH) : undefined);
+  index.restore(rows, meta.size, meta.kind === 'hnsw' ? join(dir, GRAPH) : undefined, opts.graph ?? 'load');
   return index;
 }

@@ -41,8 +41,18 @@ export interface LibraryContext {
   footage?(clipId: string): ClipFootage | undefined;
   /** scans the videos (of those given) that have no footage file yet, so footage() knows them */
   ensureFootage?(videoIds: readonly string[], progress?: ProgressFn, signal?: AbortSignal): Promise<void>;
+  /** the index version searched (src/index/index-versions.ts); absent for a context without one (tests) */
+  readonly indexVersion?: number;
+  /** moves to a newer index version if one was published; call between jobs only. True when it switched. */
+  refreshIndex?(): Promise<boolean>;
   close(): void | Promise<void>;
 }
+
+/**
+ * How openLibraryContext treats the index: 'build' (the CLI, one machine) builds a missing or stale one
+ * first, as always; 'worker' never builds, refuses a missing one and uses a stale one, logging the lag.
+ */
+export type LibraryIndexMode = 'build' | 'worker';
 
 export interface MatchOptions {
   audioPath: string;
@@ -64,11 +74,16 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new UserError('CANCELLED', 'cancelled');
 }
 
-/** Opens catalogue, model and (rebuilding it when stale) vector index of a library. */
-export async function openLibraryContext(libraryDir: string, modelDir: string | undefined, progress: ProgressFn = noProgress): Promise<LibraryContext> {
+/** Opens catalogue, model and the newest vector index version of a library (see LibraryIndexMode). */
+export async function openLibraryContext(
+  libraryDir: string,
+  modelDir: string | undefined,
+  progress: ProgressFn = noProgress,
+  opts: { index?: LibraryIndexMode } = {},
+): Promise<LibraryContext> {
   const { openCatalog } = await import('../library/catalog.js');
   const { loadEmbedder } = await import('../model/embedder.js');
-  const { openLibraryIndex } = await import('../index/library-index.js');
+  const { openIndexHandle } = await import('../index/index-open.js');
   const catalog = await openCatalog(libraryDir, { readonly: true });
   try {
     const embedder = await loadEmbedder(modelDir);
@@ -77,7 +92,12 @@ export async function openLibraryContext(libraryDir: string, modelDir: string | 
     if (want.version !== '*' && (want.name !== have.name || want.version !== have.version)) {
       throw new UserError('INCOMPATIBLE', `the model expects audio features ${want.name}@${want.version}, but this build computes ${have.name}@${have.version}; retrain the model`);
     }
-    const index = await openLibraryIndex(libraryDir, embedder, { rebuildIfStale: true, progress });
+    const mode = opts.index ?? 'build';
+    const index = await openIndexHandle(libraryDir, embedder, {
+      mode,
+      progress,
+      ...(mode === 'worker' ? { catalogState: async () => ({ generation: await catalog.generation(), clips: (await catalog.stats()).clips }) } : {}),
+    });
     const { libraryFootage } = await import('../library/footage-cache.js');
     const footage = libraryFootage(libraryDir, catalog);
     // Clip records are read from the catalogue in one query per batch of search hits (prefetch), not
@@ -109,6 +129,10 @@ export async function openLibraryContext(libraryDir: string, modelDir: string | 
       },
       clip,
       videoTitle: (videoId) => titles.get(videoId) ?? videoId,
+      get indexVersion() {
+        return index.version;
+      },
+      refreshIndex: () => index.refresh(),
       close: () => catalog.close(),
     };
   } catch (err) {

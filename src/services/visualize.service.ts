@@ -257,7 +257,9 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
   // Fail on an impossible size cap before any heavy work.
   const encoding = chooseEncoding(song.duration, opts.maxMb ?? 10, opts.aspect ?? '16:9', { maxHeight: opts.render?.maxHeight });
   throwIfCancelled(signal);
-  const lib = opts.library ?? (await openLibraryContext(opts.libraryDir, opts.modelDir, progress));
+  const lib = opts.library ?? (await openLibraryContext(opts.libraryDir, opts.modelDir, progress, opts.indexMode ? { index: opts.indexMode } : {}));
+  // read once: every search of this job uses this version
+  const indexVersion = lib.indexVersion;
   const sheetPath = sheetPathFor(opts.outPath);
   let wroteSheet = false;
   try {
@@ -311,7 +313,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     });
     if (opts.planOut) await writePlanFile(opts.planOut, planFileOf(planned, { songPath: opts.audioPath, duration: song.duration, seed, keepFlagged, previous: planIn }));
     const picture = { width: chosen.width, height: chosen.height, videoKbps: rendered.videoKbps, measured };
-    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan, picture };
+    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan, picture, ...(indexVersion !== undefined ? { indexVersion } : {}) };
   } catch (err) {
     if (wroteSheet) await rm(sheetPath, { force: true });
     if (signal?.aborted && !(err instanceof UserError)) throw new UserError('CANCELLED', 'cancelled');

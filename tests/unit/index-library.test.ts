@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { ClipRecord } from '../../src/core/types.js';
 import { isUserError } from '../../src/core/errors.js';
 import type { Dataset } from '../../src/library/dataset.types.js';
-import { buildLibraryIndex, checkLibraryIndex, indexDirFor, libraryFingerprint, openLibraryIndex, type IndexEmbedder } from '../../src/index/library-index.js';
+import { buildLibraryIndex, checkLibraryIndex, indexDirFor, libraryFingerprint, type IndexEmbedder } from '../../src/index/library-index.js';
+import { openLibraryIndex } from '../../src/index/index-open.js';
 import type { LibraryState } from '../../src/index/library-state.js';
 
 const FEAT = 6; // tiny per-clip feature length: the fake embedder only needs something to read
@@ -132,13 +133,15 @@ void test(
 
     lib.pca = 'pca-b'; // a refit changes every visual feature: no append
     assert.equal((await buildLibraryIndex(dir, emb, undefined, deps)).mode, 'full');
-    // Only the index folder itself is left: no temp or old copies.
+    // Only the model's folder is left, holding whole versions, no temp or trash folders; none pruned yet
+    // (a version goes an hour after a newer one appeared, index-versions.test.ts).
     assert.deepEqual(readdirSync(join(dir, 'index')), ['m1']);
+    assert.deepEqual(readdirSync(join(dir, 'index', 'm1')).sort(), ['v1', 'v2', 'v3', 'v4']);
   }),
 );
 
 void test(
-  'another model is a different index; rebuildIfStale builds it',
+  'another model is a different index; build mode builds it',
   withLibrary(async (dir, lib, deps) => {
     lib.ids = ids(0, 20);
     await buildLibraryIndex(dir, fakeEmbedder('m1'), undefined, deps);
@@ -147,7 +150,7 @@ void test(
     assert.equal(st.status, 'missing');
     assert.match(st.status === 'missing' ? st.reason : '', /indexed for another model \(m1\)/);
     await assert.rejects(openLibraryIndex(dir, m2, deps), /another model/);
-    const idx = await openLibraryIndex(dir, m2, { ...deps, rebuildIfStale: true });
+    const idx = await openLibraryIndex(dir, m2, { ...deps, mode: 'build' });
     assert.equal(idx.index.dim, 3);
     assert.equal(idx.manifest.modelFingerprint, 'm2');
     assert.ok(existsSync(join(dir, 'index', 'm1')) && existsSync(join(dir, 'index', 'm2')));
