@@ -1,15 +1,10 @@
-// The index job: refit the library's visual projection when it is due (the first ingest, or a small
-// library that has doubled), then bring the model's index up to date (only new clips are embedded when
-// clips were only added). Runs in the library worker; a visualize job never builds an index.
-import type { Catalog } from '../src/library/catalog.js';
-import { refitVisualPcaIfNeeded } from '../src/library/pca-store.js';
+// The index job in the library worker: refit the visual PCA when due, then publish a new index version
+// (only new clips embedded when clips were only added), in a child process so that the native graph
+// build never blocks the worker's event loop (and its job locks). A visualize job never builds.
 import type { IndexJobResult } from '../src/jobs/jobs.types.js';
+import { runIndexJobInChild } from '../src/index/index-job-child.js';
 
-export async function buildIndexForJob(o: { libraryDir: string; catalog: Catalog; modelDir?: string; threads?: number }): Promise<IndexJobResult> {
-  await refitVisualPcaIfNeeded(o.catalog, o.libraryDir);
-  const { loadEmbedder } = await import('../src/model/embedder.js');
-  const { buildLibraryIndex } = await import('../src/index/library-index.js');
-  const embedder = await loadEmbedder(o.modelDir);
-  const s = await buildLibraryIndex(o.libraryDir, embedder, undefined, { indexOptions: { ...(o.threads ? { threads: o.threads } : {}) } });
-  return { clips: s.clips, embedded: s.embedded, mode: s.mode, seconds: Math.round(s.seconds * 1000) / 1000 };
+export async function buildIndexForJob(o: { libraryDir: string; modelDir?: string; threads?: number; signal?: AbortSignal }): Promise<IndexJobResult> {
+  const r = await runIndexJobInChild({ libraryDir: o.libraryDir, ...(o.modelDir ? { modelDir: o.modelDir } : {}), ...(o.threads ? { threads: o.threads } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  return { version: r.version, clips: r.clips, embedded: r.embedded, mode: r.mode, seconds: Math.round(r.seconds * 1000) / 1000 };
 }

@@ -13,11 +13,12 @@ import { isUserError } from '../src/core/errors.js';
 import { childLogger } from '../src/log.js';
 import { BlobStore } from '../src/jobs/blobs.js';
 import type { IndexJobData, IndexJobResult, LibraryJobResult } from '../src/jobs/jobs.types.js';
-import { consumerConnection, createIndexQueue, INDEX_QUEUE, redisOptions, requestIndexBuild } from '../src/jobs/queue.js';
+import { consumerConnection, createIndexQueue, INDEX_QUEUE, LIBRARY_QUEUE, redisOptions, requestIndexBuild } from '../src/jobs/queue.js';
 import { openCatalog, type Catalog } from '../src/library/catalog.js';
 import { makeLibraryOps } from '../src/library/ops.js';
 import { fetchToFile } from '../src/media/fetch.js';
 import { buildIndexForJob } from './index.processor.js';
+import { newestIndexVersion } from '../src/index/index-open.js';
 import { makeLibraryProcessor, type LibraryProcessor } from './library.processor.js';
 import { startLibraryWorker } from './worker.js';
 
@@ -46,6 +47,13 @@ export function trackBatches(inner: LibraryProcessor, catalog: Catalog): Library
   };
 }
 
+let fingerprint: Promise<string | undefined> | undefined;
+/** The worker's model fingerprint (its index is the one stats report), loaded once. */
+function embedderFingerprint(): Promise<string | undefined> {
+  fingerprint ??= import('../src/model/embedder.js').then(async (m) => (await m.loadEmbedder(env().CLIPMATCH_MODEL)).fingerprint).catch(() => undefined);
+  return fingerprint;
+}
+
 async function main(): Promise<void> {
   const cfg = env();
   try {
@@ -58,7 +66,7 @@ async function main(): Promise<void> {
   log.info({ library: root, catalogue: catalog.backend }, 'catalogue open');
   const redis = new Redis({ ...redisOptions(cfg.REDIS_URL), maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-  const blobs = new BlobStore(redis, cfg.QUEUE_PREFIX);
+  const blobs = new BlobStore(redis, cfg.QUEUE_PREFIX, LIBRARY_QUEUE);
   const connection = consumerConnection(cfg.REDIS_URL);
   const indexQueue = createIndexQueue(connection, cfg.QUEUE_PREFIX);
 
@@ -70,6 +78,7 @@ async function main(): Promise<void> {
       (await fetchToFile(url, { dir, maxBytes: MAX_VIDEO_BYTES, timeoutMs: 10 * 60_000, accept: 'audio-or-video', ...(signal ? { signal } : {}) })).path,
     saveBlob: (key, path) => blobs.saveTo({ key }, path),
     onChanged: async () => requestIndexBuild(indexQueue, await catalog.generation(), 'the clip set changed'),
+    indexVersion: async () => newestIndexVersion(root, (await embedderFingerprint()) ?? ''),
   });
   const library = await startLibraryWorker({
     connection,
@@ -85,7 +94,7 @@ async function main(): Promise<void> {
     INDEX_QUEUE,
     async (job) => {
       log.info({ jobId: job.id, generation: job.data.generation, reason: job.data.reason }, 'index job started');
-      const r = await buildIndexForJob({ libraryDir: root, catalog, ...(cfg.CLIPMATCH_MODEL ? { modelDir: cfg.CLIPMATCH_MODEL } : {}), threads: cfg.CLIPMATCH_THREADS });
+      const r = await buildIndexForJob({ libraryDir: root, ...(cfg.CLIPMATCH_MODEL ? { modelDir: cfg.CLIPMATCH_MODEL } : {}), threads: cfg.CLIPMATCH_THREADS });
       log.info({ jobId: job.id, ...r }, 'index job done');
       return r;
     },
@@ -112,6 +121,8 @@ async function main(): Promise<void> {
   };
   process.on('unhandledRejection', (err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // started by `npm run worker`: a parent that died (even by SIGKILL) takes this process with it
+  if (process.send) process.on('disconnect', () => stop('parent gone'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
 

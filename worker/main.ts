@@ -2,6 +2,8 @@
 // uses the GPU when tfjs-node-gpu is installed there (the visualize child picks the backend).
 // SIGTERM/SIGINT: stop taking jobs and finish the running ones; a second signal abandons them to
 // other workers (their locks lapse and they are picked up as stalled jobs), so no job is lost.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { env } from '../src/config.js';
 import { childLogger } from '../src/log.js';
@@ -16,8 +18,44 @@ import { startVisualizeWorker } from './worker.js';
 
 const log = childLogger({ module: 'worker', pid: process.pid });
 
+/**
+ * The library worker (ingest, stats, remove, index) as a child process of its own, at a lower CPU priority
+ * (worker/library.main.ts); restarted after a crash, stopped with this process.
+ */
+function superviseLibraryWorker(): { stop(): Promise<void> } {
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  const start = () => {
+    child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./library.main.ts', import.meta.url))], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: process.env });
+    child.once('exit', (code, sig) => {
+      if (stopping) return;
+      log.error({ code, sig }, 'library worker exited; restarting it in 5 s');
+      setTimeout(() => !stopping && start(), 5_000).unref();
+    });
+  };
+  start();
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        stopping = true;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 async function main(): Promise<void> {
   const cfg = env();
+  const roles = new Set(cfg.WORKER_QUEUES.split(','));
+  const library = roles.has('library') ? superviseLibraryWorker() : undefined;
+  if (!roles.has('visualize')) {
+    log.info('serving the library queue only (WORKER_QUEUES)');
+    const stopOnly = () => void library?.stop().then(() => process.exit(0));
+    process.on('SIGTERM', stopOnly);
+    process.on('SIGINT', stopOnly);
+    return;
+  }
   const redis = new Redis({ ...redisOptions(cfg.REDIS_URL), maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const blobs = new BlobStore(redis, cfg.QUEUE_PREFIX);
@@ -53,13 +91,12 @@ async function main(): Promise<void> {
   const stop = (sig: string) => {
     if (stopping) {
       log.warn({ sig }, 'second signal: abandoning running jobs to other workers');
-      void running.close(true).finally(() => process.exit(1));
+      void Promise.all([running.close(true), library?.stop()]).finally(() => process.exit(1));
       return;
     }
     stopping = true;
     log.info({ sig }, 'finishing running jobs, then exiting (signal again to abandon them)');
-    void running
-      .close()
+    void Promise.all([running.close(), library?.stop()])
       .then(() => redis.quit())
       .then(() => process.exit(0));
   };

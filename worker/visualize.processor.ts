@@ -69,6 +69,8 @@ export function makeVisualizeProcessor(deps: ProcessorDeps): VisualizeProcessor 
           ...(job.data.aspect ? { aspect: job.data.aspect } : {}),
           maxMb,
           maxSeconds: deps.maxSeconds,
+          // a worker never builds an index: the index job does, once, and publishes a version
+          indexMode: 'worker',
           ...(job.data.seed !== undefined ? { seed: job.data.seed } : {}),
           signal,
         },
@@ -80,7 +82,7 @@ export function makeVisualizeProcessor(deps: ProcessorDeps): VisualizeProcessor 
       if (signal.aborted) throw new UserError('CANCELLED', 'Cancelled.');
       const video = await deps.blobs.putFile(jobId, basename(res.video), res.video, 'video/mp4');
       const sheet = await deps.blobs.putFile(jobId, basename(res.sheet), res.sheet, 'image/png');
-      return { closest: res.closest, farthest: res.farthest, at: res.at, duration: res.duration, video, sheet };
+      return { closest: res.closest, farthest: res.farthest, at: res.at, duration: res.duration, video, sheet, ...(res.indexVersion !== undefined ? { indexVersion: res.indexVersion } : {}) };
     } catch (err) {
       if (signal.aborted) throw new UserError('CANCELLED', 'Cancelled.');
       throw err;

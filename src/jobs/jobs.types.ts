@@ -77,6 +77,8 @@ export interface VisualizeJobResult {
   duration: number;
   video: BlobRef;
   sheet: BlobRef;
+  /** the library index version the clips were chosen from */
+  indexVersion?: number;
 }
 
 /** Stages of a visualize job shown to people. `queued` and `uploading` happen in the bot, the rest in a worker. */

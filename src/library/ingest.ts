@@ -434,6 +434,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     await catalog.recordSkip(source, reason);
   };
   try {
+    await mkdir(root, { recursive: true }); // a PostgreSQL catalogue does not make the folder
     release = await acquireLock(root);
     ingester = await Ingester.open(root, catalog, opts);
     // Probe everything first so the clip bar has a real total and ETA.

@@ -5,16 +5,19 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, watch } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from 'node:fs';
+import { Redis } from 'ioredis';
+import { BlobStore } from '../../src/jobs/blobs.js';
+import type { VisualizeJobData, VisualizeJobResult } from '../../src/jobs/jobs.types.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { openCatalog, type Catalog } from '../../src/library/catalog.js';
 import { queueIngestBatch } from '../../src/library/batch.js';
-import { createLibraryQueue, INDEX_QUEUE, LIBRARY_QUEUE, type LibraryQueue } from '../../src/jobs/queue.js';
-import { makeVideo, tempDir } from '../helpers/media.js';
+import { createLibraryQueue, INDEX_QUEUE, LIBRARY_QUEUE, VISUALIZE_QUEUE, type LibraryQueue } from '../../src/jobs/queue.js';
+import { makeAudio, makeVideo, tempDir } from '../helpers/media.js';
 import { testSchema } from '../helpers/pg.js';
-import { startLibraryWorker, type RunningProcess } from '../helpers/library-workers.js';
+import { spawnLogged, startLibraryWorker, type RunningProcess } from '../helpers/library-workers.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
 const SOURCES = ['testsrc2', 'mandelbrot', 'smptebars', 'rgbtestsrc', 'cellauto', 'life', 'testsrc', 'pal100bars'];
@@ -171,4 +174,61 @@ test('a worker killed mid-video: nothing half-written, the other worker does the
   const status = execFileSync(process.execPath, ['bin/clipmatch.js', 'library', 'status', '--library', s.lib], { env: { ...process.env, ...s.env } }).toString();
   assert.match(status, /2 video\(s\): 0 queued, 0 running, 1 added \(6 clips, 1\.0 min\), 0 already there, 1 skipped, 0 failed · done/);
   assert.match(status, /skipped: .*bad\.mp4: shorter than half a clip/);
+});
+
+test('a visualize job on a worker started before the ingest sees the new clips once the index job is done', async (t) => {
+  const s = await setup(t);
+  for (let i = 0; i < 3; i++) makeVideo(join(s.media, `w${i}.mp4`), { seconds: 10, source: SOURCES[i]!, freq: 400 + 100 * i });
+  const song = makeAudio(join(s.media, 'song.wav'), 16, 'sine=frequency=330:beep_factor=4');
+  // one `npm run worker`: visualize in this process, the library worker in its child
+  const worker = spawnLogged('worker/main.ts', s.env);
+  s.workers.push(worker);
+  await worker.waitFor((l) => l.msg === 'worker ready');
+  await worker.waitFor((l) => l.msg === 'library worker ready');
+  const redis = new Redis({ ...connection });
+  const blobs = new BlobStore(redis, s.env.QUEUE_PREFIX!);
+  const visualize = new Queue(VISUALIZE_QUEUE, { connection, prefix: s.env.QUEUE_PREFIX! });
+  const vEvents = new QueueEvents(VISUALIZE_QUEUE, { connection, prefix: s.env.QUEUE_PREFIX! });
+  const iEvents = new QueueEvents(INDEX_QUEUE, { connection, prefix: s.env.QUEUE_PREFIX! });
+  await Promise.all([vEvents.waitUntilReady(), iEvents.waitUntilReady()]);
+  t.after(async () => {
+    await vEvents.close();
+    await iEvents.close();
+    await visualize.obliterate({ force: true }).catch(() => undefined);
+    await visualize.close();
+    redis.disconnect();
+  });
+  const ask = async (jobId: string) => {
+    const ref = await blobs.putBuffer(jobId, 'song.wav', readFileSync(song), 'audio/wav');
+    const data: VisualizeJobData = {
+      v: 1,
+      platform: 'discord',
+      requestId: jobId,
+      userId: 'u1',
+      serverId: 's1',
+      source: { kind: 'blob', key: ref.key, name: 'song.wav', bytes: ref.bytes },
+      reply: { channelId: 'c1' },
+      requestedAt: Date.now(),
+    };
+    const job = await visualize.add('visualize', data, { jobId, attempts: 1 });
+    return job.waitUntilFinished(vEvents) as Promise<VisualizeJobResult>;
+  };
+  // before any ingest: no index, and the worker does not build one
+  await assert.rejects(ask('before'), /no (index|clip)/i);
+  const indexed = new Promise<{ version?: number; clips: number }>((resolve) => {
+    iEvents.on('completed', ({ returnvalue }) => {
+      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as { version?: number; clips: number };
+      if (r.clips === 3) resolve(r);
+    });
+  });
+  const batch = await queueIngestBatch([s.media], { catalog: s.catalog, queue: s.queue });
+  await allCompleted(s.events, batch.queued.map((j) => j.jobId), s.queue);
+  const version = await indexed;
+  assert.ok(version.version !== undefined && version.version >= 1);
+  const r = await ask('after');
+  assert.ok(r.indexVersion !== undefined && r.indexVersion >= version.version!, `the job used index version ${r.indexVersion}`);
+  const clips = await s.catalog.clipIds();
+  assert.equal(clips.length, 3);
+  for (const h of [...r.closest, ...r.farthest]) assert.ok(clips.includes(h.clipId), `${h.clipId} is one of the new clips`);
+  assert.ok(!worker.lines.some((l) => /rebuilding the clip index/.test(String(l.msg))), 'the visualize side never built an index');
 });
