@@ -96,7 +96,7 @@ export async function run(): Promise<Record<string, unknown>> {
             });
           }
         } finally {
-          ctx.close();
+          await ctx.close();
         }
       }
     }
