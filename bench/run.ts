@@ -2,7 +2,7 @@
 // Each bench/<name>.bench.ts exports run(): Promise<Record<string, unknown>>. Speed goals live here, never in tests.
 import { cpus, totalmem } from 'node:os';
 
-const ALL = ['ingest', 'audio', 'beats', 'visual', 'model', 'embed', 'index', 'visualize', 'cuts'] as const;
+const ALL = ['ingest', 'workers', 'audio', 'beats', 'visual', 'model', 'embed', 'index', 'visualize', 'cuts'] as const;
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : [...ALL];

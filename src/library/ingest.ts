@@ -329,6 +329,7 @@ export class Ingester {
     readonly root: string,
     readonly catalog: Catalog,
     readonly clipSeconds: number,
+    private readonly cnnName: CnnName,
     private readonly opts: Pick<IngestOptions, 'threads' | 'fetchUrl' | 'visual' | 'engine'>,
   ) {
     this.downloads = join(libraryPaths(root).tmpDir, `downloads.${writerTag()}`);
@@ -342,8 +343,10 @@ export class Ingester {
     if (Number(held) !== clipSeconds) {
       throw new UserError('BAD_INPUT', `this library holds ${held}-s clips; use --clip-seconds ${held} or another library`);
     }
+    // --visual against a library of another network is refused here, before any work
+    const cnn = await chooseLibraryCnn(catalog, opts.visual);
     await sweepLibrary(catalog, root);
-    return new Ingester(root, catalog, clipSeconds, opts);
+    return new Ingester(root, catalog, clipSeconds, cnn, opts);
   }
 
   /** Probes a source (downloading a link first): what would be built, or why it cannot be. */
@@ -354,7 +357,7 @@ export class Ingester {
   private async engine(): Promise<{ name: CnnName; engine: Engine }> {
     if (!this.cnn) {
       // The engine is decided (and logged) once; every thread uses the same.
-      this.cnn = { name: await chooseLibraryCnn(this.catalog, this.opts.visual), engine: this.opts.engine ?? (await resolveEngine()) };
+      this.cnn = { name: this.cnnName, engine: this.opts.engine ?? (await resolveEngine()) };
     }
     return this.cnn;
   }
