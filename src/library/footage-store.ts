@@ -81,7 +81,8 @@ export function clipFootage(entry: FootageFile['clips'][number]): ClipFootage {
 /** Writes a video's footage file atomically (complete or absent). */
 export async function writeFootage(videoDir: string, data: FootageFile): Promise<void> {
   const dest = join(videoDir, FOOTAGE_FILE);
-  const part = `${dest}.${process.pid}.part`;
+  // a name of this writer's own: a writer on another host may scan the same video at the same time
+  const part = `${dest}.${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}.part`;
   await writeFile(part, JSON.stringify(data));
   try {
     await rename(part, dest);
