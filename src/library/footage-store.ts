@@ -5,7 +5,8 @@
 // version counts as missing.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FOOTAGE_FLAGS, type ClipFootage, type FlaggedSpan, type FootageFlag } from '../core/footage.js';
