@@ -46,7 +46,7 @@ async function setup(t: TestContext): Promise<Setup> {
     QUEUE_PREFIX: prefix,
     REDIS_URL: 'redis://127.0.0.1:6379',
     CLIPMATCH_THREADS: '1',
-    LIBRARY_LOCK_MS: '3000',
+    LIBRARY_LOCK_MS: '10000', // long enough that a loaded machine never loses a live worker's lock
     LIBRARY_NICE: '0',
   };
   const catalog = await openCatalog(lib, { create: true, databaseUrl: schema.url, schema: schema.schema });
