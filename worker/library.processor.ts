@@ -15,6 +15,7 @@ import { checkLink } from '../src/jobs/links.js';
 import { nextLibraryStage } from '../src/jobs/stages.js';
 import type { LibraryOps } from '../src/library/ops.types.js';
 import { resolveChecked } from '../src/media/fetch.js';
+import { remuxUntrustedVideo } from '../src/media/untrusted-video.js';
 import { throttledProgress } from './visualize.processor.js';
 
 export type LibraryProcessor = (job: Job<LibraryJobData, LibraryJobResult>, signal: AbortSignal) => Promise<LibraryJobResult>;
@@ -66,9 +67,11 @@ async function ingest(deps: LibraryProcessorDeps, source: VideoSource, batchId: 
   // the bot deletes the blob with the job's final answer; a retry reads it again
   const dir = await mkdtemp(join(tmpdir(), 'clipmatch-library-'));
   try {
-    const path = join(dir, basename(source.name).replace(/[^\w.-]/g, '_') || 'video');
-    await writeFile(path, await deps.blobs.get(source));
-    return await deps.ops.addVideo({ kind: 'file', path }, { progress: onProgress, signal, batchId });
+    const raw = join(dir, 'upload.raw');
+    await writeFile(raw, await deps.blobs.get(source));
+    // an upload is untrusted: the ops only see our own remux of it (src/media/untrusted-video.ts), under its name
+    const safe = await remuxUntrustedVideo(raw, join(dir, basename(source.name).replace(/[^\w.-]/g, '_') || 'video'), signal);
+    return await deps.ops.addVideo({ kind: 'file', path: safe }, { progress: onProgress, signal, batchId });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -13,6 +13,7 @@ import { footageStats } from './footage-store.js';
 import { Ingester, writerTag, type VideoOutcome } from './ingest.js';
 import type { IngestOptions } from './ingest.js';
 import { libraryPaths } from './layout.js';
+import { remuxUntrustedVideo } from '../media/untrusted-video.js';
 import type { AddVideoResult, LibraryOps, LibraryStatsView, RemoveResult, VideoSource } from './ops.types.js';
 
 const log = childLogger({ module: 'library-ops' });
@@ -49,7 +50,16 @@ export interface OpenLibraryOps extends LibraryOps {
 export function makeLibraryOps(deps: LibraryOpsDeps): OpenLibraryOps {
   let ingester: Promise<Ingester> | undefined;
   const getIngester = () => {
-    ingester ??= Ingester.open(deps.root, deps.catalog, { ...deps.ingest, fetchUrl: (url, dir) => deps.fetchVideo(url, dir) });
+    // links and chat uploads are untrusted: read once through the song path's guard into a file of our own
+    ingester ??= Ingester.open(deps.root, deps.catalog, {
+      ...deps.ingest,
+      fetchUrl: async (url, dir) => {
+        const raw = await deps.fetchVideo(url, dir);
+        const safe = await remuxUntrustedVideo(raw, `${raw}.safe.mkv`);
+        await rm(raw, { force: true });
+        return safe;
+      },
+    });
     ingester.catch(() => (ingester = undefined));
     return ingester;
   };
@@ -71,7 +81,7 @@ export function makeLibraryOps(deps: LibraryOpsDeps): OpenLibraryOps {
           progress('download', 0, 1);
           await deps.saveBlob(source.key, path);
           progress('download', 1, 1);
-          outcome = await ing.ingestOne({ kind: 'file', path }, progress, opts.signal);
+          outcome = await ing.ingestOne({ kind: 'file', path: await remuxUntrustedVideo(path, `${path}.safe.mkv`, opts.signal) }, progress, opts.signal);
           outcome = { ...outcome, title: outcome.status === 'skipped' ? source.name : outcome.title };
         } finally {
           await rm(dir, { recursive: true, force: true });

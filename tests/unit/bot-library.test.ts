@@ -5,7 +5,9 @@
 // ops), the answers' words, job priorities and the Slack admins setting.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { libraryCommand, parseLibrary } from '../../commands/library.command.js';
@@ -21,6 +23,7 @@ import { jobOptions, LIBRARY_PRIORITY } from '../../src/jobs/queue.js';
 import { nextLibraryStage } from '../../src/jobs/stages.js';
 import { makeLibraryProcessor } from '../../worker/library.processor.js';
 import { FakeLibraryOps, RecordingUI } from '../helpers/bot-fakes.js';
+import { makeVideo } from '../helpers/media.js';
 import { memoryPorts } from '../helpers/memory-ports.js';
 import { discordProblems } from '../helpers/spec-validator.js';
 
@@ -186,7 +189,7 @@ describe('library processor', () => {
     assert.equal(ops.added.length, 0);
   });
 
-  it('hands a stored Slack file to the ops as a local file with its bytes', async () => {
+  it('hands a stored Slack file to the ops as our own remux of it, under its name', async () => {
     let seen: Buffer | undefined;
     const ops = new FakeLibraryOps();
     const add = ops.addVideo.bind(ops);
@@ -195,10 +198,24 @@ describe('library processor', () => {
       if (source.kind === 'file') seen = await readFile(source.path);
       return add(source, o);
     };
-    const run = makeLibraryProcessor({ ops, blobs: { get: async (ref) => Buffer.from(`bytes of ${ref.key}`) }, progressEveryMs: 0 });
-    const res = await run(job({ v: 1, op: 'ingest', batchId: 'b', source: { kind: 'blob', key: 'p:library:blob:j1:input', name: 'clip one.mp4', bytes: 3 } }).j, signal);
-    assert.equal(seen?.toString(), 'bytes of p:library:blob:j1:input');
-    assert.equal('title' in res && res.title, 'clip_one.mp4');
+    const dir = await mkdtemp(join(tmpdir(), 'clipmatch-blob-'));
+    try {
+      makeVideo(join(dir, 'upload.mp4'), { seconds: 2 });
+      const bytes = await readFile(join(dir, 'upload.mp4'));
+      const run = makeLibraryProcessor({ ops, blobs: { get: async () => bytes }, progressEveryMs: 0 });
+      const res = await run(job({ v: 1, op: 'ingest', batchId: 'b', source: { kind: 'blob', key: 'p:library:blob:j1:input', name: 'clip one.mp4', bytes: bytes.length } }).j, signal);
+      assert.equal(seen?.subarray(0, 4).toString('hex'), '1a45dfa3', 'a Matroska file of our own, not the bytes as sent');
+      assert.equal('title' in res && res.title, 'clip_one.mp4');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an upload that is no video without handing it to the ops', async () => {
+    const ops = new FakeLibraryOps();
+    const run = makeLibraryProcessor({ ops, blobs: { get: async () => Buffer.from('not a video at all') }, progressEveryMs: 0 });
+    await assert.rejects(run(job({ v: 1, op: 'ingest', batchId: 'b', source: { kind: 'blob', key: 'k', name: 'x.mp4', bytes: 18 } }).j, signal), /could not be read as a video/);
+    assert.equal(ops.added.length, 0);
   });
 
   it('runs stats and remove', async () => {
