@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { childLogger } from '../log.js';
+import { alive } from '../library/lock.js';
 
 const log = childLogger({ module: 'index-lock' });
 
@@ -39,15 +40,6 @@ export interface AcquireOptions {
   wait?: boolean;
   pollMs?: number;
   signal?: AbortSignal;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(path: string): { info: LockInfo | undefined; mtimeMs: number } | undefined {

@@ -27,7 +27,7 @@ import { childLogger } from '../log.js';
 import { openCatalog, type Catalog } from './catalog.js';
 import { FEATURE_FILES, VIDEO_MANIFEST, clipFileStem, clipIdFor, libraryPaths } from './layout.js';
 import { WorkerPool } from './pool.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, alive } from './lock.js';
 import { contentId, expandInputs, type Source } from './sources.js';
 import { refitVisualPcaIfNeeded } from './pca-store.js';
 import { scanClipFiles, writeFootage } from './footage-store.js';
@@ -95,15 +95,6 @@ const FOREIGN_STALE_MS = 6 * 3600 * 1000;
 
 /** A name no other writer uses: host, pid and a random tag. */
 export const writerTag = (): string => `${HOST}-${process.pid}-${randomBytes(3).toString('hex')}`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** What a finished video folder says of itself (video.json): enough to commit it to a catalogue. */
 export interface VideoManifest {

@@ -4,7 +4,8 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 
-function alive(pid: number): boolean {
+/** Whether a process of this host with that pid is running (EPERM: running, as another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
