@@ -5,8 +5,7 @@
 import pg from 'pg';
 import type { ClipRecord, ExtractorInfo, VideoRecord } from '../core/types.js';
 import { UserError } from '../core/errors.js';
-import { extractorKey, summariseBatches, type BatchItemUpdate, type BatchRow, type BatchSummary, type Catalog, type CatalogVideo, type LibraryStats } from './catalog.js';
-import { toClip, toVideo } from './catalog-sqlite.js';
+import { extractorKey, summariseBatches, toClip, toVideo, type BatchItemUpdate, type BatchRow, type BatchSummary, type Catalog, type CatalogVideo, type LibraryStats } from './catalog.js';
 
 const MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS videos (

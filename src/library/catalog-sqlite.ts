@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { ClipRecord, ExtractorInfo, VideoRecord } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { libraryPaths } from './layout.js';
-import { extractorKey, summariseBatches, type BatchItemUpdate, type BatchRow, type BatchSummary, type Catalog, type CatalogVideo, type LibraryStats } from './catalog.js';
+import { extractorKey, summariseBatches, toClip, toVideo, type BatchItemUpdate, type BatchRow, type BatchSummary, type Catalog, type CatalogVideo, type ClipRow, type LibraryStats, type VideoRow } from './catalog.js';
 
 /** Migrations in order; the library's `schema_version` says how many ran. 1 is the original schema. */
 const MIGRATIONS = [
@@ -27,54 +27,6 @@ const MIGRATIONS = [
      created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (batch_id, item_id));
    CREATE INDEX IF NOT EXISTS batch_items_by_time ON batch_items(created_at);`,
 ];
-
-interface VideoRow {
-  video_id: string;
-  source: string;
-  title: string;
-  duration: number;
-  has_audio: number;
-  width: number;
-  height: number;
-  fps: number;
-  clip_seconds: number;
-  audio_extractor: string;
-  visual_extractor: string;
-}
-interface ClipRow {
-  clip_id: string;
-  video_id: string;
-  idx: number;
-  start: number;
-  duration: number;
-  has_audio: number;
-  video_path: string;
-  audio_path: string;
-}
-
-export const toVideo = (r: VideoRow | (Omit<VideoRow, 'has_audio'> & { has_audio: boolean })): CatalogVideo => ({
-  videoId: r.video_id,
-  source: r.source,
-  title: r.title,
-  duration: Number(r.duration),
-  hasAudio: r.has_audio === 1 || r.has_audio === true,
-  width: Number(r.width),
-  height: Number(r.height),
-  fps: Number(r.fps),
-  clipSeconds: Number(r.clip_seconds),
-  audioExtractor: r.audio_extractor,
-  visualExtractor: r.visual_extractor,
-});
-export const toClip = (r: ClipRow | (Omit<ClipRow, 'has_audio'> & { has_audio: boolean })): ClipRecord => ({
-  clipId: r.clip_id,
-  videoId: r.video_id,
-  index: Number(r.idx),
-  start: Number(r.start),
-  duration: Number(r.duration),
-  hasAudio: r.has_audio === 1 || r.has_audio === true,
-  videoPath: r.video_path,
-  audioPath: r.audio_path,
-});
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 

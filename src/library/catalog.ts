@@ -119,6 +119,55 @@ export async function withCatalog<T>(root: string, opts: OpenCatalogOptions, fn:
   }
 }
 
+/** Row shapes both backends read (SQLite has 0/1 where PostgreSQL has booleans), and their records. */
+export interface VideoRow {
+  video_id: string;
+  source: string;
+  title: string;
+  duration: number;
+  has_audio: number;
+  width: number;
+  height: number;
+  fps: number;
+  clip_seconds: number;
+  audio_extractor: string;
+  visual_extractor: string;
+}
+export interface ClipRow {
+  clip_id: string;
+  video_id: string;
+  idx: number;
+  start: number;
+  duration: number;
+  has_audio: number;
+  video_path: string;
+  audio_path: string;
+}
+
+export const toVideo = (r: VideoRow | (Omit<VideoRow, 'has_audio'> & { has_audio: boolean })): CatalogVideo => ({
+  videoId: r.video_id,
+  source: r.source,
+  title: r.title,
+  duration: Number(r.duration),
+  hasAudio: r.has_audio === 1 || r.has_audio === true,
+  width: Number(r.width),
+  height: Number(r.height),
+  fps: Number(r.fps),
+  clipSeconds: Number(r.clip_seconds),
+  audioExtractor: r.audio_extractor,
+  visualExtractor: r.visual_extractor,
+});
+export const toClip = (r: ClipRow | (Omit<ClipRow, 'has_audio'> & { has_audio: boolean })): ClipRecord => ({
+  clipId: r.clip_id,
+  videoId: r.video_id,
+  index: Number(r.idx),
+  start: Number(r.start),
+  duration: Number(r.duration),
+  hasAudio: r.has_audio === 1 || r.has_audio === true,
+  videoPath: r.video_path,
+  audioPath: r.audio_path,
+});
+
 /** Shared by both backends: batch rows folded into summaries. */
 export interface BatchRow {
   batch_id: string;
