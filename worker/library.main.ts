@@ -16,14 +16,13 @@ import type { IndexJobData, IndexJobResult, LibraryJobResult } from '../src/jobs
 import { consumerConnection, createIndexQueue, INDEX_QUEUE, LIBRARY_QUEUE, redisOptions, requestIndexBuild } from '../src/jobs/queue.js';
 import { openCatalog, type Catalog } from '../src/library/catalog.js';
 import { makeLibraryOps } from '../src/library/ops.js';
-import { fetchToFile } from '../src/media/fetch.js';
+import { fetchVideoToFile } from '../src/media/fetch.js';
 import { buildIndexForJob } from './index.processor.js';
 import { newestIndexVersion } from '../src/index/index-open.js';
 import { makeLibraryProcessor, type LibraryProcessor } from './library.processor.js';
 import { startLibraryWorker } from './worker.js';
 
 const log = childLogger({ module: 'library-worker', pid: process.pid });
-const MAX_VIDEO_BYTES = 2 * 1024 ** 3;
 
 /** Records each ingest job's outcome in its batch (catalogue), for `clipmatch library status`. */
 export function trackBatches(inner: LibraryProcessor, catalog: Catalog): LibraryProcessor {
@@ -74,9 +73,7 @@ async function main(): Promise<void> {
     root,
     catalog,
     ingest: { threads: cfg.CLIPMATCH_THREADS },
-    fetchVideo: async (url, dir, signal) =>
-      (await fetchToFile(url, { dir, maxBytes: MAX_VIDEO_BYTES, timeoutMs: 10 * 60_000, accept: 'audio-or-video', ...(signal ? { signal } : {}) })).path,
-    saveBlob: (key, path) => blobs.saveTo({ key }, path),
+    fetchVideo: fetchVideoToFile,
     onChanged: async () => requestIndexBuild(indexQueue, await catalog.generation(), 'the clip set changed'),
     indexVersion: async () => newestIndexVersion(root, (await embedderFingerprint()) ?? ''),
   });

@@ -5,7 +5,7 @@ import { env } from '../config.js';
 import { ingest, type IngestSummary } from '../library/ingest.js';
 import { openCatalog, type BatchSummary } from '../library/catalog.js';
 import { UserError } from '../core/errors.js';
-import { fetchToFile } from '../media/fetch.js';
+import { fetchVideoToFile } from '../media/fetch.js';
 import { cliProgressBars } from './progress.js';
 import { parseVisualOption, VISUAL_OPTION_HELP } from './visual-option.js';
 import { FOOTAGE_FLAGS } from '../core/footage.js';
@@ -22,8 +22,6 @@ function footageLines(f: FootageStats, seconds: number): string[] {
   if (f.videosNotScanned > 0) lines.push(`  not scanned ${f.videosNotScanned} video(s): scanned on first use, or now with clipmatch library scan`);
   return lines;
 }
-
-const MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
 
 function printSummary(s: IngestSummary): void {
   const hours = (x: number) => (x / 3600).toFixed(2);
@@ -73,8 +71,7 @@ export function registerIngest(program: Command): void {
           ...(o.visual ? { visual: o.visual } : {}),
           progress: bars.report,
           signal: ac.signal,
-          fetchUrl: async (url, dir) =>
-            (await fetchToFile(url, { dir, maxBytes: MAX_DOWNLOAD_BYTES, timeoutMs: 10 * 60_000, accept: 'audio-or-video', signal: ac.signal })).path,
+          fetchUrl: (url, dir) => fetchVideoToFile(url, dir, ac.signal),
         });
         bars.stop();
         if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

@@ -1,5 +1,6 @@
 // What a library-queue worker does for one job (the port is ops.types.ts): add one video (a file on the
-// shared library mount, a link fetched with the same address checks as songs, or bytes the bot stored),
+// shared library mount, or a link fetched with the same address checks as songs and remuxed through the
+// untrusted-media guard; uploads the bot stored arrive as files the processor made the same way),
 // answer stats, remove videos. Removal takes a video out of the catalogue first (new indexes leave it
 // out), then moves its folder to trash/, emptied an hour later, so a render already using the old index
 // still finds its clip files.
@@ -26,8 +27,6 @@ export interface LibraryOpsDeps {
   ingest?: Pick<IngestOptions, 'threads' | 'engine' | 'clipSeconds' | 'visual'>;
   /** downloads a link or attachment to a file in `dir` with the address checks (src/media/fetch.ts) */
   fetchVideo: (url: string, dir: string, signal?: AbortSignal) => Promise<string>;
-  /** writes bytes the bot stored (Slack private files) to `path` */
-  saveBlob?: (key: string, path: string) => Promise<void>;
   /** the index version workers load now */
   indexVersion?: () => Promise<number | undefined>;
   /** called after the clip set changed (an index job is due) */
@@ -73,19 +72,8 @@ export function makeLibraryOps(deps: LibraryOpsDeps): OpenLibraryOps {
       let outcome: VideoOutcome;
       if (source.kind === 'file') outcome = await ing.ingestOne({ kind: 'file', path: source.path }, progress, opts.signal);
       else if (source.kind === 'blob') {
-        if (!deps.saveBlob) throw new UserError('BAD_INPUT', 'this worker cannot read files stored by the bot');
-        const dir = join(libraryPaths(deps.root).tmpDir, `upload.${writerTag()}`);
-        await mkdir(dir, { recursive: true });
-        try {
-          const path = join(dir, source.name.replace(/[^A-Za-z0-9._-]/g, '_') || 'upload');
-          progress('download', 0, 1);
-          await deps.saveBlob(source.key, path);
-          progress('download', 1, 1);
-          outcome = await ing.ingestOne({ kind: 'file', path: await remuxUntrustedVideo(path, `${path}.safe.mkv`, opts.signal) }, progress, opts.signal);
-          outcome = { ...outcome, title: outcome.status === 'skipped' ? source.name : outcome.title };
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
+        // the library processor turns bytes the bot stored into a (remuxed) file before it calls the ops
+        throw new Error('a stored upload reached the library ops; the processor hands it over as a file');
       } else {
         progress('download', 0, 1);
         outcome = await ing.ingestOne({ kind: 'url', url: source.url }, progress, opts.signal);

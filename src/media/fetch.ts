@@ -242,3 +242,12 @@ function toUserError(err: unknown, signal: AbortSignal, url: URL): unknown {
   }
   return err;
 }
+
+/** The largest video ingest downloads, and how long it may take. */
+export const MAX_VIDEO_DOWNLOAD_BYTES = 2 * 1024 ** 3;
+const VIDEO_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/** Downloads a video for ingest (the CLI's links, the library worker's): its path in `dir`. */
+export async function fetchVideoToFile(url: string, dir: string, signal?: AbortSignal): Promise<string> {
+  return (await fetchToFile(url, { dir, maxBytes: MAX_VIDEO_DOWNLOAD_BYTES, timeoutMs: VIDEO_DOWNLOAD_TIMEOUT_MS, accept: 'audio-or-video', ...(signal ? { signal } : {}) })).path;
+}
