@@ -91,6 +91,18 @@ async function queueBatch(inputs: string[], o: { library: string; json?: boolean
   const { createLibraryQueue, producerConnection } = await import('../jobs/queue.js');
   const { queueIngestBatch } = await import('../library/batch.js');
   const cfg = env();
+  // BullMQ waits for a Redis that is down; one ping that gives up says so at once instead
+  const { Redis } = await import('ioredis');
+  const probe = new Redis({ ...producerConnection(cfg.REDIS_URL), lazyConnect: true, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch {
+    throw new UserError('UNREACHABLE', `the queue (Redis at ${cfg.REDIS_URL}) is not answering; start it or ingest without --queue`);
+  } finally {
+    probe.disconnect();
+  }
   const catalog = await openCatalog(o.library, { create: true });
   const queue = createLibraryQueue(producerConnection(cfg.REDIS_URL), cfg.QUEUE_PREFIX);
   try {
@@ -105,12 +117,6 @@ async function queueBatch(inputs: string[], o: { library: string; json?: boolean
     if (b.alreadyPresent.length) lines.push(`already in the library: ${b.alreadyPresent.length}`);
     lines.push(`follow it with: clipmatch library status --library ${o.library}`);
     process.stdout.write(lines.join('\n') + '\n');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ECONNREFUSED' || /Connection is closed|ECONNREFUSED/.test(String((err as Error).message))) {
-      throw new UserError('UNREACHABLE', `the queue (Redis at ${cfg.REDIS_URL}) is not answering; start it or ingest without --queue`);
-    }
-    throw err;
   } finally {
     await queue.close().catch(() => undefined);
     await catalog.close();

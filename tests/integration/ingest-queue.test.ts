@@ -4,7 +4,7 @@
 // mid-video, and the other finishes it; `library status` reports the batch.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, watch } from 'node:fs';
 import { Redis } from 'ioredis';
 import { BlobStore } from '../../src/jobs/blobs.js';
@@ -17,6 +17,7 @@ import { queueIngestBatch } from '../../src/library/batch.js';
 import { createLibraryQueue, INDEX_QUEUE, LIBRARY_QUEUE, VISUALIZE_QUEUE, type LibraryQueue } from '../../src/jobs/queue.js';
 import { makeAudio, makeVideo, tempDir } from '../helpers/media.js';
 import { testSchema } from '../helpers/pg.js';
+import { freePort } from '../helpers/ports.js';
 import { spawnLogged, startLibraryWorker, type RunningProcess } from '../helpers/library-workers.js';
 
 const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null };
@@ -231,4 +232,22 @@ test('a visualize job on a worker started before the ingest sees the new clips o
   assert.equal(clips.length, 3);
   for (const h of [...r.closest, ...r.farthest]) assert.ok(clips.includes(h.clipId), `${h.clipId} is one of the new clips`);
   assert.ok(!worker.lines.some((l) => /rebuilding the clip index/.test(String(l.msg))), 'the visualize side never built an index');
+});
+
+test('ingest --queue with the queue down says so at once and queues nothing', async () => {
+  const dir = tempDir('clipmatch-ingestq-down-');
+  try {
+    makeVideo(join(dir.dir, 'a.mp4'), { seconds: 10 });
+    const port = await freePort(); // nothing listens there
+    const { DATABASE_URL: _unused, ...env } = process.env; // the SQLite catalogue
+    const r = spawnSync(process.execPath, ['bin/clipmatch.js', 'ingest', join(dir.dir, 'a.mp4'), '--queue', '--library', join(dir.dir, 'lib')], {
+      env: { ...env, REDIS_URL: `redis://127.0.0.1:${port}` },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`the queue \\(Redis at redis://127\\.0\\.0\\.1:${port}\\) is not answering; start it or ingest without --queue`));
+    assert.ok(!existsSync(join(dir.dir, 'lib')), 'no library was made');
+  } finally {
+    dir.cleanup();
+  }
 });
