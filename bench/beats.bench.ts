@@ -1,18 +1,20 @@
 // Beat-grid accuracy against a KNOWN grid: MIDI songs rendered by fluidsynth with the General MIDI
-// soundfont, their notated tempo map and metre giving the reference beats. Three sets:
+// soundfont, their notated tempo map and metre giving the reference beats. The sets:
 // - synthetic: songs written here (bench/beats/songs.ts: clicks, drums, genres, tempo steps and ramps, swing,
 //   syncopation, off-beat accents, half-time, quiet intro);
-// - real: the game music Debian ships as MIDI (openttd-openmsx, planetblupi-music-midi).
-//   synthetic + real are the TUNE set: the tracker's weights and thresholds were chosen on them;
-// - heldout: real MIDI by other people that the tracker was never tuned on: Freedoom's level music
-//   (package freedoom, MIDI lumps of freedoom1.wad and freedoom2.wad) and PianoBooster's Booster Music
-//   pieces (package pianobooster). Scored, never tuned on.
+// - real: the game music Debian ships as MIDI (openttd-openmsx, planetblupi-music-midi);
+// - heldout1: Freedoom's level music (package freedoom, MIDI lumps of freedoom1.wad and freedoom2.wad) and
+//   PianoBooster's Booster Music pieces (package pianobooster): held out in round 3 (scored once, unseen),
+//   tuned on from round 4;
+// - extra: more game music as MIDI, added in round 4 to tune on (simutrans-data, freedink-data);
+//   synthetic + real + heldout1 + extra are the TUNE set: the tracker's weights and thresholds are chosen on them;
+// - heldout: songs the tracker is never tuned on (see bench/beats/heldout.ts).
 // Real and held-out files are kept only when their notes sit on their notated grid (bench/beats/smf.ts,
 // quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
 // EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
-// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout|tune]
-// Needs: apt-get install fluidsynth fluid-soundfont-gm (openttd-openmsx planetblupi-music-midi for the real
-// songs, freedoom pianobooster for the held-out ones): bash scripts/ensure-system-deps.sh --bench
+// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout1|extra|tune|heldout]
+// Needs: apt-get install fluidsynth fluid-soundfont-gm openttd-openmsx planetblupi-music-midi freedoom pianobooster
+// simutrans-data freedink-data: bash scripts/ensure-system-deps.sh --bench
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -34,15 +36,19 @@ const run$ = promisify(execFile);
 
 export const SOUNDFONT = '/usr/share/sounds/sf2/FluidR3_GM.sf2';
 export const REAL_MIDI_DIRS = ['/usr/share/games/openttd/baseset/openmsx', '/usr/share/planetblupi/music'];
-/** held-out songs: never tune on these */
-export const HELDOUT_WADS = ['/usr/share/games/doom/freedoom1.wad', '/usr/share/games/doom/freedoom2.wad'];
+/** more real MIDI to tune on (from round 4): Simutrans' and FreeDink's game music */
+export const EXTRA_MIDI_DIRS = ['/usr/share/games/simutrans/music', '/usr/share/games/dink/dink/Sound'];
+/** the round-3 held-out set (Freedoom, PianoBooster): scored once unseen, tuned on from round 4 */
+export const HELDOUT1_WADS = ['/usr/share/games/doom/freedoom1.wad', '/usr/share/games/doom/freedoom2.wad'];
 /** PianoBooster's archive of pieces; its "Booster Music" folder (the "Beginner Course" is finger exercises) */
-export const HELDOUT_ZIP = '/usr/share/games/pianobooster/music/BoosterMusicBooks.zip';
+export const HELDOUT1_ZIP = '/usr/share/games/pianobooster/music/BoosterMusicBooks.zip';
 const EVAL_SECONDS = 120;
 const MIN_QUANTISED = 0.85;
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 
-export type BenchSet = 'synthetic' | 'real' | 'heldout';
+/** synthetic, real, heldout1 and extra are the TUNE set; heldout is never tuned on */
+export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout';
+export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra'];
 
 export interface BenchSong {
   name: string;
@@ -88,15 +94,15 @@ function midiFiles(dirs: readonly string[], set: BenchSet): BenchSong[] {
 /** The songs of every set whose files are installed; real and held-out files only when quantised. */
 export function benchSongs(): BenchSong[] {
   const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
-  const candidates = midiFiles(REAL_MIDI_DIRS, 'real');
-  for (const wad of HELDOUT_WADS) {
+  const candidates = [...midiFiles(REAL_MIDI_DIRS, 'real'), ...midiFiles(EXTRA_MIDI_DIRS, 'extra')];
+  for (const wad of HELDOUT1_WADS) {
     if (!existsSync(wad)) continue;
     const game = basename(wad, '.wad');
-    for (const l of wadMidiLumps(readFileSync(wad))) candidates.push({ name: `${game}_${l.name}`, set: 'heldout', midi: l.midi });
+    for (const l of wadMidiLumps(readFileSync(wad))) candidates.push({ name: `${game}_${l.name}`, set: 'heldout1', midi: l.midi });
   }
-  if (existsSync(HELDOUT_ZIP)) {
-    for (const e of zipEntries(readFileSync(HELDOUT_ZIP))) {
-      if (/\/Booster Music\/[^/]+\.mid$/i.test(e.name)) candidates.push({ name: `pianobooster_${basename(e.name, '.mid')}`, set: 'heldout', midi: e.data });
+  if (existsSync(HELDOUT1_ZIP)) {
+    for (const e of zipEntries(readFileSync(HELDOUT1_ZIP))) {
+      if (/\/Booster Music\/[^/]+\.mid$/i.test(e.name)) candidates.push({ name: `pianobooster_${basename(e.name, '.mid')}`, set: 'heldout1', midi: e.data });
     }
   }
   const seen = new Set<string>();
@@ -174,14 +180,14 @@ export async function run(): Promise<Record<string, unknown>> {
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
   const only = argValue('--set');
-  const songs = benchSongs().filter((s) => !only || s.set === only || (only === 'tune' && s.set !== 'heldout'));
+  const songs = benchSongs().filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)));
   const results: SongResult[] = [];
   for (const s of songs) {
     process.stderr.write(`  beats: ${s.name}\n`);
     results.push(await evaluateSong(s));
   }
   const summary = (set: BenchSet | 'tune') => {
-    const rs = results.filter((r) => r.set === set || (set === 'tune' && r.set !== 'heldout'));
+    const rs = results.filter((r) => r.set === set || (set === 'tune' && TUNE_SETS.includes(r.set)));
     const fs = rs.map((r) => r.f);
     const any = rs.map((r) => r.fAnyLevel);
     return {
@@ -199,6 +205,8 @@ export async function run(): Promise<Record<string, unknown>> {
     window: '±70 ms, first 5 s skipped, first 120 s of each song',
     synthetic: summary('synthetic'),
     real: summary('real'),
+    heldout1: summary('heldout1'),
+    extra: summary('extra'),
     tune: summary('tune'),
     heldout: summary('heldout'),
     beatTrackingRealtimeX: Math.round(audio / (ms / 1000)),
@@ -214,7 +222,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   else {
     // a Markdown table, one row per song (as in docs/beats.md), then the summaries per set
     const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
-    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout: 'held-out' };
+    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout: 'held-out' };
     console.log('| set | song | notated BPM | BPM | F | F any level | precision | recall |');
     console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const p of per) console.log(`| ${label[p.set] ?? p.set} | ${p.name} | ${p.refBpm} | ${p.estBpm} | ${p.f.toFixed(3)} | ${p.fAny.toFixed(3)} | ${p.p.toFixed(3)} | ${p.r.toFixed(3)} |`);

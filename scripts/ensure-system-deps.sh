@@ -13,6 +13,8 @@ if [ "${1:-}" = "--bench" ]; then
   [ -d /usr/share/planetblupi/music ] || missing+=(planetblupi-music-midi)
   [ -f /usr/share/games/doom/freedoom2.wad ] || missing+=(freedoom)
   [ -f /usr/share/games/pianobooster/music/BoosterMusicBooks.zip ] || missing+=(pianobooster)
+  [ -d /usr/share/games/simutrans/music ] || missing+=(simutrans-data)
+  [ -d /usr/share/games/dink/dink/Sound ] || missing+=(freedink-data)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
