@@ -153,7 +153,8 @@ export function readSmfTiming(buf: Buffer): SmfTiming {
         if (mtype === 0x58 && mlen >= 2) signatures.push({ tick, num: buf[q]!, den: 2 ** buf[q + 1]! });
         q += mlen;
       } else if (b === 0xf0 || b === 0xf7) {
-        q += readVlq();
+        const slen = readVlq(); // not `q += readVlq()`: that adds to q as it was before the length was read
+        q += slen;
       } else {
         const hi = b & 0xf0;
         const size = hi === 0xc0 || hi === 0xd0 ? 1 : 2;
