@@ -124,7 +124,7 @@ export async function render(song: BenchSong): Promise<string> {
   if (existsSync(wav)) return wav;
   const mid = join(CACHE, `${hash}.mid`);
   writeFileSync(mid, song.midi);
-  const part = `${wav}.part.wav`;
+  const part = `${wav}.${process.pid}.part.wav`; // two runs rendering the same song do not collide
   await run$('fluidsynth', ['-ni', '-q', '-g', '0.5', '-r', '22050', '-F', part, SOUNDFONT, mid], { timeout: 600_000 });
   renameSync(part, wav);
   return wav;
