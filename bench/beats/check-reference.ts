@@ -1,8 +1,9 @@
 // A tracker-independent check of the held-out set's reference beats: for each song, the mean full-band onset
 // envelope (analyzeFrames' log-mel flux, the `onset` row) at the reference beats, against the same grid shifted
-// by 1/4, 1/2 and 3/4 of a beat and by ±30, ±60 ms, each over the envelope's mean; and the lag (within
-// ±1/2 beat, 8-ms steps) where the mean peaks. A right reference peaks at 0 ms (or within a frame or two of
-// it); a wrong delay, offset or tick unit shows as a peak elsewhere. It never runs the beat tracker.
+// by 1/4, 1/2 and 3/4 of a beat and by ±30, ±60 ms, each over the envelope's mean; and the lag within
+// ±100 ms (2-ms steps) where the mean peaks, over the whole song and over each half of its beats. A right
+// reference peaks at 0 ms (within a frame or so) in both halves; a wrong delay or offset shows as the same
+// lag in both halves, a wrong tempo or tick unit as a lag that drifts. It never runs the beat tracker.
 // Run: node --import tsx bench/beats/check-reference.ts [--json]
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +23,10 @@ export interface ReferenceCheck {
   beats: number;
   /** mean envelope at the beats shifted by each offset, over the envelope's mean */
   at: Record<string, number>;
-  /** lag (ms) within ±1/2 beat where the mean envelope at the shifted grid peaks */
+  /** lag (ms) within ±100 ms where the mean envelope at the shifted grid peaks: all beats, first half, second half */
   bestLagMs: number;
+  firstHalfLagMs: number;
+  secondHalfLagMs: number;
   renderMs: number;
 }
 
@@ -43,7 +46,11 @@ export function meanAt(env: Float32Array, frameTime: (i: number) => number, fram
   return n ? sum / n : 0;
 }
 
-export function checkReference(pcm: Float32Array, sampleRate: number, reference: readonly number[]): { at: Record<string, number>; bestLagMs: number } {
+export function checkReference(
+  pcm: Float32Array,
+  sampleRate: number,
+  reference: readonly number[],
+): { at: Record<string, number>; bestLagMs: number; firstHalfLagMs: number; secondHalfLagMs: number } {
   const fa = analyzeFrames(pcm, sampleRate, false);
   const env = fa.onset;
   const fps = sampleRate / fa.hop;
@@ -61,17 +68,20 @@ export function checkReference(pcm: Float32Array, sampleRate: number, reference:
   at['0'] = r(meanAt(env, frameTime, fps, reference));
   for (const frac of [0.25, 0.5, 0.75]) at[`${frac} beat`] = r(meanAt(env, frameTime, fps, shiftedBy(frac)));
   for (const ms of [-60, -30, 30, 60]) at[`${ms > 0 ? '+' : ''}${ms} ms`] = r(meanAt(env, frameTime, fps, reference.map((t) => t + ms / 1000)));
-  let bestLagMs = 0;
-  let best = -Infinity;
-  const half = Math.floor((period / 2) * 1000);
-  for (let ms = -half; ms <= half; ms += 8) {
-    const v = meanAt(env, frameTime, fps, reference.map((t) => t + ms / 1000));
-    if (v > best) {
-      best = v;
-      bestLagMs = ms;
+  const peakLag = (beats: readonly number[]) => {
+    let lag = 0;
+    let best = -Infinity;
+    for (let ms = -100; ms <= 100; ms += 2) {
+      const v = meanAt(env, frameTime, fps, beats.map((t) => t + ms / 1000));
+      if (v > best) {
+        best = v;
+        lag = ms;
+      }
     }
-  }
-  return { at, bestLagMs };
+    return lag;
+  };
+  const mid = reference.length >> 1;
+  return { at, bestLagMs: peakLag(reference), firstHalfLagMs: peakLag(reference.slice(0, mid)), secondHalfLagMs: peakLag(reference.slice(mid)) };
 }
 
 export async function run(): Promise<{ checks: ReferenceCheck[]; leftOut: { name: string; reason: string }[] }> {
@@ -97,9 +107,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
   else {
     const keys = Object.keys(out.checks[0]?.at ?? {});
-    console.log(`| song | BPM | s | beats | ${keys.join(' | ')} | peak lag ms | render ms |`);
+    console.log(`| song | BPM | s | beats | ${keys.join(' | ')} | peak lag ms (all / 1st half / 2nd half) | render ms |`);
     console.log(`|---|---:|---:|---:|${keys.map(() => '---:').join('|')}|---:|---:|`);
-    for (const c of out.checks) console.log(`| ${c.name} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${keys.map((k) => c.at[k]!.toFixed(2)).join(' | ')} | ${c.bestLagMs} | ${c.renderMs} |`);
+    for (const c of out.checks) {
+      const cells = keys.map((k) => c.at[k]!.toFixed(2)).join(' | ');
+      console.log(`| ${c.name} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${cells} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.renderMs} |`);
+    }
     for (const l of out.leftOut) console.log(`left out: ${l.name}: ${l.reason}`);
   }
 }

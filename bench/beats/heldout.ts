@@ -275,7 +275,8 @@ export function lmmsXml(buf: Buffer): string {
 
 export function parseLmms(buf: Buffer): LmmsProject {
   const doc = parseXml(lmmsXml(buf));
-  const proj = child(doc, 'lmms-project');
+  // LMMS before 1.0 wrote <multimedia-project>
+  const proj = child(doc, 'lmms-project') ?? child(doc, 'multimedia-project');
   const head = child(proj, 'head');
   if (!head) throw new Error('no <head> in the LMMS project');
   // a head value is an attribute, or a child element (<bpm value id/>) when it is automated or controlled
