@@ -8,13 +8,16 @@
 //   tuned on from round 4;
 // - extra: more game music as MIDI, added in round 4 to tune on (simutrans-data, freedink-data);
 //   synthetic + real + heldout1 + extra are the TUNE set: the tracker's weights and thresholds are chosen on them;
-// - heldout: songs the tracker is never tuned on (see bench/beats/heldout.ts).
+// - heldout: REAL AUDIO the tracker is never tuned on, each song with its own reference beats
+//   (bench/beats/heldout.ts: Frets on Fire recordings and their charts' tempo maps, LMMS demo projects and
+//   Hydrogen demo songs rendered by their own programs, at their constant tempo).
 // Real and held-out files are kept only when their notes sit on their notated grid (bench/beats/smf.ts,
 // quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
 // EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
 // Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout1|extra|tune|heldout]
 // Needs: apt-get install fluidsynth fluid-soundfont-gm openttd-openmsx planetblupi-music-midi freedoom pianobooster
-// simutrans-data freedink-data: bash scripts/ensure-system-deps.sh --bench
+// simutrans-data freedink-data, and for heldout fretsonfire-songs-muldjord fretsonfire-songs-sectoid lmms
+// hydrogen hydrogen-data: bash scripts/ensure-system-deps.sh --bench
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -28,6 +31,7 @@ import { AUDIO_SAMPLE_RATE } from '../src/core/types.js';
 import { analyzeRhythm } from '../src/features/audio/rhythm.js';
 import { analyzeSong } from '../src/features/audio/song-analysis.js';
 import { decodePcm } from '../src/media/ffmpeg.js';
+import { audibleReference, heldoutSongs, renderHeldout } from './beats/heldout.js';
 import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds, writeSmf } from './beats/smf.js';
 import { synthSongs } from './beats/songs.js';
 import { wadMidiLumps, zipEntries } from './beats/wad.js';
@@ -50,11 +54,23 @@ const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout';
 export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra'];
 
-export interface BenchSong {
+/** a MIDI song, rendered by fluidsynth, its reference its notated grid */
+export interface MidiBenchSong {
   name: string;
   set: BenchSet;
   midi: Buffer;
 }
+
+/** an audio song (the held-out set) that brings its own reference beats (seconds) */
+export interface AudioBenchSong {
+  name: string;
+  set: BenchSet;
+  /** renders (or reuses the cached render) and returns the wav's path */
+  audio: () => Promise<string>;
+  reference: number[];
+}
+
+export type BenchSong = MidiBenchSong | AudioBenchSong;
 
 export interface SongResult {
   name: string;
@@ -82,8 +98,8 @@ async function hasFluidsynth(): Promise<boolean> {
   }
 }
 
-function midiFiles(dirs: readonly string[], set: BenchSet): BenchSong[] {
-  const out: BenchSong[] = [];
+function midiFiles(dirs: readonly string[], set: BenchSet): MidiBenchSong[] {
+  const out: MidiBenchSong[] = [];
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).filter((x) => x.toLowerCase().endsWith('.mid')).sort()) out.push({ name: basename(f, '.mid'), set, midi: readFileSync(join(dir, f)) });
@@ -91,8 +107,18 @@ function midiFiles(dirs: readonly string[], set: BenchSet): BenchSong[] {
   return out;
 }
 
-/** The songs of every set whose files are installed; real and held-out files only when quantised. */
-export function benchSongs(): BenchSong[] {
+/** The held-out songs whose files are installed; those left out are logged with the reason. */
+export function heldoutBenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
+  const { songs, leftOut } = heldoutSongs();
+  for (const l of leftOut) log(`  beats: held-out ${l.name} left out: ${l.reason}`);
+  return songs.map((s) => ({ name: s.name, set: 'heldout' as const, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
+}
+
+/** The songs of every set whose files are installed (the held-out audio set unless `heldout` is false);
+ * real MIDI files only when quantised. */
+export function benchSongs(opts: { midi?: boolean; heldout?: boolean } = {}): BenchSong[] {
+  const heldout = opts.heldout === false ? [] : heldoutBenchSongs();
+  if (opts.midi === false) return heldout;
   const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
   const candidates = [...midiFiles(REAL_MIDI_DIRS, 'real'), ...midiFiles(EXTRA_MIDI_DIRS, 'extra')];
   for (const wad of HELDOUT1_WADS) {
@@ -113,11 +139,11 @@ export function benchSongs(): BenchSong[] {
     if (quantisedShare(readSmfTiming(c.midi)) < MIN_QUANTISED) continue;
     out.push(c);
   }
-  return out;
+  return [...out, ...heldout];
 }
 
 /** Renders (or reuses the cached render of) a MIDI file to a 16 kHz wav; returns its path. */
-export async function render(song: BenchSong): Promise<string> {
+export async function render(song: MidiBenchSong): Promise<string> {
   mkdirSync(CACHE, { recursive: true });
   const hash = createHash('sha1').update(song.midi).digest('hex').slice(0, 16);
   const wav = join(CACHE, `${song.name}-${hash}.wav`);
@@ -136,14 +162,21 @@ const median = (x: number[]): number => {
   return s.length === 0 ? 0 : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export async function evaluateSong(song: BenchSong): Promise<SongResult> {
-  const wav = await render(song);
-  const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
-  const seconds = pcm.length / AUDIO_SAMPLE_RATE;
+/** The reference beats within the audio: a MIDI song's notated grid from its first to its last note; an
+ * audio song's own beats within the audio's length and its audible part. */
+export function referenceBeats(song: BenchSong, pcm: Float32Array, seconds: number): number[] {
+  if (!('midi' in song)) return audibleReference(song.reference.filter((t) => t <= seconds), pcm, AUDIO_SAMPLE_RATE);
   const timing = readSmfTiming(song.midi);
   const grid = notatedGrid(timing, timing.firstNoteTick, timing.endTick);
   const lastNote = tickToSeconds(Math.max(...timing.noteTicks), timing.ppq, timing.tempos);
-  const reference = grid.beats.filter((t) => t <= Math.min(seconds, lastNote + 0.05));
+  return grid.beats.filter((t) => t <= Math.min(seconds, lastNote + 0.05));
+}
+
+export async function evaluateSong(song: BenchSong): Promise<SongResult> {
+  const wav = 'midi' in song ? await render(song) : await song.audio();
+  const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
+  const seconds = pcm.length / AUDIO_SAMPLE_RATE;
+  const reference = referenceBeats(song, pcm, seconds);
   const t0 = performance.now();
   const r = analyzeRhythm(pcm, AUDIO_SAMPLE_RATE);
   const analysisMs = performance.now() - t0;
@@ -175,12 +208,15 @@ function argValue(flag: string): string | undefined {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  if (!(await hasFluidsynth())) {
+  const only = argValue('--set');
+  // the held-out audio set needs no fluidsynth; the MIDI sets do
+  const midi = only !== 'heldout';
+  if (midi && !(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
-  const only = argValue('--set');
-  const songs = benchSongs().filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)));
+  const heldout = !only || only === 'heldout';
+  const songs = benchSongs({ midi, heldout }).filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)));
   const results: SongResult[] = [];
   for (const s of songs) {
     process.stderr.write(`  beats: ${s.name}\n`);

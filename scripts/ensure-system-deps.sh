@@ -2,8 +2,8 @@
 # Installs the system tools clipmatch runs (ffmpeg/ffprobe, a font for labels, yt-dlp for page links) from
 # Debian when missing. Used by `npm run demo` and by CI; safe to run again. With --bench, also what the beat
 # benchmark renders its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI:
-# OpenTTD's OpenMSX and Planet Blupi for the tune set; Freedoom's level music and PianoBooster's pieces for
-# the held-out set the tracker is never tuned on).
+# OpenTTD's OpenMSX, Planet Blupi, Freedoom, PianoBooster, Simutrans and FreeDink for the tune set; Frets on
+# Fire's songs, LMMS and Hydrogen with their demo songs for the held-out set the tracker is never tuned on).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -15,6 +15,13 @@ if [ "${1:-}" = "--bench" ]; then
   [ -f /usr/share/games/pianobooster/music/BoosterMusicBooks.zip ] || missing+=(pianobooster)
   [ -d /usr/share/games/simutrans/music ] || missing+=(simutrans-data)
   [ -d /usr/share/games/dink/dink/Sound ] || missing+=(freedink-data)
+  # the held-out set of real audio: Frets on Fire recordings and charts, LMMS and Hydrogen demo songs
+  [ -d /usr/share/games/fretsonfire/data/songs/muldjord ] || missing+=(fretsonfire-songs-muldjord)
+  [ -d /usr/share/games/fretsonfire/data/songs/sectoid ] || missing+=(fretsonfire-songs-sectoid)
+  command -v lmms >/dev/null 2>&1 || missing+=(lmms)
+  [ -d /usr/share/lmms/projects/demos ] || missing+=(lmms-common)
+  command -v h2cli >/dev/null 2>&1 || missing+=(hydrogen)
+  [ -d /usr/share/hydrogen/data/demo_songs ] || missing+=(hydrogen-data)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
