@@ -1,11 +1,12 @@
 // The beat tracker on synthetic signals whose grid is known: a tempo change, swung off-beats louder
 // than the beat, off-beat clicks louder than the kick on the beat, a bass on the off-beat, a strong/weak
-// alternation that invites half tempo, a quiet intro, a dotted-eighth pulse inside a clear bar; and the
-// MIREX score.
+// alternation that invites half tempo, a quiet intro, a dotted-eighth pulse inside a clear bar, chords
+// that change on the beat under louder off-beat hi-hats; and the MIREX score.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { beatFMeasure } from '../../src/core/beat-eval.js';
-import { barConsistentRatio, DEFAULT_GRID } from '../../src/features/audio/grid.js';
+import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
+import { barConsistentRatio, DEFAULT_GRID, trackGrid } from '../../src/features/audio/grid.js';
 import { analyzeRhythm } from '../../src/features/audio/rhythm.js';
 import { seededRandom } from '../../src/features/audio/synth.js';
 
@@ -147,4 +148,39 @@ void test('a dotted-eighth pulse inside a clearly repeating 4/4 bar: the 3:4 che
   }
   assert.equal(barConsistentRatio(env, fps, 160, DEFAULT_GRID), 4 / 3);
   assert.equal(barConsistentRatio(env, fps, 120, DEFAULT_GRID), 1);
+});
+
+void test('chords change on the beat, hi-hats louder on the off-beat, no kick: the phase choice puts the grid on the chords', () => {
+  // the onsets alone (round 3's tracker) lock on the hi-hats; the spectral change before and after each
+  // beat (grid-select.ts) tells where the chords change
+  const seconds = 30;
+  const bpm = 110;
+  const ref = grid(seconds, 0.4, [[0, bpm]]);
+  const x = new Float32Array(seconds * SR);
+  const rnd = seededRandom(7);
+  const chords = [[523, 659, 784], [587, 740, 880], [494, 622, 740], [440, 554, 659], [698, 880, 1047]];
+  ref.forEach((t, i) => {
+    const c = chords[(i * 3) % chords.length]!;
+    const s0 = Math.round(t * SR);
+    const len = Math.round((60 / bpm) * SR);
+    for (let j = 0; j < len && s0 + j < x.length; j++) {
+      // a soft attack, held to the next beat: a chord change, hardly an onset
+      const env = 0.12 * Math.min(1, j / (0.04 * SR));
+      for (const hz of c) x[s0 + j]! += env * Math.sin((2 * Math.PI * hz * j) / SR);
+    }
+    hit(x, t, 0.15, 'click', rnd);
+    hit(x, t + 30 / bpm, 0.6, 'click', rnd);
+  });
+  const fa = analyzeFrames(x, SR, false);
+  const fps = SR / fa.hop;
+  const start = (fa.win - fa.hop / 2) / SR;
+  const bands = { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS };
+  const times = (beats: number[]) => beats.map((b) => start + b / fps);
+  const onsetsOnly = trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, bands, null)!;
+  const chosen = trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, bands)!;
+  const before = beatFMeasure(ref, times(onsetsOnly.beats)).f;
+  const after = beatFMeasure(ref, times(chosen.beats)).f;
+  assert.ok(before < 0.2, `the onsets alone: F ${before.toFixed(3)} (expected the off-beat)`);
+  assert.ok(after > 0.95, `with the phase choice: F ${after.toFixed(3)}`);
+  assert.ok(beatFMeasure(ref, analyzeRhythm(x, SR).beats).f > 0.95, 'analyzeRhythm uses the phase choice');
 });

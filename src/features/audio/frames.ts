@@ -10,6 +10,10 @@ import { RealFFT, hann } from './fft.js';
 import { MelFilterbank, dctMatrix } from './mel.js';
 
 export const MEL_BANDS = 64;
+/** the mel bands whose log power FrameAnalysis.harmonic keeps: centres ~420 Hz .. 3.5 kHz at 16 kHz, where
+ * chords and melody change (the beat grid's phase check compares the spectrum before and after each beat) */
+export const HARMONIC_FIRST_BAND = 8;
+export const HARMONIC_BANDS = 40;
 export const MFCC_COEFFS = 13;
 /** floor inside log(floor + x) for log-mel features: silence maps to ln(1e-10) ~ -23 */
 export const LOG_FLOOR = 1e-10;
@@ -59,6 +63,12 @@ export interface FrameAnalysis extends FrameGeometry {
   onsetLow: Float32Array;
   /** mean log power of those bands below 200 Hz: how fast a low onset dies away tells a kick from a bass note */
   lowLevel: Float32Array;
+  /** the rise over the bands centred from 200 Hz to 4 kHz (snare body, chords, voice) */
+  onsetMid: Float32Array;
+  /** the rise over the bands centred at 4 kHz and up (hi-hats, cymbals, a snare's rattle) */
+  onsetHigh: Float32Array;
+  /** count * HARMONIC_BANDS: ln(LOG_FLOOR + power) of mel bands HARMONIC_FIRST_BAND.. (as logMel has them) */
+  harmonic: Float32Array;
   /** RMS of each (unwindowed) frame */
   rms: Float32Array;
   detail?: FrameDetail;
@@ -140,9 +150,16 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
   const onset = new Float32Array(count);
   const onsetLow = new Float32Array(count);
   const lowLevel = new Float32Array(count);
+  const onsetMid = new Float32Array(count);
+  const onsetHigh = new Float32Array(count);
+  const harmonic = new Float32Array(count * HARMONIC_BANDS);
   let lowBands = 0;
   while (lowBands < MEL_BANDS && kit.mel.centers[lowBands]! < 200) lowBands++;
   lowBands = Math.max(1, lowBands);
+  let highStartBand = lowBands;
+  while (highStartBand < MEL_BANDS && kit.mel.centers[highStartBand]! < 4000) highStartBand++;
+  const midBands = Math.max(1, highStartBand - lowBands);
+  const highBands = Math.max(1, MEL_BANDS - highStartBand);
   const rms = new Float32Array(count);
   const d: FrameDetail | undefined = detail
     ? {
@@ -172,20 +189,28 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
 
     let rise = 0;
     let riseLow = 0;
+    let riseMid = 0;
+    let riseHigh = 0;
     let levelLow = 0;
     for (let b = 0; b < MEL_BANDS; b++) {
       const v = Math.log(ONSET_FLOOR + melE[b]!);
       onLog[b] = v;
       if (b < lowBands) levelLow += v;
       if (i > 0 && v > prevOnLog[b]!) {
-        rise += v - prevOnLog[b]!;
-        if (b < lowBands) riseLow += v - prevOnLog[b]!;
+        const up = v - prevOnLog[b]!;
+        rise += up;
+        if (b < lowBands) riseLow += up;
+        else if (b < highStartBand) riseMid += up;
+        else riseHigh += up;
       }
     }
     onset[i] = rise / MEL_BANDS;
     onsetLow[i] = riseLow / lowBands;
+    onsetMid[i] = riseMid / midBands;
+    onsetHigh[i] = riseHigh / highBands;
     lowLevel[i] = levelLow / lowBands;
     prevOnLog.set(onLog);
+    for (let b = 0; b < HARMONIC_BANDS; b++) harmonic[i * HARMONIC_BANDS + b] = Math.log(LOG_FLOOR + melE[HARMONIC_FIRST_BAND + b]!);
 
     if (!d) continue;
     for (let b = 0; b < MEL_BANDS; b++) {
@@ -271,5 +296,5 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
     d.rolloff[i] = (Math.max(0, roll) * binHz) / nyquist;
     d.flux[i] = i > 0 ? 0.5 * tv : 0;
   }
-  return { sampleRate, win, hop, count, onset, onsetLow, lowLevel, rms, ...(d ? { detail: d } : {}) };
+  return { sampleRate, win, hop, count, onset, onsetLow, lowLevel, onsetMid, onsetHigh, harmonic, rms, ...(d ? { detail: d } : {}) };
 }

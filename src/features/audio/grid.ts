@@ -18,6 +18,8 @@
 //    late; when the low band (kick, bass) clearly marks the other phase and the full band only weakly
 //    prefers this one, the grid moves onto the kick.
 
+import { phaseLogOdds, PHASE_WEIGHTS, type GridCandidate, type SelectSignals } from './grid-select.js';
+
 export interface GridOptions {
   minBpm: number;
   maxBpm: number;
@@ -326,18 +328,70 @@ function meanAround(x: Float64Array, at: readonly number[], r: number): number {
   return s / at.length;
 }
 
+/** Onsets of the bands between the low one and the top (beyond what trackGrid needs, for the grid choice). */
+export interface GridBands {
+  /** 200 Hz .. 4 kHz */
+  mid: ArrayLike<number>;
+  /** 4 kHz and up */
+  high: ArrayLike<number>;
+  /** frames.ts harmonic: per frame, HARMONIC_BANDS log band powers */
+  harmonic?: Float32Array;
+  harmonicBands?: number;
+}
+
+export interface GridAnalysis {
+  tempo: TempoPath;
+  /** the grid as placed at the tracked tempo, after the swing and off-beat checks */
+  legacy: { beats: number[]; shifted: boolean; swing: boolean };
+  /** candidate grids at other levels and phases (present with bands) */
+  candidates: GridCandidate[];
+  signals?: SelectSignals;
+  n: number;
+}
+
+/** Tempo factors whose grids analyzeGrid places as candidates by default (the phase choice needs 1 only;
+ * the tuning script asks for 0.5, 2/3, 1, 1.5 and 2). */
+const CANDIDATE_FACTORS = [1];
+
+function shiftBeats(beats: readonly number[], f: number, n: number): number[] {
+  if (beats.length < 2) return [...beats];
+  const out = beats.slice(0, -1).map((b, i) => b + f * (beats[i + 1]! - b));
+  const tail = beats[beats.length - 1]! + f * (beats[beats.length - 1]! - beats[beats.length - 2]!);
+  if (tail < n) out.push(tail);
+  return out;
+}
+
+function globalAc(x: Float64Array, maxLag: number): Float64Array {
+  const n = x.length;
+  let mean = 0;
+  for (let t = 0; t < n; t++) mean += x[t]!;
+  mean /= Math.max(1, n);
+  const y = x.map((v) => v - mean);
+  const L = Math.min(maxLag, n - 1);
+  const ac = new Float64Array(L + 1);
+  for (let lag = 0; lag <= L; lag++) {
+    let a = 0;
+    for (let t = 0; t + lag < n; t++) a += y[t]! * y[t + lag]!;
+    ac[lag] = a / Math.max(1, n - lag);
+  }
+  const z = ac[0]! > 0 ? ac[0]! : 1;
+  for (let lag = 0; lag <= L; lag++) ac[lag] = ac[lag]! / z;
+  return ac;
+}
+
 /**
- * Beat frames for an onset envelope (full band) and a low-band one (same length), at `fps` frames/s.
- * `rms` (per frame) trims beats laid over silence at either end.
+ * The grid at the tracked tempo (tempo path, bar check, DP, swing and off-beat checks) and, with the
+ * upper bands' onsets, the candidates the grid choice picks from.
  */
-export function trackGrid(
+export function analyzeGrid(
   full: ArrayLike<number>,
   low: ArrayLike<number>,
-  rms: ArrayLike<number>,
   fps: number,
   opts: Partial<GridOptions> = {},
   lowLevel?: ArrayLike<number>,
-): GridResult | null {
+  bands?: GridBands,
+  factors: readonly number[] = CANDIDATE_FACTORS,
+): GridAnalysis | null {
   const o = { ...DEFAULT_GRID, ...opts };
   const n = full.length;
   if (n < 3 * fps) return null;
@@ -356,7 +410,8 @@ export function trackGrid(
   }
   const period = tempo.bpm.map((b) => (60 * fps) / b);
   const local = gaussianSmooth(ef, Math.max(0.5, 0.02 * fps));
-  let beats = placeBeats(local, period, o.tightness);
+  const base = placeBeats(local, period, o.tightness);
+  let beats = base;
   // Swing: the beat is the long note of a long-short pair. A grid locked on the swung eighth sees the
   // real beat a third of a beat later and nothing two thirds later; move it onto the beat.
   let shifted = false;
@@ -367,32 +422,73 @@ export function trackGrid(
     const s1 = meanAround(ef, atFrac(1 / 3), r);
     const s2 = meanAround(ef, atFrac(2 / 3), r);
     if (s1 > 2 * s2 && s1 > 0.4 * s0) {
-      const moved = atFrac(1 / 3);
-      const lastGap = beats[beats.length - 1]! - beats[beats.length - 2]!;
-      const tail = beats[beats.length - 1]! + lastGap / 3;
-      if (tail < n) moved.push(tail);
-      beats = moved.map((f) => Math.round(f));
+      beats = shiftBeats(beats, 1 / 3, n).map((f) => Math.round(f));
       shifted = true;
     }
   }
+  const swing = shifted;
   // Off-beat lock: the full band's onsets (hi-hats, tambourine, off-beat chords) can outweigh the beat;
   // the kick and bass mark it. A clear low-band preference for the other phase wins over a weak
   // full-band one.
+  const kick = lowLevel ? kickOnsets(el, lowLevel, fps) : el;
   if (!shifted && beats.length >= 8) {
     const mids = beats.slice(0, -1).map((b, i) => (b + beats[i + 1]!) / 2);
     const on = beats.slice(0, -1);
-    const kick = lowLevel ? kickOnsets(el, lowLevel, fps) : el;
     const lowRatio = meanAround(kick, mids, r) / Math.max(1e-9, meanAround(kick, on, r));
     const fullRatio = meanAround(ef, on, r) / Math.max(1e-9, meanAround(ef, mids, r));
     if (lowRatio >= PHASE_LOW && fullRatio < PHASE_FULL) {
-      const lastGap = beats[beats.length - 1]! - beats[beats.length - 2]!;
-      const tail = beats[beats.length - 1]! + lastGap / 2;
-      if (tail < n) mids.push(tail);
-      beats = mids.map((f) => Math.round(f));
+      beats = shiftBeats(beats, 1 / 2, n).map((f) => Math.round(f));
       shifted = true;
     }
   }
-  return { beats: trimSilent(beats, rms), tempo, shifted };
+  const out: GridAnalysis = { tempo, legacy: { beats, shifted, swing }, candidates: [], n };
+  if (!bands) return out;
+  for (const f of factors) {
+    const b = f === 1 ? base : placeBeats(local, period.map((p) => p / f), o.tightness);
+    if (b.length < 4) continue;
+    out.candidates.push({ beats: b, factor: f, shift: 0 }, { beats: shiftBeats(b, 1 / 2, n), factor: f, shift: 1 / 2 });
+    if (f === 1) out.candidates.push({ beats: shiftBeats(b, 1 / 3, n), factor: f, shift: 1 / 3 }, { beats: shiftBeats(b, 2 / 3, n), factor: f, shift: 2 / 3 });
+  }
+  const maxP = Math.max(...period);
+  out.signals = {
+    full: ef,
+    low: el,
+    kick,
+    mid: normalised(emphasise(bands.mid, fps)),
+    high: normalised(emphasise(bands.high, fps)),
+    ...(lowLevel ? { lowLevel } : {}),
+    ...(bands.harmonic && bands.harmonicBands ? { harmonic: bands.harmonic, harmonicBands: bands.harmonicBands } : {}),
+    ac: globalAc(gaussianSmooth(combo, Math.max(0.5, 0.016 * fps)), Math.ceil(8 * maxP) + 2),
+    fps,
+  };
+  return out;
+}
+
+/**
+ * Beat frames for an onset envelope (full band) and a low-band one (same length), at `fps` frames/s.
+ * `rms` (per frame) trims beats laid over silence at either end. With the upper bands' onsets and the
+ * harmonic spectrum, the phase (the grid or the grid half a beat later) is chosen by the fitted phase
+ * score (grid-select.ts); without them, by the swing and off-beat checks alone. A grid the swing check
+ * moved keeps that phase.
+ */
+export function trackGrid(
+  full: ArrayLike<number>,
+  low: ArrayLike<number>,
+  rms: ArrayLike<number>,
+  fps: number,
+  opts: Partial<GridOptions> = {},
+  lowLevel?: ArrayLike<number>,
+  bands?: GridBands,
+  weights: readonly number[] | null = PHASE_WEIGHTS,
+): GridResult | null {
+  const a = analyzeGrid(full, low, fps, opts, lowLevel, weights && bands?.harmonic ? bands : undefined);
+  if (!a) return null;
+  const on = a.candidates.find((c) => c.factor === 1 && c.shift === 0);
+  const off = a.candidates.find((c) => c.factor === 1 && c.shift === 0.5);
+  if (!weights || !a.signals || !on || !off || a.legacy.swing) return { beats: trimSilent(a.legacy.beats, rms), tempo: a.tempo, shifted: a.legacy.shifted };
+  const best = phaseLogOdds(a.signals, on, off, weights) >= 0 ? on : off;
+  const beats = [...new Set(best.beats.map((f) => Math.round(f)))];
+  return { beats: trimSilent(beats, rms), tempo: a.tempo, shifted: best.shift !== 0 };
 }
 
 /**
@@ -416,7 +512,7 @@ export function kickOnsets(lowOnset: ArrayLike<number>, lowLevel: ArrayLike<numb
 
 /** Drops beats at either end that fall where the audio is near silence (under 1/50 of its median RMS
  * while playing): a quiet intro keeps its beats, a silent lead-in or a fade to nothing does not. */
-function trimSilent(beats: number[], rms: ArrayLike<number>): number[] {
+export function trimSilent(beats: number[], rms: ArrayLike<number>): number[] {
   const vals: number[] = [];
   for (let i = 0; i < rms.length; i++) if (rms[i]! > 1e-5) vals.push(rms[i]!);
   if (vals.length === 0) return [];

@@ -1,7 +1,7 @@
 // Song-level rhythm: onset envelope, tempo, beat grid and onsets, so a song can be cut into segments
 // that snap to beats. Only the onset envelope and RMS are computed per frame, so a 15-minute song
 // costs one pass of 512-point FFTs (at 16 kHz) and no per-frame matrix is kept.
-import { analyzeFrames } from './frames.js';
+import { analyzeFrames, HARMONIC_BANDS } from './frames.js';
 import { checkSampleRate, sanitizePcm } from './extract.js';
 import { pickPeaks } from './onset.js';
 import { trackGrid } from './grid.js';
@@ -36,7 +36,7 @@ export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnal
   const time = (i: number): number => start + (i * fa.hop) / sampleRate;
   // the global autocorrelation gate says whether there is a pulse at all (silence, a tone, noise: none)
   const pulsed = estimateTempo(fa.onset, fps).bpm > 0;
-  const grid = pulsed ? trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel) : null;
+  const grid = pulsed ? trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS }) : null;
   return {
     hopSeconds: fa.hop / sampleRate,
     startSeconds: start,

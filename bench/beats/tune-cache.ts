@@ -1,0 +1,96 @@
+// Tuning aid: decodes every TUNE-set song once (first 120 s, 16 kHz), runs the frame analysis with the
+// log-mel detail, and keeps what the grid tracker and its candidate features read (onset envelopes, the
+// low bands' level, RMS, the 64 log-mel bands) with the song's reference beats, in one binary file per song
+// under the system temp folder. Experiments (bench/beats/tune-selector.ts) then run in seconds, not minutes.
+// Never reads the held-out set. Run: node --import tsx bench/beats/tune-cache.ts
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
+import { analyzeFrames, MEL_BANDS } from '../../src/features/audio/frames.js';
+import { sanitizePcm } from '../../src/features/audio/extract.js';
+import { decodePcm } from '../../src/media/ffmpeg.js';
+import { benchSongs, referenceBeats, render, TUNE_SETS, type MidiBenchSong } from '../beats.bench.js';
+
+export const TUNE_CACHE = join(tmpdir(), 'clipmatch-beats-tune-cache');
+const EVAL_SECONDS = 120;
+
+export interface CachedSong {
+  name: string;
+  set: string;
+  fps: number;
+  /** time of frame 0, seconds */
+  start: number;
+  hopSeconds: number;
+  onset: Float32Array;
+  onsetLow: Float32Array;
+  lowLevel: Float32Array;
+  rms: Float32Array;
+  /** count * MEL_BANDS */
+  logMel: Float32Array;
+  reference: number[];
+}
+
+function pack(c: CachedSong): Buffer {
+  const head = Buffer.from(JSON.stringify({ name: c.name, set: c.set, fps: c.fps, start: c.start, hopSeconds: c.hopSeconds, reference: c.reference, count: c.onset.length }));
+  const arrays = [c.onset, c.onsetLow, c.lowLevel, c.rms, c.logMel];
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  return Buffer.concat([len, head, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]);
+}
+
+export function unpack(b: Buffer): CachedSong {
+  const hl = b.readUInt32LE(0);
+  const h = JSON.parse(b.toString('utf8', 4, 4 + hl)) as Omit<CachedSong, 'onset' | 'onsetLow' | 'lowLevel' | 'rms' | 'logMel'> & { count: number };
+  let off = 4 + hl;
+  const take = (n: number) => {
+    const a = new Float32Array(n);
+    Buffer.from(a.buffer).set(b.subarray(off, off + n * 4));
+    off += n * 4;
+    return a;
+  };
+  const onset = take(h.count);
+  const onsetLow = take(h.count);
+  const lowLevel = take(h.count);
+  const rms = take(h.count);
+  const logMel = take(h.count * MEL_BANDS);
+  return { name: h.name, set: h.set, fps: h.fps, start: h.start, hopSeconds: h.hopSeconds, reference: h.reference, onset, onsetLow, lowLevel, rms, logMel };
+}
+
+export function loadTuneCache(): CachedSong[] {
+  const index = join(TUNE_CACHE, 'index.json');
+  if (!existsSync(index)) throw new Error('no tune cache: run node --import tsx bench/beats/tune-cache.ts');
+  const names = JSON.parse(readFileSync(index, 'utf8')) as string[];
+  return names.map((n) => unpack(readFileSync(join(TUNE_CACHE, `${n}.bin`))));
+}
+
+if (process.argv[1]?.endsWith('tune-cache.ts')) {
+  mkdirSync(TUNE_CACHE, { recursive: true });
+  const names: string[] = [];
+  for (const song of benchSongs({ heldout: false }).filter((s): s is MidiBenchSong => 'midi' in s && TUNE_SETS.includes(s.set))) {
+    const file = join(TUNE_CACHE, `${song.name}.bin`);
+    names.push(song.name);
+    if (existsSync(file)) continue;
+    const wav = await render(song);
+    const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
+    const fa = analyzeFrames(sanitizePcm(pcm), AUDIO_SAMPLE_RATE, true);
+    const start = (fa.win - fa.hop / 2) / AUDIO_SAMPLE_RATE;
+    const c: CachedSong = {
+      name: song.name,
+      set: song.set,
+      fps: AUDIO_SAMPLE_RATE / fa.hop,
+      start,
+      hopSeconds: fa.hop / AUDIO_SAMPLE_RATE,
+      onset: fa.onset,
+      onsetLow: fa.onsetLow,
+      lowLevel: fa.lowLevel,
+      rms: fa.rms,
+      logMel: fa.detail!.logMel,
+      reference: referenceBeats(song, pcm, pcm.length / AUDIO_SAMPLE_RATE),
+    };
+    writeFileSync(file, pack(c));
+    process.stderr.write(`  cached ${song.name}\n`);
+  }
+  writeFileSync(join(TUNE_CACHE, 'index.json'), JSON.stringify(names));
+  process.stderr.write(`${names.length} songs in ${TUNE_CACHE}\n`);
+}
