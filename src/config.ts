@@ -74,9 +74,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates an environment (process.env by default) and lists every bad key at once. */
+/** Validates an environment (process.env by default) and lists every bad key at once. A key set to
+ * nothing (`DISCORD_TOKEN=` as .env.example has it, or only spaces) counts as unset: its default applies. */
 export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const res = envSchema.safeParse(source);
+  const given = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const res = envSchema.safeParse(given);
   if (!res.success) {
     throw new ConfigError(res.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }

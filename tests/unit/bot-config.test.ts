@@ -2,6 +2,8 @@
 // every missing key at once; one platform alone is fine.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseEnv as parseDotenv } from 'node:util';
 import { ConfigError, parseEnv } from '../../src/config.js';
 import { botSettings } from '../../src/bots/bot.config.js';
 
@@ -14,6 +16,22 @@ const problems = (env: Record<string, string>): string[] => {
     return err.problems;
   }
 };
+
+describe('configuration from a .env file', () => {
+  it('.env.example as shipped (its tokens left empty) is a valid configuration: an empty key is unset', () => {
+    const file = parseDotenv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+    assert.ok(Object.values(file).some((v) => v === ''), '.env.example leaves keys empty');
+    const e = parseEnv(file);
+    assert.equal(e.DISCORD_TOKEN, undefined);
+    assert.equal(e.DATABASE_URL, undefined);
+    // filled in for one platform, the others left empty: that platform alone
+    assert.deepEqual(Object.keys(botSettings(parseEnv({ ...file, DISCORD_TOKEN: 'd' }))), ['discord']);
+  });
+  it('a key of only spaces takes its default; a bad value is still refused', () => {
+    assert.equal(parseEnv({ CLIPMATCH_THREADS: '  ', QUEUE_PREFIX: '' }).QUEUE_PREFIX, 'clipmatch');
+    assert.throws(() => parseEnv({ PUBLIC_BASE_URL: 'not a url' }), ConfigError);
+  });
+});
 
 describe('bot settings', () => {
   it('runs with Discord only or Slack only', () => {
