@@ -23,8 +23,9 @@ export interface SelectSignals {
   /** per frame, `harmonicBands` log band powers where chords and melody change (frames.ts harmonic) */
   harmonic?: Float32Array;
   harmonicBands?: number;
-  /** autocorrelation of the combined envelope over the whole song, lag 0 = 1 */
-  ac: Float64Array;
+  /** autocorrelation of the combined envelope over the whole song, lag 0 = 1 (only the level features
+   * read it: analyzeGrid computes it when asked for other levels than the tracked one) */
+  ac?: Float64Array;
   fps: number;
 }
 
@@ -84,7 +85,8 @@ function meanAt(x: ArrayLike<number>, at: readonly number[]): number {
   return k ? s / k : 0;
 }
 
-const acAt = (ac: Float64Array, lag: number): number => {
+const acAt = (ac: Float64Array | undefined, lag: number): number => {
+  if (!ac) return 0;
   const i = Math.floor(lag);
   if (i < 0 || i + 1 >= ac.length) return 0;
   const f = lag - i;

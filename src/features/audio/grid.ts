@@ -458,7 +458,7 @@ export function analyzeGrid(
     high: normalised(emphasise(bands.high, fps)),
     ...(lowLevel ? { lowLevel } : {}),
     ...(bands.harmonic && bands.harmonicBands ? { harmonic: bands.harmonic, harmonicBands: bands.harmonicBands } : {}),
-    ac: globalAc(gaussianSmooth(combo, Math.max(0.5, 0.016 * fps)), Math.ceil(8 * maxP) + 2),
+    ...(factors.some((f) => f !== 1) ? { ac: globalAc(gaussianSmooth(combo, Math.max(0.5, 0.016 * fps)), Math.ceil(8 * maxP) + 2) } : {}),
     fps,
   };
   return out;
