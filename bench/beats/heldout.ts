@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { readSmfTiming, tickToSeconds } from './smf.js';
@@ -331,7 +331,16 @@ export function lmmsRenderArgs(project: string, out: string): string[] {
   return [...(isRoot() ? ['--allowroot'] : []), 'render', project, '-o', out, '-f', 'wav', '-s', '44100'];
 }
 
+/** Whether a program is on the PATH (a source whose renderer is missing is left out, not failed on). */
+export function onPath(cmd: string, path = process.env.PATH ?? ''): boolean {
+  return path.split(delimiter).some((d) => d !== '' && existsSync(join(d, cmd)));
+}
+
 function lmmsSongs(out: AudioSongSpec[], left: LeftOut[]): void {
+  if (LMMS_PROJECT_DIRS.some((d) => existsSync(d)) && !onPath('lmms')) {
+    left.push({ name: 'lmms_*', reason: 'the lmms program is not installed (apt-get install lmms)' });
+    return;
+  }
   for (const dir of LMMS_PROJECT_DIRS) {
     if (!existsSync(dir)) continue;
     const files: string[] = [];
@@ -440,6 +449,10 @@ export function hydrogenReference(s: HydrogenSong): number[] {
 
 function hydrogenSongs(out: AudioSongSpec[], left: LeftOut[]): void {
   if (!existsSync(HYDROGEN_SONG_DIR)) return;
+  if (!onPath('h2cli')) {
+    left.push({ name: 'hydrogen_*', reason: 'the h2cli program is not installed (apt-get install hydrogen)' });
+    return;
+  }
   for (const f of readdirSync(HYDROGEN_SONG_DIR).filter((x) => x.endsWith('.h2song')).sort()) {
     const file = join(HYDROGEN_SONG_DIR, f);
     const name = `hydrogen_${slug(basename(f, '.h2song'))}`;
@@ -490,7 +503,7 @@ export async function renderHeldout(spec: AudioSongSpec, cache: string): Promise
   mkdirSync(cache, { recursive: true });
   const wav = join(cache, `${spec.name}-${spec.key.slice(0, 16)}.wav`);
   if (existsSync(wav)) return wav;
-  const part = join(cache, `${spec.name}-${spec.key.slice(0, 16)}.part.wav`);
+  const part = join(cache, `${spec.name}-${spec.key.slice(0, 16)}.${process.pid}.part.wav`); // runs side by side do not collide
   rmSync(part, { force: true });
   await spec.renderTo(part);
   renameSync(part, wav);

@@ -15,6 +15,7 @@ import {
   lmmsReference,
   lmmsXml,
   oggVorbisSeconds,
+  onPath,
   parseHydrogen,
   parseIni,
   parseLmms,
@@ -184,4 +185,10 @@ test('reference check: clicks on the grid peak at 0 and not at the off-beat', ()
   assert.ok(right.at['0']! > 3 * right.at['0.5 beat']!);
   const late = checkReference(pcm, sr, beats.map((t) => t + 0.1));
   assert.ok(Math.abs(late.bestLagMs + 100) <= 16, `peak at ${late.bestLagMs} ms`);
+});
+
+test('a renderer not on the PATH is found missing (its source is left out, not failed on)', () => {
+  assert.equal(onPath('sh', '/nonexistent:/bin:/usr/bin'), true);
+  assert.equal(onPath('clipmatch-no-such-renderer', '/bin:/usr/bin'), false);
+  assert.equal(onPath('sh', ''), false);
 });
