@@ -59,8 +59,8 @@ export const FEATURE_NAMES: readonly string[] = [
   'shift 1/3 or 2/3',
 ];
 
-/** Max of x within ±r frames of each position, averaged over the positions. */
-function meanPeak(x: ArrayLike<number>, at: readonly number[], r: number): number {
+/** Max of x within ±r frames of each position (fractional frames allowed), averaged over the positions. */
+export function meanPeak(x: ArrayLike<number>, at: readonly number[], r: number): number {
   if (at.length === 0) return 0;
   let s = 0;
   for (const f of at) {
@@ -85,13 +85,13 @@ function meanAt(x: ArrayLike<number>, at: readonly number[]): number {
   return k ? s / k : 0;
 }
 
-const acAt = (ac: Float64Array | undefined, lag: number): number => {
-  if (!ac) return 0;
+/** Linear interpolation of an autocorrelation at a fractional lag; 0 outside it. */
+export function lagAt(ac: Float64Array, lag: number): number {
   const i = Math.floor(lag);
   if (i < 0 || i + 1 >= ac.length) return 0;
   const f = lag - i;
   return ac[i]! * (1 - f) + ac[i + 1]! * f;
-};
+}
 
 /**
  * Spectral change at each frame t: the mean absolute difference, over the bands, between the mean log
@@ -159,7 +159,8 @@ export function candidateFeatures(s: SelectSignals, c: GridCandidate): number[] 
     const inner = (at: number[]) => at.filter((t) => t >= w && t + w <= (ch?.length ?? 0));
     out.push(ch ? Math.log((meanAt(ch, inner(on)) + 1e-6) / (meanAt(ch, inner(mids)) + 1e-6)) : 0);
   }
-  out.push(acAt(s.ac, P), acAt(s.ac, 2 * P), acAt(s.ac, P / 2), acAt(s.ac, 4 * P));
+  const ac = s.ac;
+  out.push(...[P, 2 * P, P / 2, 4 * P].map((lag) => (ac ? lagAt(ac, lag) : 0)));
   const l = Math.log2((60 * s.fps) / P / 120);
   out.push(l, l * l);
   const lf = Math.log2(c.factor);

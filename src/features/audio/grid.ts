@@ -18,7 +18,7 @@
 //    late; when the low band (kick, bass) clearly marks the other phase and the full band only weakly
 //    prefers this one, the grid moves onto the kick.
 
-import { phaseLogOdds, PHASE_WEIGHTS, type GridCandidate, type SelectSignals } from './grid-select.js';
+import { lagAt, meanPeak, phaseLogOdds, PHASE_WEIGHTS, type GridCandidate, type SelectSignals } from './grid-select.js';
 
 export interface GridOptions {
   minBpm: number;
@@ -89,13 +89,6 @@ export function emphasise(env: ArrayLike<number>, fps: number): Float64Array {
   return out;
 }
 
-/** Linear interpolation of ac at a fractional lag. */
-const at = (ac: Float64Array, lag: number): number => {
-  const i = Math.floor(lag);
-  if (i + 1 >= ac.length) return 0;
-  const f = lag - i;
-  return ac[i]! * (1 - f) + ac[i + 1]! * f;
-};
 
 export function tempoPath(env: Float64Array, fps: number, opts: Partial<GridOptions> = {}): TempoPath {
   const o = { ...DEFAULT_GRID, ...opts };
@@ -136,9 +129,9 @@ export function tempoPath(env: Float64Array, fps: number, opts: Partial<GridOpti
     for (let s = 0; s < S; s++) {
       const bpm = bpmOf(s);
       const L = (60 * fps) / bpm;
-      raw[s] = at(ac, L);
+      raw[s] = lagAt(ac, L);
       // harmonic sum: a real beat period repeats at 2, 3 and 4 periods too
-      const v = at(ac, L) + 0.5 * at(ac, 2 * L) + 0.33 * at(ac, 3 * L) + 0.25 * at(ac, 4 * L);
+      const v = lagAt(ac, L) + 0.5 * lagAt(ac, 2 * L) + 0.33 * lagAt(ac, 3 * L) + 0.25 * lagAt(ac, 4 * L);
       e[s] = v;
       if (v > best) best = v;
     }
@@ -241,7 +234,7 @@ export function barConsistentRatio(env: Float64Array, fps: number, bpm: number, 
   if (!(ac[bar]! > 0)) return 1;
   const L = (60 * fps) / bpm;
   // a bar that repeats far more clearly than the found beat is trusted over the beat's own periodicity
-  const dominant = ac[bar]! >= BAR_CLEAR * ac[0]! && ac[bar]! >= BAR_DOMINANCE * Math.max(0, at(ac, L));
+  const dominant = ac[bar]! >= BAR_CLEAR * ac[0]! && ac[bar]! >= BAR_DOMINANCE * Math.max(0, lagAt(ac, L));
   const divides = (p: number) => BAR_MULTIPLES.some((m) => Math.abs(bar / p - m) < 0.04 * m);
   if (divides(L)) return 1;
   let best = 1;
@@ -250,9 +243,9 @@ export function barConsistentRatio(env: Float64Array, fps: number, bpm: number, 
     const b = bpm / r;
     // the new period must be about as periodic as the old one, not merely a divisor of the bar
     if (b < o.minBpm || b > o.maxBpm || !divides(L * r)) continue;
-    if (!dominant && at(ac, L * r) < 0.7 * at(ac, L)) continue;
+    if (!dominant && lagAt(ac, L * r) < 0.7 * lagAt(ac, L)) continue;
     const oct = Math.log2(b / o.priorBpm) / o.priorOctaves;
-    const score = Math.max(0, at(ac, L * r)) * Math.exp(-0.5 * oct * oct);
+    const score = Math.max(0, lagAt(ac, L * r)) * Math.exp(-0.5 * oct * oct);
     if (score > bestScore) {
       bestScore = score;
       best = r;
@@ -315,18 +308,6 @@ function normalised(x: Float64Array): Float64Array {
   return r > 0 ? x.map((v) => v / r) : x;
 }
 
-/** Mean of x over ±r frames around each of `at` (fractional frames allowed). */
-function meanAround(x: Float64Array, at: readonly number[], r: number): number {
-  if (at.length === 0) return 0;
-  let s = 0;
-  for (const f of at) {
-    let m = 0;
-    const c = Math.round(f);
-    for (let t = Math.max(0, c - r); t <= Math.min(x.length - 1, c + r); t++) m = Math.max(m, x[t]!);
-    s += m;
-  }
-  return s / at.length;
-}
 
 /** Onsets of the bands between the low one and the top (beyond what trackGrid needs, for the grid choice). */
 export interface GridBands {
@@ -418,9 +399,9 @@ export function analyzeGrid(
   const r = Math.max(1, Math.round(0.03 * fps));
   if (beats.length >= 8) {
     const atFrac = (f: number) => beats.slice(0, -1).map((b, i) => b + f * (beats[i + 1]! - b));
-    const s0 = meanAround(ef, atFrac(0), r);
-    const s1 = meanAround(ef, atFrac(1 / 3), r);
-    const s2 = meanAround(ef, atFrac(2 / 3), r);
+    const s0 = meanPeak(ef, atFrac(0), r);
+    const s1 = meanPeak(ef, atFrac(1 / 3), r);
+    const s2 = meanPeak(ef, atFrac(2 / 3), r);
     if (s1 > 2 * s2 && s1 > 0.4 * s0) {
       beats = shiftBeats(beats, 1 / 3, n).map((f) => Math.round(f));
       shifted = true;
@@ -434,8 +415,8 @@ export function analyzeGrid(
   if (!shifted && beats.length >= 8) {
     const mids = beats.slice(0, -1).map((b, i) => (b + beats[i + 1]!) / 2);
     const on = beats.slice(0, -1);
-    const lowRatio = meanAround(kick, mids, r) / Math.max(1e-9, meanAround(kick, on, r));
-    const fullRatio = meanAround(ef, on, r) / Math.max(1e-9, meanAround(ef, mids, r));
+    const lowRatio = meanPeak(kick, mids, r) / Math.max(1e-9, meanPeak(kick, on, r));
+    const fullRatio = meanPeak(ef, on, r) / Math.max(1e-9, meanPeak(ef, mids, r));
     if (lowRatio >= PHASE_LOW && fullRatio < PHASE_FULL) {
       beats = shiftBeats(beats, 1 / 2, n).map((f) => Math.round(f));
       shifted = true;
