@@ -1,18 +1,18 @@
-// Tuning aid: decodes every TUNE-set song once (first 120 s, 16 kHz), runs the frame analysis with the
-// log-mel detail, and keeps what the grid tracker and its candidate features read (onset envelopes, the
-// low bands' level, RMS, the 64 log-mel bands) with the song's reference beats, in one binary file per song
+// Tuning aid: decodes every TUNE-set song once (first 120 s, 16 kHz), runs the frame analysis, and keeps
+// what the grid tracker and its candidate features read (the onset envelopes of every band, the low bands'
+// level, RMS, the harmonic bands' log power) with the song's reference beats, in one binary file per song
 // under the system temp folder. Experiments (bench/beats/tune-selector.ts) then run in seconds, not minutes.
 // Never reads the held-out set. Run: node --import tsx bench/beats/tune-cache.ts
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
-import { analyzeFrames, MEL_BANDS } from '../../src/features/audio/frames.js';
+import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
 import { sanitizePcm } from '../../src/features/audio/extract.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
 import { benchSongs, referenceBeats, render, TUNE_SETS, type MidiBenchSong } from '../beats.bench.js';
 
-export const TUNE_CACHE = join(tmpdir(), 'clipmatch-beats-tune-cache');
+export const TUNE_CACHE = join(tmpdir(), 'clipmatch-beats-tune-cache-v2');
 const EVAL_SECONDS = 120;
 
 export interface CachedSong {
@@ -25,15 +25,17 @@ export interface CachedSong {
   onset: Float32Array;
   onsetLow: Float32Array;
   lowLevel: Float32Array;
+  onsetMid: Float32Array;
+  onsetHigh: Float32Array;
   rms: Float32Array;
-  /** count * MEL_BANDS */
-  logMel: Float32Array;
+  /** count * HARMONIC_BANDS (frames.ts harmonic) */
+  harmonic: Float32Array;
   reference: number[];
 }
 
 function pack(c: CachedSong): Buffer {
   const head = Buffer.from(JSON.stringify({ name: c.name, set: c.set, fps: c.fps, start: c.start, hopSeconds: c.hopSeconds, reference: c.reference, count: c.onset.length }));
-  const arrays = [c.onset, c.onsetLow, c.lowLevel, c.rms, c.logMel];
+  const arrays = [c.onset, c.onsetLow, c.lowLevel, c.onsetMid, c.onsetHigh, c.rms, c.harmonic];
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
   return Buffer.concat([len, head, ...arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))]);
@@ -41,7 +43,7 @@ function pack(c: CachedSong): Buffer {
 
 export function unpack(b: Buffer): CachedSong {
   const hl = b.readUInt32LE(0);
-  const h = JSON.parse(b.toString('utf8', 4, 4 + hl)) as Omit<CachedSong, 'onset' | 'onsetLow' | 'lowLevel' | 'rms' | 'logMel'> & { count: number };
+  const h = JSON.parse(b.toString('utf8', 4, 4 + hl)) as Omit<CachedSong, 'onset' | 'onsetLow' | 'lowLevel' | 'onsetMid' | 'onsetHigh' | 'rms' | 'harmonic'> & { count: number };
   let off = 4 + hl;
   const take = (n: number) => {
     const a = new Float32Array(n);
@@ -52,9 +54,11 @@ export function unpack(b: Buffer): CachedSong {
   const onset = take(h.count);
   const onsetLow = take(h.count);
   const lowLevel = take(h.count);
+  const onsetMid = take(h.count);
+  const onsetHigh = take(h.count);
   const rms = take(h.count);
-  const logMel = take(h.count * MEL_BANDS);
-  return { name: h.name, set: h.set, fps: h.fps, start: h.start, hopSeconds: h.hopSeconds, reference: h.reference, onset, onsetLow, lowLevel, rms, logMel };
+  const harmonic = take(h.count * HARMONIC_BANDS);
+  return { name: h.name, set: h.set, fps: h.fps, start: h.start, hopSeconds: h.hopSeconds, reference: h.reference, onset, onsetLow, lowLevel, onsetMid, onsetHigh, rms, harmonic };
 }
 
 export function loadTuneCache(): CachedSong[] {
@@ -73,7 +77,7 @@ if (process.argv[1]?.endsWith('tune-cache.ts')) {
     if (existsSync(file)) continue;
     const wav = await render(song);
     const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
-    const fa = analyzeFrames(sanitizePcm(pcm), AUDIO_SAMPLE_RATE, true);
+    const fa = analyzeFrames(sanitizePcm(pcm), AUDIO_SAMPLE_RATE, false);
     const start = (fa.win - fa.hop / 2) / AUDIO_SAMPLE_RATE;
     const c: CachedSong = {
       name: song.name,
@@ -84,8 +88,10 @@ if (process.argv[1]?.endsWith('tune-cache.ts')) {
       onset: fa.onset,
       onsetLow: fa.onsetLow,
       lowLevel: fa.lowLevel,
+      onsetMid: fa.onsetMid,
+      onsetHigh: fa.onsetHigh,
       rms: fa.rms,
-      logMel: fa.detail!.logMel,
+      harmonic: fa.harmonic,
       reference: referenceBeats(song, pcm, pcm.length / AUDIO_SAMPLE_RATE),
     };
     writeFileSync(file, pack(c));

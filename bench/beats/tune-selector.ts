@@ -5,9 +5,8 @@
 // the round-3 tracker and the best candidate. --levels also scores a softmax over every level's candidates
 // (expected F, L2), tried and not shipped. Never reads the held-out set.
 // Run: node --import tsx bench/beats/tune-selector.ts [--fit] [--songs] [--levels] [--l2 X]
-import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
 import { beatFMeasure } from '../../src/core/beat-eval.js';
-import { HARMONIC_BANDS, HARMONIC_FIRST_BAND, melFilterbankFor, MEL_BANDS } from '../../src/features/audio/frames.js';
+import { HARMONIC_BANDS } from '../../src/features/audio/frames.js';
 import { analyzeGrid, trimSilent } from '../../src/features/audio/grid.js';
 import { candidateFeatures, FEATURE_NAMES, KICK_RULES, PHASE_FEATURES, PHASE_WEIGHTS } from '../../src/features/audio/grid-select.js';
 
@@ -26,43 +25,8 @@ export interface SongCandidates {
   desc: string[];
 }
 
-/** The mid (200 Hz..4 kHz) and high (>= 4 kHz) band onsets, as frames.ts computes the low band's. */
-export function bandOnsets(logMel: Float32Array, count: number): { mid: Float32Array; high: Float32Array } {
-  const centers = melFilterbankFor(AUDIO_SAMPLE_RATE).centers;
-  const mid = new Float32Array(count);
-  const high = new Float32Array(count);
-  const inMid = (b: number) => centers[b]! >= 200 && centers[b]! < 4000;
-  const inHigh = (b: number) => centers[b]! >= 4000;
-  const nMid = Array.from({ length: MEL_BANDS }, (_, b) => b).filter(inMid).length;
-  const nHigh = Array.from({ length: MEL_BANDS }, (_, b) => b).filter(inHigh).length;
-  const prev = new Float64Array(MEL_BANDS);
-  for (let i = 0; i < count; i++) {
-    let m = 0;
-    let h = 0;
-    for (let b = 0; b < MEL_BANDS; b++) {
-      const p = Math.max(0, Math.exp(logMel[i * MEL_BANDS + b]!) - 1e-10);
-      const v = Math.log(1e-8 + p);
-      if (i > 0 && v > prev[b]!) {
-        if (inMid(b)) m += v - prev[b]!;
-        else if (inHigh(b)) h += v - prev[b]!;
-      }
-      prev[b] = v;
-    }
-    mid[i] = m / nMid;
-    high[i] = h / nHigh;
-  }
-  return { mid, high };
-}
-
-/** frames.ts harmonic, from the cached log-mel rows */
-export function harmonicOf(logMel: Float32Array, count: number): { harmonic: Float32Array; harmonicBands: number } {
-  const harmonic = new Float32Array(count * HARMONIC_BANDS);
-  for (let i = 0; i < count; i++) for (let b = 0; b < HARMONIC_BANDS; b++) harmonic[i * HARMONIC_BANDS + b] = logMel[i * MEL_BANDS + HARMONIC_FIRST_BAND + b]!;
-  return { harmonic, harmonicBands: HARMONIC_BANDS };
-}
-
 export function songCandidates(c: CachedSong, factors: readonly number[] = FACTORS): SongCandidates | null {
-  const bands = { ...bandOnsets(c.logMel, c.onset.length), ...harmonicOf(c.logMel, c.onset.length) };
+  const bands = { mid: c.onsetMid, high: c.onsetHigh, harmonic: c.harmonic, harmonicBands: HARMONIC_BANDS };
   const a = analyzeGrid(c.onset, c.onsetLow, c.fps, {}, c.lowLevel, bands, factors);
   if (!a || !a.signals) return null;
   const time = (f: number) => c.start + f * c.hopSeconds;
