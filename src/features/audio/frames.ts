@@ -210,14 +210,18 @@ export function analyzeFrames(pcm: Float32Array, sampleRate: number, detail: boo
     onsetHigh[i] = riseHigh / highBands;
     lowLevel[i] = levelLow / lowBands;
     prevOnLog.set(onLog);
-    for (let b = 0; b < HARMONIC_BANDS; b++) harmonic[i * HARMONIC_BANDS + b] = Math.log(LOG_FLOOR + melE[HARMONIC_FIRST_BAND + b]!);
 
-    if (!d) continue;
+    if (!d) {
+      for (let b = 0; b < HARMONIC_BANDS; b++) harmonic[i * HARMONIC_BANDS + b] = Math.log(LOG_FLOOR + melE[HARMONIC_FIRST_BAND + b]!);
+      continue;
+    }
     for (let b = 0; b < MEL_BANDS; b++) {
       const v = Math.log(LOG_FLOOR + melE[b]!);
       logMelRow[b] = v;
       d.logMel[i * MEL_BANDS + b] = v;
     }
+    // the harmonic bands are a slice of the log-mel row: not computed twice
+    for (let b = 0; b < HARMONIC_BANDS; b++) harmonic[i * HARMONIC_BANDS + b] = logMelRow[HARMONIC_FIRST_BAND + b]!;
     for (let c = 0; c < MFCC_COEFFS; c++) {
       let acc = 0;
       const o = c * MEL_BANDS;
