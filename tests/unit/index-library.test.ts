@@ -3,51 +3,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClipRecord } from '../../src/core/types.js';
 import { isUserError } from '../../src/core/errors.js';
 import type { Dataset } from '../../src/library/dataset.types.js';
-import { buildLibraryIndex, checkLibraryIndex, indexDirFor, libraryFingerprint, type IndexEmbedder } from '../../src/index/library-index.js';
+import { buildLibraryIndex, checkLibraryIndex, indexDirFor, libraryFingerprint } from '../../src/index/library-index.js';
 import { openLibraryIndex } from '../../src/index/index-open.js';
 import type { LibraryState } from '../../src/index/library-state.js';
-
-const FEAT = 6; // tiny per-clip feature length: the fake embedder only needs something to read
-
-/** A fake library: clip ids and deterministic visual features derived from each id. */
-class FakeLibrary {
-  ids: string[] = [];
-  extractor = 'visual-test@1';
-  pca = 'pca-a';
-  loads = 0;
-
-  state = (): LibraryState => ({ clipIds: [...this.ids], extractorKeys: [`visual:${this.extractor}`], pcaHash: this.pca });
-
-  dataset = (): Dataset => {
-    this.loads++;
-    const clips: ClipRecord[] = this.ids.map((clipId, index) => ({ clipId, videoId: 'v', index, start: index * 10, duration: 10, hasAudio: true, videoPath: '', audioPath: '' }));
-    const visual = new Float32Array(this.ids.length * FEAT);
-    this.ids.forEach((id, r) => {
-      const n = Number(id.slice(1));
-      for (let j = 0; j < FEAT; j++) visual[r * FEAT + j] = Math.sin(n * (j + 1));
-    });
-    return { clips, seconds: 1, dim: FEAT, audio: new Float32Array(visual.length), visual, extractors: { audio: { name: 'a', version: '1' }, visual: { name: 'visual-test', version: '1' } } };
-  };
-}
-
-/** Embeds by taking the first `dim` features times a scale; counts the clips it embedded. */
-function fakeEmbedder(fingerprint: string, dim = 4, scale = 1): IndexEmbedder & { embedded: number } {
-  return {
-    kind: 'fake',
-    dim,
-    fingerprint,
-    embedded: 0,
-    embedVisual(feats, n) {
-      this.embedded += n;
-      const out = new Float32Array(n * dim);
-      for (let r = 0; r < n; r++) for (let j = 0; j < dim; j++) out[r * dim + j] = feats[r * FEAT + j]! * scale;
-      return Promise.resolve(out);
-    },
-  };
-}
+import { FakeLibrary, fakeEmbedder, ids } from '../helpers/fake-index-library.js';
 
 function withLibrary(fn: (dir: string, lib: FakeLibrary, deps: { loadDataset: () => Dataset; describeLibrary: () => LibraryState }) => Promise<void>) {
   return async () => {
@@ -61,7 +22,6 @@ function withLibrary(fn: (dir: string, lib: FakeLibrary, deps: { loadDataset: ()
   };
 }
 
-const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `c${from + i}`);
 
 void test('library fingerprint ignores order and sees ids, extractors and PCA', () => {
   const base = { clipIds: ['a', 'b'], extractorKeys: ['x@1'], pcaHash: 'p' };
