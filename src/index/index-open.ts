@@ -8,7 +8,7 @@
 import { UserError } from '../core/errors.js';
 import type { ProgressFn } from '../core/types.js';
 import { childLogger } from '../log.js';
-import { loadVersion, type ClipHit, type IndexManifest, type LibraryIndex } from './index-load.js';
+import { loadVersion, type IndexManifest, type LibraryIndex } from './index-load.js';
 import { newestVersion } from './index-versions.js';
 import { pcaHashOf } from './library-state.js';
 import { buildLibraryIndex, checkLibraryIndex, indexDirFor, type IndexEmbedder, type LibraryIndexDeps } from './library-index.js';
@@ -95,13 +95,8 @@ export function newestIndexVersion(libraryDir: string, modelFingerprint: string)
 }
 
 /** The index a long-lived process searches, switchable to a newer version between jobs. */
-export interface IndexHandle {
+export interface IndexHandle extends Pick<LibraryIndex, 'version' | 'size' | 'nearest' | 'farthest' | 'embeddingOf'> {
   readonly current: LibraryIndex;
-  readonly version: number;
-  readonly size: number;
-  nearest(query: Float32Array, k: number): ClipHit[];
-  farthest(query: Float32Array, k: number): ClipHit[];
-  embeddingOf(clipId: string): Float32Array | undefined;
   /**
    * Switches to the newest version when it is newer than the current one; true when it switched. Call
    * it between jobs, never during one: a job's searches should all see one version. The old version's
