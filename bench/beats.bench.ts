@@ -7,14 +7,16 @@
 //   PianoBooster's Booster Music pieces (package pianobooster): held out in round 3 (scored once, unseen),
 //   tuned on from round 4;
 // - extra: more game music as MIDI, added in round 4 to tune on (simutrans-data, freedink-data);
-//   synthetic + real + heldout1 + extra are the TUNE set: the tracker's weights and thresholds are chosen on them;
-// - heldout: REAL AUDIO the tracker is never tuned on, each song with its own reference beats
-//   (bench/beats/heldout.ts: Frets on Fire recordings and their charts' tempo maps, LMMS demo projects and
-//   Hydrogen demo songs rendered by their own programs, at their constant tempo).
+// - heldout2: REAL AUDIO, each song with its own reference beats (bench/beats/heldout.ts: Frets on Fire
+//   recordings and their charts' tempo maps, LMMS demo projects and Hydrogen demo songs rendered by their own
+//   programs, at their constant tempo): held out in round 4 (scored once, unseen), tuned on from round 5;
+//   synthetic + real + heldout1 + extra + heldout2 are the TUNE set: the tracker's weights and thresholds
+//   are chosen on them;
+// - heldout: the songs the tracker is never tuned on (round 5's, bench/beats/heldout3.ts).
 // Real and held-out files are kept only when their notes sit on their notated grid (bench/beats/smf.ts,
 // quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
 // EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
-// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout1|extra|tune|heldout]
+// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout1|extra|heldout2|tune|heldout]
 // Needs: apt-get install fluidsynth fluid-soundfont-gm openttd-openmsx planetblupi-music-midi freedoom pianobooster
 // simutrans-data freedink-data, and for heldout fretsonfire-songs-muldjord fretsonfire-songs-sectoid lmms
 // hydrogen hydrogen-data: bash scripts/ensure-system-deps.sh --bench
@@ -50,9 +52,9 @@ const EVAL_SECONDS = 120;
 const MIN_QUANTISED = 0.85;
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 
-/** synthetic, real, heldout1 and extra are the TUNE set; heldout is never tuned on */
-export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout';
-export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra'];
+/** synthetic, real, heldout1, extra and heldout2 are the TUNE set; heldout is never tuned on */
+export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout';
+export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra', 'heldout2'];
 
 /** a MIDI song, rendered by fluidsynth, its reference its notated grid */
 export interface MidiBenchSong {
@@ -107,18 +109,26 @@ function midiFiles(dirs: readonly string[], set: BenchSet): MidiBenchSong[] {
   return out;
 }
 
-/** The held-out songs whose files are installed; those left out are logged with the reason. */
-export function heldoutBenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
+/** Round 4's held-out songs of real audio (tuned on from round 5) whose files are installed; those left out
+ * are logged with the reason. */
+export function heldout2BenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
   const { songs, leftOut } = heldoutSongs();
-  for (const l of leftOut) log(`  beats: held-out ${l.name} left out: ${l.reason}`);
-  return songs.map((s) => ({ name: s.name, set: 'heldout' as const, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
+  for (const l of leftOut) log(`  beats: heldout2 ${l.name} left out: ${l.reason}`);
+  return songs.map((s) => ({ name: s.name, set: 'heldout2' as const, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
 }
 
-/** The songs of every set whose files are installed (the held-out audio set unless `heldout` is false);
- * real MIDI files only when quantised. */
-export function benchSongs(opts: { midi?: boolean; heldout?: boolean } = {}): BenchSong[] {
+/** The held-out songs (never tuned on) whose files are installed; those left out are logged with the reason. */
+export function heldoutBenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
+  void log;
+  return [];
+}
+
+/** The songs of every set whose files are installed: the MIDI sets unless `midi` is false, round 4's audio
+ * set unless `audio` is false, the held-out set unless `heldout` is false; MIDI files only when quantised. */
+export function benchSongs(opts: { midi?: boolean; audio?: boolean; heldout?: boolean } = {}): BenchSong[] {
   const heldout = opts.heldout === false ? [] : heldoutBenchSongs();
-  if (opts.midi === false) return heldout;
+  const audio = opts.audio === false ? [] : heldout2BenchSongs();
+  if (opts.midi === false) return [...audio, ...heldout];
   const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
   const candidates = [...midiFiles(REAL_MIDI_DIRS, 'real'), ...midiFiles(EXTRA_MIDI_DIRS, 'extra')];
   for (const wad of HELDOUT1_WADS) {
@@ -139,7 +149,7 @@ export function benchSongs(opts: { midi?: boolean; heldout?: boolean } = {}): Be
     if (quantisedShare(readSmfTiming(c.midi)) < MIN_QUANTISED) continue;
     out.push(c);
   }
-  return [...out, ...heldout];
+  return [...out, ...audio, ...heldout];
 }
 
 /** Renders (or reuses the cached render of) a MIDI file to a 16 kHz wav; returns its path. */
@@ -209,14 +219,15 @@ function argValue(flag: string): string | undefined {
 
 export async function run(): Promise<Record<string, unknown>> {
   const only = argValue('--set');
-  // the held-out audio set needs no fluidsynth; the MIDI sets do
-  const midi = only !== 'heldout';
+  // the audio sets need no fluidsynth; the MIDI sets do
+  const midi = only !== 'heldout' && only !== 'heldout2';
   if (midi && !(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
   const heldout = !only || only === 'heldout';
-  const songs = benchSongs({ midi, heldout }).filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)));
+  const withAudio = !only || only === 'heldout2' || only === 'tune';
+  const songs = benchSongs({ midi, audio: withAudio, heldout }).filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)));
   const results: SongResult[] = [];
   for (const s of songs) {
     process.stderr.write(`  beats: ${s.name}\n`);
@@ -243,6 +254,7 @@ export async function run(): Promise<Record<string, unknown>> {
     real: summary('real'),
     heldout1: summary('heldout1'),
     extra: summary('extra'),
+    heldout2: summary('heldout2'),
     tune: summary('tune'),
     heldout: summary('heldout'),
     beatTrackingRealtimeX: Math.round(audio / (ms / 1000)),
@@ -258,7 +270,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   else {
     // a Markdown table, one row per song (as in docs/beats.md), then the summaries per set
     const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
-    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout: 'held-out' };
+    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout2: 'tune: held-out 2', heldout: 'held-out' };
     console.log('| set | song | notated BPM | BPM | F | F any level | precision | recall |');
     console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const p of per) console.log(`| ${label[p.set] ?? p.set} | ${p.name} | ${p.refBpm} | ${p.estBpm} | ${p.f.toFixed(3)} | ${p.fAny.toFixed(3)} | ${p.p.toFixed(3)} | ${p.r.toFixed(3)} |`);

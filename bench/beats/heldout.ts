@@ -371,7 +371,13 @@ function lmmsSongs(out: AudioSongSpec[], left: LeftOut[]): void {
             // LMMS wants a home for its config; a private temp one keeps runs apart
             const home = await mkdtemp(join(tmpdir(), 'clipmatch-lmms-'));
             try {
-              await run$('lmms', lmmsRenderArgs(file, wav), { timeout: 900_000, env: { ...process.env, HOME: home, QT_QPA_PLATFORM: 'offscreen' } });
+              const render = () => run$('lmms', lmmsRenderArgs(file, wav), { timeout: 900_000, env: { ...process.env, HOME: home, QT_QPA_PLATFORM: 'offscreen' } });
+              // LMMS 1.2 now and then crashes on exit (SIGSEGV after "99%"); a second run renders the same file
+              await render().catch((e: { signal?: string }) => {
+                if (e.signal !== 'SIGSEGV') throw e;
+                process.stderr.write(`  lmms crashed (SIGSEGV) rendering ${name}; rendering it again\n`);
+                return render();
+              });
             } finally {
               rmSync(home, { recursive: true, force: true });
             }

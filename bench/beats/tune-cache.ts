@@ -2,7 +2,7 @@
 // what the grid tracker and its candidate features read (the onset envelopes of every band, the low bands'
 // level, RMS, the harmonic bands' log power) with the song's reference beats, in one binary file per song
 // under the system temp folder. Experiments (bench/beats/tune-selector.ts) then run in seconds, not minutes.
-// Never reads the held-out set. Run: node --import tsx bench/beats/tune-cache.ts
+// Never reads the held-out set (round 4's audio set, heldout2, is tune data from round 5). Run: node --import tsx bench/beats/tune-cache.ts
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
 import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
 import { sanitizePcm } from '../../src/features/audio/extract.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
-import { benchSongs, referenceBeats, render, TUNE_SETS, type MidiBenchSong } from '../beats.bench.js';
+import { benchSongs, referenceBeats, render, TUNE_SETS } from '../beats.bench.js';
 
 export const TUNE_CACHE = join(tmpdir(), 'clipmatch-beats-tune-cache-v2');
 const EVAL_SECONDS = 120;
@@ -71,11 +71,11 @@ export function loadTuneCache(): CachedSong[] {
 if (process.argv[1]?.endsWith('tune-cache.ts')) {
   mkdirSync(TUNE_CACHE, { recursive: true });
   const names: string[] = [];
-  for (const song of benchSongs({ heldout: false }).filter((s): s is MidiBenchSong => 'midi' in s && TUNE_SETS.includes(s.set))) {
+  for (const song of benchSongs({ heldout: false }).filter((s) => TUNE_SETS.includes(s.set))) {
     const file = join(TUNE_CACHE, `${song.name}.bin`);
     names.push(song.name);
     if (existsSync(file)) continue;
-    const wav = await render(song);
+    const wav = 'midi' in song ? await render(song) : await song.audio();
     const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
     const fa = analyzeFrames(sanitizePcm(pcm), AUDIO_SAMPLE_RATE, false);
     const start = (fa.win - fa.hop / 2) / AUDIO_SAMPLE_RATE;
