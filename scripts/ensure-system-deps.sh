@@ -3,7 +3,9 @@
 # Debian when missing. Used by `npm run demo` and by CI; safe to run again. With --bench, also what the beat
 # benchmark renders its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI:
 # OpenTTD's OpenMSX, Planet Blupi, Freedoom, PianoBooster, Simutrans and FreeDink for the tune set; Frets on
-# Fire's songs, LMMS and Hydrogen with their demo songs for the held-out set the tracker is never tuned on).
+# Fire's songs, LMMS and Hydrogen with their demo songs for the held-out set the tracker is never tuned on;
+# for the heldout3 set: MuseScore 3 and its demo scores, TiMidity++ with freepats, MMA's examples, abcmidi and
+# abcm2ps's example tunes, and the MIDI music of crimson, liquidwar, the Hurd pinball table and sfront).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -22,6 +24,19 @@ if [ "${1:-}" = "--bench" ]; then
   [ -d /usr/share/lmms/projects/demos ] || missing+=(lmms-common)
   command -v h2cli >/dev/null 2>&1 || missing+=(hydrogen)
   [ -d /usr/share/hydrogen/data/demo_songs ] || missing+=(hydrogen-data)
+  # the heldout3 set (bench/beats/heldout3.ts)
+  command -v mscore3 >/dev/null 2>&1 || missing+=(musescore3)
+  [ -d /usr/share/mscore3-3.2/demos ] || missing+=(musescore3-common)
+  [ -d /usr/share/mscore-2.3/demos ] || missing+=(musescore-common)
+  command -v timidity >/dev/null 2>&1 || missing+=(timidity)
+  [ -f /etc/timidity/freepats.cfg ] || missing+=(freepats)
+  [ -d /usr/share/doc/mma/examples ] || missing+=(mma)
+  command -v abc2midi >/dev/null 2>&1 || missing+=(abcmidi)
+  [ -d /usr/share/doc/abcm2ps/examples ] || missing+=(abcm2ps)
+  [ -f /usr/share/games/crimson/music/default.mid ] || missing+=(crimson)
+  [ -f /usr/share/games/liquidwar/music/colossus.mid ] || missing+=(liquidwar-data)
+  [ -f /usr/share/games/pinball/hurd/intro.mid ] || missing+=(pinball-table-hurd-data)
+  [ -f /usr/share/doc/sfront/examples/bach/bach.mid ] || missing+=(sfront)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)

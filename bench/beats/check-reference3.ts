@@ -1,0 +1,62 @@
+// The tracker-independent reference check (bench/beats/check-reference.ts: the onset envelope at the reference
+// beats against shifted grids, and the lag where it peaks in each half) on the heldout3 set
+// (bench/beats/heldout3.ts), over the first 120 s the bench scores. A song is flagged `suspect` when a half
+// peaks more than 15 ms off 0, or the grid shifted by half a beat scores higher than the grid itself.
+// It never runs the beat tracker. Run: node --import tsx bench/beats/check-reference3.ts [--json] [--only NAME,...]
+import { pathToFileURL } from 'node:url';
+import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
+import { decodePcm } from '../../src/media/ffmpeg.js';
+import { checkReference, type ReferenceCheck } from './check-reference.js';
+import { audibleReference, renderHeldout } from './heldout.js';
+import { CACHE, heldout3Songs } from './heldout3.js';
+
+const EVAL_SECONDS = 120;
+const MAX_LAG_MS = 15;
+
+export interface ReferenceCheck3 extends ReferenceCheck {
+  /** mean envelope at the beats over that at the beats shifted by half a beat */
+  ratioHalf: number;
+  suspect: string | null;
+}
+
+export function suspicion(c: Pick<ReferenceCheck, 'at' | 'firstHalfLagMs' | 'secondHalfLagMs'>): string | null {
+  const why: string[] = [];
+  if (Math.abs(c.firstHalfLagMs) > MAX_LAG_MS || Math.abs(c.secondHalfLagMs) > MAX_LAG_MS) why.push(`peak lag ${c.firstHalfLagMs} / ${c.secondHalfLagMs} ms`);
+  if (c.at['0.5 beat']! >= c.at['0']!) why.push('the half-beat shift scores higher');
+  return why.length ? why.join('; ') : null;
+}
+
+export async function run(only?: readonly string[]): Promise<{ checks: ReferenceCheck3[]; leftOut: { name: string; reason: string }[] }> {
+  const { songs, leftOut } = heldout3Songs();
+  for (const l of leftOut) process.stderr.write(`  left out: ${l.name}: ${l.reason}\n`);
+  const checks: ReferenceCheck3[] = [];
+  for (const s of songs.filter((x) => !only || only.includes(x.name))) {
+    process.stderr.write(`  check: ${s.name}\n`);
+    const t0 = performance.now();
+    const wav = await renderHeldout(s, CACHE);
+    const renderMs = performance.now() - t0;
+    const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
+    const seconds = pcm.length / AUDIO_SAMPLE_RATE;
+    const reference = audibleReference(s.reference.filter((t) => t <= seconds), pcm, AUDIO_SAMPLE_RATE);
+    const c = checkReference(pcm, AUDIO_SAMPLE_RATE, reference);
+    const ratioHalf = Math.round((c.at['0']! / Math.max(1e-9, c.at['0.5 beat']!)) * 100) / 100;
+    checks.push({ name: s.name, source: s.source, bpm: s.bpm, seconds: Math.round(seconds * 10) / 10, beats: reference.length, ...c, renderMs: Math.round(renderMs), ratioHalf, suspect: suspicion(c) });
+  }
+  return { checks, leftOut };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const i = process.argv.indexOf('--only');
+  const out = await run(i >= 0 ? process.argv[i + 1]!.split(',') : undefined);
+  if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
+  else {
+    const keys = Object.keys(out.checks[0]?.at ?? {});
+    console.log(`| song | source | BPM | s | beats | ${keys.join(' | ')} | 0 / ½ beat | peak lag ms (all / 1st / 2nd half) | suspect |`);
+    console.log(`|---|---|---:|---:|---:|${keys.map(() => '---:').join('|')}|---:|---:|---|`);
+    for (const c of out.checks) {
+      const cells = keys.map((k) => c.at[k]!.toFixed(2)).join(' | ');
+      console.log(`| ${c.name} | ${c.source} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${cells} | ${c.ratioHalf.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`);
+    }
+    for (const l of out.leftOut) console.log(`left out: ${l.name}: ${l.reason}`);
+  }
+}
