@@ -1,5 +1,6 @@
-// The held-out set of REAL AUDIO with a known beat grid (bench set 'heldout'; the tracker is never tuned on
-// it): each song is rendered or mixed to a wav by its own tool and carries its own reference beats.
+// Round 4's held-out set of REAL AUDIO with a known beat grid (bench set 'heldout2': scored once unseen in
+// round 4, tuned on from round 5): each song is rendered or mixed to a wav by its own tool and carries its own
+// reference beats.
 // - Frets on Fire songs (Debian fretsonfire-songs-muldjord, fretsonfire-songs-sectoid): studio recordings
 //   (song.ogg + guitar.ogg [+ rhythm.ogg], summed); the reference is the quarter-note grid of the chart's
 //   notes.mid tempo map, shifted by song.ini's `delay` (ms). FoF reads the chart at
@@ -37,7 +38,7 @@ export interface AudioSongSpec {
   renderTo: (out: string) => Promise<void>;
   reference: number[];
   /** where it comes from, for the report */
-  source: 'fretsonfire' | 'lmms' | 'hydrogen';
+  source: 'fretsonfire' | 'lmms' | 'hydrogen' | 'musescore' | 'mma' | 'abc' | 'debian-midi';
   bpm: number;
 }
 

@@ -93,7 +93,6 @@ const sha = (...parts: (Buffer | string)[]) => {
   for (const p of parts) h.update(p);
   return h.digest('hex');
 };
-const asSource = (s: Source3) => s as unknown as AudioSongSpec['source'];
 
 // ---------------------------------------------------------------- reference from a MIDI file
 
@@ -226,7 +225,7 @@ function musescoreSongs(out: AudioSongSpec[], left: LeftOut[], cache: string): v
             }
           }),
         reference,
-        source: asSource('musescore'),
+        source: 'musescore',
         bpm: mainBpm(midi),
       });
     } catch (e) {
@@ -259,7 +258,7 @@ function timiditySpec(name: string, midi: Buffer, source: Source3): AudioSongSpe
         await run$('timidity', timidityArgs(mid, raw), { timeout: 900_000 });
       }),
     reference: midiReference(midi).filter((t) => t <= RENDER_SECONDS),
-    source: asSource(source),
+    source: source,
     bpm: mainBpm(midi),
   };
 }

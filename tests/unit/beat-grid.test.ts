@@ -12,14 +12,18 @@ import { seededRandom } from '../../src/features/audio/synth.js';
 
 const SR = 16000;
 
-/** Adds a decaying burst at time t: noise (a click), a low sine (a kick) or a low sine that holds (a bass note). */
-function hit(x: Float32Array, t: number, amp: number, kind: 'click' | 'kick' | 'bass', rnd: () => number): void {
+/** Adds a decaying burst at time t: noise (a click), a low sine (a kick), a low sine that holds (a bass note)
+ * or differentiated noise, mostly above 4 kHz (a hi-hat). */
+function hit(x: Float32Array, t: number, amp: number, kind: 'click' | 'kick' | 'bass' | 'hat', rnd: () => number): void {
   const s0 = Math.round(t * SR);
-  const decay = ({ kick: 0.03, click: 0.003, bass: 0.25 } as const)[kind] * SR;
+  const decay = ({ kick: 0.03, click: 0.003, bass: 0.25, hat: 0.02 } as const)[kind] * SR;
   const hz = kind === 'bass' ? 82 : 60;
+  let prev = 0;
   for (let j = 0; j < 6 * decay && s0 + j < x.length; j++) {
     const e = amp * Math.exp(-j / decay);
-    x[s0 + j]! += kind === 'click' ? e * (2 * rnd() - 1) : e * Math.sin((2 * Math.PI * hz * j) / SR);
+    const n = kind === 'click' || kind === 'hat' ? 2 * rnd() - 1 : 0;
+    x[s0 + j]! += kind === 'click' ? e * n : kind === 'hat' ? e * 0.5 * (n - prev) : e * Math.sin((2 * Math.PI * hz * j) / SR);
+    prev = n;
   }
 }
 
@@ -72,6 +76,27 @@ void test('swung eighths louder than the beat: beats stay on the beat, not on th
     hit(x, t, 0.35, 'click', rnd);
     hit(x, t, 0.5, 'kick', rnd);
     hit(x, t + (2 / 3) * (60 / bpm), 0.8, 'click', rnd); // the accented swung eighth
+  }
+  const r = analyzeRhythm(x, SR);
+  const f = beatFMeasure(ref, r.beats).f;
+  assert.ok(f > 0.9, `F ${f.toFixed(3)} (tempo ${r.tempo.toFixed(1)})`);
+});
+
+void test('swung sixteenths (onsets at 0, 1/3, 1/2 and 5/6 of the beat): the swing check leaves the grid on the beat', () => {
+  // a third of a beat after the beat there is an onset and two thirds after none, as on a grid locked on a
+  // swung eighth; but the half-beat is full, which a swung eighth's grid never has
+  const seconds = 30;
+  const bpm = 100;
+  const ref = grid(seconds, 0.3, [[0, bpm]]);
+  const x = new Float32Array(seconds * SR);
+  const rnd = seededRandom(5);
+  const beat = 60 / bpm;
+  for (const t of ref) {
+    hit(x, t, 0.7, 'kick', rnd);
+    hit(x, t, 0.5, 'hat', rnd);
+    hit(x, t + beat / 3, 0.4, 'hat', rnd);
+    hit(x, t + beat / 2, 0.5, 'hat', rnd);
+    hit(x, t + (5 / 6) * beat, 0.4, 'hat', rnd);
   }
   const r = analyzeRhythm(x, SR);
   const f = beatFMeasure(ref, r.beats).f;

@@ -52,6 +52,9 @@ const STEP_SECONDS = 1;
  * was 1.42 (no_work_song_redfarn, a bass on the off-beat) */
 const PHASE_LOW = 1.5;
 const PHASE_FULL = 1.5;
+/** Swing check: a grid on a swung eighth has under this share of the onset a third of a beat later halfway
+ * between its beats (tune set: 0.04-0.05 for the four swing locks, 1.3-1.4 for two songs of swung sixteenths) */
+const SWING_HALF = 0.5;
 /** a kick's low-band power falls by this much (natural log units, about 13 dB) within this time */
 const KICK_DECAY_SECONDS = 0.13;
 const KICK_DECAY_NATS = 3;
@@ -394,7 +397,10 @@ export function analyzeGrid(
   const base = placeBeats(local, period, o.tightness);
   let beats = base;
   // Swing: the beat is the long note of a long-short pair. A grid locked on the swung eighth sees the
-  // real beat a third of a beat later and nothing two thirds later; move it onto the beat.
+  // real beat a third of a beat later and nothing two thirds later, nor halfway (a sixth after the real
+  // beat); move it onto the beat. Swung sixteenths on the beat (onsets at 0, 1/3, 1/2, 5/6) look alike at
+  // 1/3 and 2/3 but fill the half-beat: on the tune set, a true swing lock has 2-4% of the grid's onset
+  // there, swung sixteenths 67-75%.
   let shifted = false;
   const r = Math.max(1, Math.round(0.03 * fps));
   if (beats.length >= 8) {
@@ -402,7 +408,7 @@ export function analyzeGrid(
     const s0 = meanPeak(ef, atFrac(0), r);
     const s1 = meanPeak(ef, atFrac(1 / 3), r);
     const s2 = meanPeak(ef, atFrac(2 / 3), r);
-    if (s1 > 2 * s2 && s1 > 0.4 * s0) {
+    if (s1 > 2 * s2 && s1 > 0.4 * s0 && meanPeak(ef, atFrac(1 / 2), r) < SWING_HALF * s1) {
       beats = shiftBeats(beats, 1 / 3, n).map((f) => Math.round(f));
       shifted = true;
     }
