@@ -1,6 +1,7 @@
 // Synthetic songs with a known beat grid, written as MIDI and rendered by a real synthesiser: clicks and
 // drums, several genres and instrumentations, and the traps a tracker falls into (tempo steps and ramps,
-// swing, syncopation, accents on the off-beat, half-time drums, a quiet intro, a drumless breakdown).
+// swing, syncopation, accents on the off-beat, half-time drums, a quiet intro, a drumless breakdown, compound
+// metre: 6/8 and 12/8, whose beat is the dotted quarter).
 // Deterministic: a seeded generator picks every humanised velocity.
 import type { NoteEvent, Song, TempoChange, TimeSignature, Track } from './smf.js';
 import { mulberry32 } from '../../src/core/random.js';
@@ -317,6 +318,70 @@ function drumsOnly(): SynthSong {
   return { name: 'breakbeat-drums-174', what: 'drums alone: breakbeat with syncopated kicks and fills, 174 BPM', song: b.song([tempo(0, 174)]) };
 }
 
+// Compound metre: the beat is the dotted quarter (three eighths), as the reference counts it in x/8.
+// Positions below are in quarter notes (an eighth is 0.5, a 6/8 bar 3); MIDI tempo counts quarters.
+const SIX8 = [{ tick: 0, num: 6, den: 8 }];
+
+function jig(): SynthSong {
+  const b = new Builder(14);
+  const fl = b.track('flute', 0, GM.flute);
+  const gtr = b.track('guitar', 1, GM.steel);
+  const d = b.track('bodhran', DRUMS);
+  const bars = 48;
+  const scale = [62, 64, 66, 67, 69, 71, 73, 74];
+  for (let bar = 0; bar < bars; bar++) {
+    const o = bar * 3;
+    const root = [50, 55, 50, 57][Math.floor(bar / 2) % 4]!;
+    // running eighths, the first of each three accented; the melody turns every bar
+    for (let e = 0; e < 6; e++) b.note(fl, o + e / 2, 0.45, scale[(bar * 3 + e * (bar % 2 ? 5 : 3)) % 8]!, e % 3 === 0 ? 96 : 70);
+    // guitar: bass note on the beat, chord on the third eighth
+    for (const beat of [0, 1.5]) {
+      b.note(gtr, o + beat, 0.9, root - 12, 85);
+      for (const k of triad(root, false)) b.note(gtr, o + beat + 1, 0.4, k, 60);
+    }
+    for (let e = 0; e < 6; e++) b.note(d, o + e / 2, 0.1, e % 3 === 0 ? K.woodLo : K.woodHi, e % 3 === 0 ? 100 : 55);
+  }
+  return { name: 'jig-6-8-110', what: 'Irish jig in 6/8: flute in running eighths, guitar, bodhran; 110 dotted quarters a minute', song: b.song([tempo(0, 165)], SIX8) };
+}
+
+function lullaby(): SynthSong {
+  const b = new Builder(15);
+  const harp = b.track('harp', 0, GM.harp);
+  const str = b.track('strings', 1, GM.strings);
+  const bars = 30;
+  for (let bar = 0; bar < bars; bar++) {
+    const o = bar * 3;
+    const root = POP[Math.floor(bar / 2) % 4]!;
+    const arp = [root, root + 7, root + 12, root + 16, root + 12, root + 7];
+    // an arpeggio in eighths, softer on the second and third of each group; a held chord per bar
+    for (let e = 0; e < 6; e++) b.note(harp, o + e / 2, 0.9, arp[e]! + 12, e % 3 === 0 ? 78 : 52);
+    for (const k of triad(root + 12, root === 45)) b.note(str, o, 2.9, k, 45);
+  }
+  return { name: 'lullaby-6-8-56', what: 'lullaby in 6/8: harp arpeggio in eighths over held strings, no drums; 56 dotted quarters a minute', song: b.song([tempo(0, 84)], SIX8) };
+}
+
+function shuffle12(): SynthSong {
+  const b = new Builder(16);
+  const d = b.track('drums', DRUMS);
+  const bass = b.track('bass', 1, GM.fingerBass);
+  const pno = b.track('piano', 2, GM.piano);
+  const bars = 24;
+  for (let bar = 0; bar < bars; bar++) {
+    const o = bar * 6;
+    const root = [45, 45, 50, 45, 52, 50][bar % 6]!;
+    for (let beat = 0; beat < 4; beat++) {
+      const t = o + beat * 1.5;
+      // ride on every triplet eighth, kick on 1 and 3, snare on 2 and 4; bass walks on the beat
+      for (let e = 0; e < 3; e++) b.note(d, t + e / 2, 0.1, K.ride, e === 0 ? 80 : 50);
+      b.note(d, t, 0.2, beat % 2 ? K.snare : K.kick, 100);
+      b.note(bass, t, 1.2, root - 12 + [0, 4, 7, 9][beat]!, 90);
+      // piano: a triplet chord figure on the last eighth of each beat
+      for (const k of triad(root + 12, false)) b.note(pno, t + 1, 0.4, k, 58);
+    }
+  }
+  return { name: 'blues-12-8-66', what: 'slow blues in 12/8: triplet ride, kick and snare, walking bass, piano; 66 dotted quarters a minute', song: b.song([tempo(0, 99)], [{ tick: 0, num: 12, den: 8 }]) };
+}
+
 export function synthSongs(): SynthSong[] {
-  return [clickTrack(), rock(), swing(), funk(), tempoStep(), tempoRamp(), quietIntro(), waltz(), reggae(), halfTime(), house(), pianoBallad(), drumsOnly()];
+  return [clickTrack(), rock(), swing(), funk(), tempoStep(), tempoRamp(), quietIntro(), waltz(), reggae(), halfTime(), house(), pianoBallad(), drumsOnly(), jig(), lullaby(), shuffle12()];
 }

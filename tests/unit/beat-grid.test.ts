@@ -103,6 +103,37 @@ void test('swung sixteenths (onsets at 0, 1/3, 1/2 and 5/6 of the beat): the swi
   assert.ok(f > 0.9, `F ${f.toFixed(3)} (tempo ${r.tempo.toFixed(1)})`);
 });
 
+void test('6/8 at 56 dotted quarters a minute (eighths at 168, grouped in threes): the beat is the dotted quarter', () => {
+  const seconds = 40;
+  const beat = 60 / 56;
+  const ref = grid(seconds, 0.3, [[0, 56]]);
+  const x = new Float32Array(seconds * SR);
+  const rnd = seededRandom(9);
+  for (const t of ref) {
+    hit(x, t, 0.6, 'kick', rnd);
+    hit(x, t, 0.5, 'click', rnd);
+    for (let e = 0; e < 3; e++) hit(x, t + (e * beat) / 3, 0.3, 'hat', rnd);
+  }
+  const r = analyzeRhythm(x, SR);
+  const f = beatFMeasure(ref, r.beats).f;
+  assert.ok(Math.abs(r.tempo - 56) < 2, `tempo ${r.tempo.toFixed(1)}`);
+  assert.ok(f > 0.9, `F ${f.toFixed(3)}`);
+});
+
+void test('3/4 at 150 BPM, the first beat of each bar louder: the beat stays the quarter', () => {
+  const seconds = 30;
+  const ref = grid(seconds, 0.3, [[0, 150]]);
+  const x = new Float32Array(seconds * SR);
+  const rnd = seededRandom(10);
+  ref.forEach((t, i) => {
+    if (i % 3 === 0) hit(x, t, 0.6, 'kick', rnd);
+    hit(x, t, i % 3 === 0 ? 0.6 : 0.3, 'click', rnd);
+  });
+  const r = analyzeRhythm(x, SR);
+  const f = beatFMeasure(ref, r.beats).f;
+  assert.ok(f > 0.9, `F ${f.toFixed(3)} (tempo ${r.tempo.toFixed(1)})`);
+});
+
 void test('strong and weak beats alternating at 150 BPM: the tracker keeps 150, not 75', () => {
   const seconds = 30;
   const ref = grid(seconds, 0.25, [[0, 150]]);

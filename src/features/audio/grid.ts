@@ -55,6 +55,10 @@ const PHASE_FULL = 1.5;
 /** Swing check: a grid on a swung eighth has under this share of the onset a third of a beat later halfway
  * between its beats (tune set: 0.04-0.05 for the four swing locks, 1.3-1.4 for two songs of swung sixteenths) */
 const SWING_HALF = 0.5;
+/** Compound metre check (compoundRatio): the slowest tracked tempo read as eighths of a compound beat, and the
+ * margin by which the pulse's periodicity at three periods must beat two and four */
+const COMPOUND_MIN_BPM = 160;
+const COMPOUND_MARGIN = 0.2;
 /** a kick's low-band power falls by this much (natural log units, about 13 dB) within this time */
 const KICK_DECAY_SECONDS = 0.13;
 const KICK_DECAY_NATS = 3;
@@ -257,6 +261,25 @@ export function barConsistentRatio(env: Float64Array, fps: number, bpm: number, 
   return best;
 }
 
+/**
+ * Compound metre: a fast pulse (COMPOUND_MIN_BPM and up) grouped in threes, as the eighths of a 6/8 or 12/8
+ * are, is the subdivision of a dotted-quarter beat: the factor to divide the tempo by (3), or 1. The pulse
+ * is grouped in threes when the whole song's autocorrelation at three periods beats that at two and four by
+ * COMPOUND_MARGIN (lag 0 = 1). Where it is higher still at one and a half periods, the pulse is three to
+ * the beat's two (a tracker locked on a 3:2 figure) and the factor is 1.5. On the tune set: a 6/8 lullaby
+ * tracked at its eighths (margin 0.39, 1.5 periods -0.08: factor 3) and a song tracked at 225 BPM for 150
+ * (0.54; 0.60 against 0.45 at three periods: 1.5) pass; a 3/4 song tracked at twice its beat has 0.15; a
+ * 3/4 waltz at 150 BPM (0.29) is under the tempo bound.
+ */
+export function compoundRatio(env: Float64Array, fps: number, bpm: number, o: GridOptions): number {
+  if (!(bpm >= COMPOUND_MIN_BPM) || bpm / 3 < o.minBpm) return 1;
+  const P = (60 * fps) / bpm;
+  const ac = globalAc(gaussianSmooth(env, Math.max(0.5, 0.016 * fps)), Math.ceil(4 * P) + 2);
+  const three = lagAt(ac, 3 * P);
+  if (three - Math.max(lagAt(ac, 2 * P), lagAt(ac, 4 * P)) < COMPOUND_MARGIN) return 1;
+  return lagAt(ac, 1.5 * P) >= three ? 1.5 : 3;
+}
+
 /** Beat frames by DP against a per-frame period (frames per beat). */
 export function placeBeats(local: Float64Array, period: Float64Array, tightness: number): number[] {
   const n = local.length;
@@ -391,6 +414,11 @@ export function analyzeGrid(
   if (ratio !== 1) {
     for (let t = 0; t < n; t++) tempo.bpm[t] = tempo.bpm[t]! / ratio;
     tempo.median /= ratio;
+  }
+  const compound = compoundRatio(combo, fps, tempo.median, o);
+  if (compound !== 1) {
+    for (let t = 0; t < n; t++) tempo.bpm[t] = tempo.bpm[t]! / compound;
+    tempo.median /= compound;
   }
   const period = tempo.bpm.map((b) => (60 * fps) / b);
   const local = gaussianSmooth(ef, Math.max(0.5, 0.02 * fps));
