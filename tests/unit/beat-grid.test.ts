@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { beatFMeasure } from '../../src/core/beat-eval.js';
 import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
-import { barConsistentRatio, DEFAULT_GRID, trackGrid } from '../../src/features/audio/grid.js';
+import { barConsistentRatio, DEFAULT_GRID, tempoPath, trackGrid } from '../../src/features/audio/grid.js';
 import { analyzeRhythm } from '../../src/features/audio/rhythm.js';
 import { seededRandom } from '../../src/features/audio/synth.js';
 
@@ -132,6 +132,21 @@ void test('3/4 at 150 BPM, the first beat of each bar louder: the beat stays the
   const r = analyzeRhythm(x, SR);
   const f = beatFMeasure(ref, r.beats).f;
   assert.ok(f > 0.9, `F ${f.toFixed(3)} (tempo ${r.tempo.toFixed(1)})`);
+});
+
+void test('a section where a dotted-eighth figure outweighs the beat: the tempo path keeps the song tempo there', () => {
+  // 120 BPM throughout; from 20 to 40 s a figure every 0.375 s (3:4 of the beat, 160 BPM) twice as strong as
+  // the beat, which the 8-s windows there prefer
+  const fps = 62.5;
+  const env = new Float64Array(60 * fps);
+  for (let t = 0.3; t < 60; t += 0.5) {
+    const mid = t > 20 && t < 40;
+    env[Math.round(t * fps)]! += mid ? 0.5 : 1;
+    if (!mid) env[Math.round((t + 0.25) * fps)]! += 0.4;
+  }
+  for (let t = 20.3; t < 40; t += 0.375) env[Math.round(t * fps)]! += 1;
+  const p = tempoPath(env, fps);
+  for (const s of [5, 25, 30, 35, 55]) assert.ok(Math.abs(p.bpm[Math.round(s * fps)]! - 120) < 3, `${s} s: ${p.bpm[Math.round(s * fps)]!.toFixed(1)} BPM`);
 });
 
 void test('strong and weak beats alternating at 150 BPM: the tracker keeps 150, not 75', () => {

@@ -63,6 +63,12 @@ const COMPOUND_MARGIN = 0.2;
 const KICK_DECAY_SECONDS = 0.13;
 const KICK_DECAY_NATS = 3;
 const STATE_STEP = 0.01; // log2 units: about 0.7% in tempo
+/** tempoPath: in a window whose tempo is within RATIO_STEP_TOLERANCE (log2 units; 0.05 is 3.5%) of 1:2, 2:3,
+ * 3:4, 4:3, 3:2 or 2:1 of the song's, what every tempo but the song's own pays. On the tune set (174 songs):
+ * mean F 0.868 against 0.850 without, the same with 1, 2 or 4 nats and a tolerance of 0.03-0.08; penalising
+ * only the states around those ratios (0.862) left paths on the flanks of the penalised band */
+const RATIO_STEP_PENALTY = 1;
+const RATIO_STEP_TOLERANCE = 0.05;
 
 function gaussianSmooth(x: Float64Array, sigma: number): Float64Array {
   const r = Math.ceil(3 * sigma);
@@ -79,6 +85,53 @@ function gaussianSmooth(x: Float64Array, sigma: number): Float64Array {
     out[t] = a / w;
   }
   return out;
+}
+
+/** The best state path through per-window emissions: a change within ~3% a step is free; beyond that it
+ * costs in proportion to its size, at most jumpCap. */
+function tempoViterbi(emit: readonly Float64Array[], S: number): Int32Array {
+  const M = emit.length;
+  const free = Math.round(0.03 / STATE_STEP);
+  const costPerState = 0.08;
+  const jumpCap = 6;
+  let score = Float64Array.from(emit[0]!);
+  const back: Int32Array[] = [];
+  for (let m = 1; m < M; m++) {
+    const next = new Float64Array(S);
+    const bk = new Int32Array(S);
+    // best predecessor overall, for capped jumps
+    let gBest = -Infinity;
+    let gArg = 0;
+    for (let s = 0; s < S; s++) {
+      if (score[s]! > gBest) {
+        gBest = score[s]!;
+        gArg = s;
+      }
+    }
+    for (let s = 0; s < S; s++) {
+      let b = gBest - jumpCap;
+      let arg = gArg;
+      const reach = free + Math.ceil(jumpCap / costPerState);
+      for (let p = Math.max(0, s - reach); p <= Math.min(S - 1, s + reach); p++) {
+        const d = Math.abs(p - s);
+        const v = score[p]! - (d <= free ? 0 : (d - free) * costPerState);
+        if (v > b) {
+          b = v;
+          arg = p;
+        }
+      }
+      next[s] = b + emit[m]![s]!;
+      bk[s] = arg;
+    }
+    back.push(bk);
+    score = next;
+  }
+  const path = new Int32Array(M);
+  let last = 0;
+  for (let s = 1; s < S; s++) if (score[s]! > score[last]!) last = s;
+  path[M - 1] = last;
+  for (let m = M - 1; m > 0; m--) path[m - 1] = back[m - 1]![path[m]!]!;
+  return path;
 }
 
 /** The envelope with its local mean (±0.25 s) removed and half-wave rectified: sharp onsets only. */
@@ -149,48 +202,26 @@ export function tempoPath(env: Float64Array, fps: number, opts: Partial<GridOpti
     emit.push(e);
     acAt.push(raw);
   }
-  // Viterbi: a change within ~2% per step is free; beyond that it costs in proportion to its size
   const M = starts.length;
-  const free = Math.round(0.03 / STATE_STEP);
-  const costPerState = 0.08;
-  const jumpCap = 6;
-  let score = Float64Array.from(emit[0]!);
-  const back: Int32Array[] = [];
-  for (let m = 1; m < M; m++) {
-    const next = new Float64Array(S);
-    const bk = new Int32Array(S);
-    // best predecessor overall, for capped jumps
-    let gBest = -Infinity;
-    let gArg = 0;
-    for (let s = 0; s < S; s++) {
-      if (score[s]! > gBest) {
-        gBest = score[s]!;
-        gArg = s;
-      }
+  let path = tempoViterbi(emit, S);
+  // One tempo for the song: a section whose path sits at 1:2, 2:3, 3:4, 4:3, 3:2 or 2:1 of the song's tempo
+  // (the median of the path) is most often a dotted or triplet figure the windows' autocorrelation prefers
+  // there, or a level change, not a tempo change the notation would show. In those windows every tempo but
+  // the song's own pays RATIO_STEP_PENALTY and the path is found again: a section clearly at another tempo
+  // keeps it (the tune set's step from 90 to 132 BPM, 2.3% from 2:3, and its accelerando do).
+  if (RATIO_STEP_PENALTY > 0 && M > 1) {
+    const sorted = Array.from(path).sort((a, b) => a - b);
+    const med = sorted[sorted.length >> 1]!;
+    const tol = Math.round(RATIO_STEP_TOLERANCE / STATE_STEP);
+    const free = Math.round(0.03 / STATE_STEP);
+    const related = (q: number) => [1 / 2, 2 / 3, 3 / 4, 4 / 3, 3 / 2, 2].some((r) => Math.abs(q - med - Math.log2(r) / STATE_STEP) <= tol);
+    const flagged = Array.from(path, (q) => related(q));
+    if (flagged.some(Boolean)) {
+      // in those windows every tempo but the song's own pays the penalty
+      const emit2 = emit.map((e, m) => (flagged[m] ? e.map((v, q) => (Math.abs(q - med) <= free ? v : v - RATIO_STEP_PENALTY)) : e));
+      path = tempoViterbi(emit2, S);
     }
-    for (let s = 0; s < S; s++) {
-      let b = gBest - jumpCap;
-      let arg = gArg;
-      const reach = free + Math.ceil(jumpCap / costPerState);
-      for (let p = Math.max(0, s - reach); p <= Math.min(S - 1, s + reach); p++) {
-        const d = Math.abs(p - s);
-        const v = score[p]! - (d <= free ? 0 : (d - free) * costPerState);
-        if (v > b) {
-          b = v;
-          arg = p;
-        }
-      }
-      next[s] = b + emit[m]![s]!;
-      bk[s] = arg;
-    }
-    back.push(bk);
-    score = next;
   }
-  const path = new Int32Array(M);
-  let last = 0;
-  for (let s = 1; s < S; s++) if (score[s]! > score[last]!) last = s;
-  path[M - 1] = last;
-  for (let m = M - 1; m > 0; m--) path[m - 1] = back[m - 1]![path[m]!]!;
   const bpm = new Float64Array(n);
   const centre = (m: number) => starts[m]! + W / 2;
   for (let t = 0, m = 0; t < n; t++) {
