@@ -1,7 +1,9 @@
 // A tracker-independent check of the held-out set's reference beats: for each song, the mean full-band onset
 // envelope (analyzeFrames' log-mel flux, the `onset` row) at the reference beats, against the same grid shifted
 // by 1/4, 1/2 and 3/4 of a beat and by ±30, ±60 ms, each over the envelope's mean; and the lag within
-// ±100 ms (2-ms steps) where the mean peaks, over the whole song and over each half of its beats. A right
+// ±100 ms (2-ms steps) where the mean peaks, over the whole song and over each half of its beats; and the mean
+// on pulses at 2/3, 3/4, 4/3 and 3/2 of the beat from the first beat (a 6/8 song whose audio runs in
+// quarters, three to the bar, scores higher on the 2/3 pulse than on its notated beats). A right
 // reference peaks at 0 ms (within a frame or so) in both halves; a wrong delay or offset shows as the same
 // lag in both halves, a wrong tempo or tick unit as a lag that drifts. It never runs the beat tracker.
 // Run: node --import tsx bench/beats/check-reference.ts [--json]
@@ -46,6 +48,17 @@ export function meanAt(env: Float32Array, frameTime: (i: number) => number, fram
   return n ? sum / n : 0;
 }
 
+/** Times every `ratio` beats from the first reference beat, by linear interpolation between the beats. */
+export function crossPulse(reference: readonly number[], ratio: number): number[] {
+  const out: number[] = [];
+  for (let u = 0; u <= reference.length - 1; u += ratio) {
+    const i = Math.floor(u);
+    const f = u - i;
+    out.push(i + 1 < reference.length ? reference[i]! + f * (reference[i + 1]! - reference[i]!) : reference[i]!);
+  }
+  return out;
+}
+
 export function checkReference(
   pcm: Float32Array,
   sampleRate: number,
@@ -68,6 +81,9 @@ export function checkReference(
   at['0'] = r(meanAt(env, frameTime, fps, reference));
   for (const frac of [0.25, 0.5, 0.75]) at[`${frac} beat`] = r(meanAt(env, frameTime, fps, shiftedBy(frac)));
   for (const ms of [-60, -30, 30, 60]) at[`${ms > 0 ? '+' : ''}${ms} ms`] = r(meanAt(env, frameTime, fps, reference.map((t) => t + ms / 1000)));
+  // pulses across the beat from its first one (quarters against dotted quarters in 6/8, dotted eighths
+  // against quarters): where one scores as high as the beats, the audio's pulse is not the notated beat
+  for (const [label, ratio] of [['2/3 pulse', 2 / 3], ['3/4 pulse', 3 / 4], ['4/3 pulse', 4 / 3], ['3/2 pulse', 3 / 2]] as const) at[label] = r(meanAt(env, frameTime, fps, crossPulse(reference, ratio)));
   const peakLag = (beats: readonly number[]) => {
     let lag = 0;
     let best = -Infinity;

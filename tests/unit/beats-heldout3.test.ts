@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { referenceBeats } from '../../bench/beats.bench.js';
+import { crossPulse } from '../../bench/beats/check-reference.js';
 import { suspicion } from '../../bench/beats/check-reference3.js';
 import { mainBpm, midiNames, midiProblem, midiReference, noteSpanSeconds, timidityArgs, trimArgs } from '../../bench/beats/heldout3.js';
 import { type NoteEvent, type Song, writeSmf } from '../../bench/beats/smf.js';
@@ -81,4 +82,14 @@ test('reference check verdict: a late peak or a stronger half-beat shift is susp
   assert.equal(suspicion({ at: { '0': 5, '0.5 beat': 2 }, firstHalfLagMs: 6, secondHalfLagMs: -8 }), null);
   assert.equal(suspicion({ at: { '0': 5, '0.5 beat': 2 }, firstHalfLagMs: 20, secondHalfLagMs: 18 }), 'peak lag 20 / 18 ms');
   assert.equal(suspicion({ at: { '0': 2, '0.5 beat': 3 }, firstHalfLagMs: 0, secondHalfLagMs: 0 }), 'the half-beat shift scores higher');
+  // a 6/8 song whose audio runs in quarters: the pulse every 2/3 beat beats the notated beats
+  assert.equal(suspicion({ at: { '0': 3.9, '0.5 beat': 0.7, '2/3 pulse': 5.4, '3/4 pulse': 1.5 }, firstHalfLagMs: 0, secondHalfLagMs: 0 }), 'a 2/3 pulse across the beat scores as high as the beats');
+});
+
+test('cross pulse: every 2/3 of a beat from the first beat, following the beats as they speed up', () => {
+  // beats at 0, 1, 2, 3 then 3.5, 4 (a tempo change): the pulse at beat indices 0, 2/3, 4/3, 2, 8/3, 10/3, 4, 14/3
+  const got = crossPulse([0, 1, 2, 3, 3.5, 4], 2 / 3);
+  const want = [0, 2 / 3, 4 / 3, 2, 8 / 3, 3 + 1 / 6, 3.5, 3.5 + 1 / 3];
+  assert.equal(got.length, want.length);
+  got.forEach((t, i) => assert.ok(Math.abs(t - want[i]!) < 1e-9, `${i}: ${t} vs ${want[i]}`));
 });
