@@ -5,7 +5,8 @@
 # OpenTTD's OpenMSX, Planet Blupi, Freedoom, PianoBooster, Simutrans and FreeDink for the tune set; Frets on
 # Fire's songs, LMMS and Hydrogen with their demo songs for the held-out set the tracker is never tuned on;
 # for the heldout3 set: MuseScore 3 and its demo scores, TiMidity++ with freepats, MMA's examples, abcmidi and
-# abcm2ps's example tunes, and the MIDI music of crimson, liquidwar, the Hurd pinball table and sfront).
+# abcm2ps's example tunes, and the MIDI music of crimson, liquidwar, the Hurd pinball table and sfront; for the
+# heldout4 set: the TimGM6mb soundfont, TeX Live's music docs (abc tunes) and playmidi's example MIDI files).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -37,6 +38,10 @@ if [ "${1:-}" = "--bench" ]; then
   [ -f /usr/share/games/liquidwar/music/colossus.mid ] || missing+=(liquidwar-data)
   [ -f /usr/share/games/pinball/hurd/intro.mid ] || missing+=(pinball-table-hurd-data)
   [ -f /usr/share/doc/sfront/examples/bach/bach.mid ] || missing+=(sfront)
+  # the heldout4 set (bench/beats/heldout4.ts)
+  [ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || missing+=(timgm6mb-soundfont)
+  [ -d /usr/share/doc/texlive-doc/latex/latex4musicians ] || missing+=(texlive-music)
+  [ -d /usr/share/doc/playmidi/examples ] || missing+=(playmidi)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
