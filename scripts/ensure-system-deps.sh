@@ -2,11 +2,12 @@
 # Installs the system tools clipmatch runs (ffmpeg/ffprobe, a font for labels, yt-dlp for page links) from
 # Debian when missing. Used by `npm run demo` and by CI; safe to run again. With --bench, also what the beat
 # benchmark renders its songs with (fluidsynth, the GM soundfont, and Debian's game music shipped as MIDI:
-# OpenTTD's OpenMSX, Planet Blupi, Freedoom, PianoBooster, Simutrans and FreeDink for the tune set; Frets on
-# Fire's songs, LMMS and Hydrogen with their demo songs for the held-out set the tracker is never tuned on;
-# for the heldout3 set: MuseScore 3 and its demo scores, TiMidity++ with freepats, MMA's examples, abcmidi and
-# abcm2ps's example tunes, and the MIDI music of crimson, liquidwar, the Hurd pinball table and sfront; for the
-# heldout4 set: the TimGM6mb soundfont, TeX Live's music docs (abc tunes) and playmidi's example MIDI files).
+# OpenTTD's OpenMSX, Planet Blupi, Freedoom, PianoBooster, Simutrans and FreeDink; Frets on Fire's songs, LMMS
+# and Hydrogen with their demo songs for round 4's audio set (heldout2); for round 5's first set (heldout3):
+# MuseScore 3 and its demo scores, TiMidity++ with freepats, MMA's examples, abcmidi and abcm2ps's example tunes,
+# and the MIDI music of crimson, liquidwar, the Hurd pinball table and sfront; all of those are tuned on now. For
+# the held-out set the tracker is never tuned on (heldout4): the TimGM6mb soundfont, TeX Live's music docs (abc
+# tunes) and playmidi's example MIDI files).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -18,7 +19,7 @@ if [ "${1:-}" = "--bench" ]; then
   [ -f /usr/share/games/pianobooster/music/BoosterMusicBooks.zip ] || missing+=(pianobooster)
   [ -d /usr/share/games/simutrans/music ] || missing+=(simutrans-data)
   [ -d /usr/share/games/dink/dink/Sound ] || missing+=(freedink-data)
-  # the held-out set of real audio: Frets on Fire recordings and charts, LMMS and Hydrogen demo songs
+  # round 4's set of real audio (heldout2): Frets on Fire recordings and charts, LMMS and Hydrogen demo songs
   [ -d /usr/share/games/fretsonfire/data/songs/muldjord ] || missing+=(fretsonfire-songs-muldjord)
   [ -d /usr/share/games/fretsonfire/data/songs/sectoid ] || missing+=(fretsonfire-songs-sectoid)
   command -v lmms >/dev/null 2>&1 || missing+=(lmms)
