@@ -1,6 +1,6 @@
-// A tracker-independent check of the held-out set's reference beats: for each song, the mean full-band onset
-// envelope (analyzeFrames' log-mel flux, the `onset` row) at the reference beats, against the same grid shifted
-// by 1/4, 1/2 and 3/4 of a beat and by ±30, ±60 ms, each over the envelope's mean; and the lag within
+// A tracker-independent check of the audio sets' reference beats (run alone: round 4's set, heldout2): for each
+// song, the mean full-band onset envelope (analyzeFrames' log-mel flux, the `onset` row) at the reference beats,
+// against the same grid shifted by 1/4, 1/3, 1/2, 2/3 and 3/4 of a beat and by ±30, ±60 ms, each over the envelope's mean; and the lag within
 // ±100 ms (2-ms steps) where the mean peaks, over the whole song and over each half of its beats; and the mean
 // on pulses at 2/3, 3/4, 4/3 and 3/2 of the beat from the first beat (a 6/8 song whose audio runs in
 // quarters, three to the bar, scores higher on the 2/3 pulse than on its notated beats). A right
@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
 import { analyzeFrames } from '../../src/features/audio/frames.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
-import { audibleReference, heldoutSongs, renderHeldout } from './heldout.js';
+import { audibleReference, heldoutSongs, renderHeldout, type AudioSongSpec } from './heldout.js';
 
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 
@@ -48,6 +48,24 @@ export function meanAt(env: Float32Array, frameTime: (i: number) => number, fram
   return n ? sum / n : 0;
 }
 
+/** The grid shifted by these fractions of a beat: quarters and halves, and the eighths of a compound beat. */
+export const BEAT_SHIFTS: readonly (readonly [string, number])[] = [
+  ['0.25 beat', 1 / 4],
+  ['1/3 beat', 1 / 3],
+  ['0.5 beat', 1 / 2],
+  ['2/3 beat', 2 / 3],
+  ['0.75 beat', 3 / 4],
+];
+
+/** The grid shifted by `frac` of each beat's gap to the next (the last beat reuses the gap before it; a lone
+ * beat the median gap, or 0.5 s). */
+export function shiftedGrid(reference: readonly number[], frac: number): number[] {
+  const gaps = reference.slice(1).map((t, i) => t - reference[i]!);
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const period = sorted[sorted.length >> 1] ?? 0.5;
+  return reference.map((t, i) => t + frac * (gaps[i] ?? gaps[i - 1] ?? period));
+}
+
 /** Times every `ratio` beats from the first reference beat, by linear interpolation between the beats. */
 export function crossPulse(reference: readonly number[], ratio: number): number[] {
   const out: number[] = [];
@@ -71,15 +89,10 @@ export function checkReference(
   let mean = 0;
   for (const v of env) mean += v;
   mean = mean / Math.max(1, env.length) || 1;
-  const gaps = reference.slice(1).map((t, i) => t - reference[i]!);
-  const sorted = [...gaps].sort((a, b) => a - b);
-  const period = sorted[sorted.length >> 1] ?? 0.5;
-  // beat fractions use each beat's own gap to the next (the last beat reuses the one before)
-  const shiftedBy = (frac: number) => reference.map((t, i) => t + frac * (gaps[i] ?? gaps[i - 1] ?? period));
   const at: Record<string, number> = {};
   const r = (x: number) => Math.round((x / mean) * 100) / 100;
   at['0'] = r(meanAt(env, frameTime, fps, reference));
-  for (const frac of [0.25, 0.5, 0.75]) at[`${frac} beat`] = r(meanAt(env, frameTime, fps, shiftedBy(frac)));
+  for (const [label, frac] of BEAT_SHIFTS) at[label] = r(meanAt(env, frameTime, fps, shiftedGrid(reference, frac)));
   for (const ms of [-60, -30, 30, 60]) at[`${ms > 0 ? '+' : ''}${ms} ms`] = r(meanAt(env, frameTime, fps, reference.map((t) => t + ms / 1000)));
   // pulses across the beat from its first one (quarters against dotted quarters in 6/8, dotted eighths
   // against quarters): where one scores as high as the beats, the audio's pulse is not the notated beat
@@ -100,22 +113,28 @@ export function checkReference(
   return { at, bestLagMs: peakLag(reference), firstHalfLagMs: peakLag(reference.slice(0, mid)), secondHalfLagMs: peakLag(reference.slice(mid)) };
 }
 
+/** Renders (or reuses the render of) each song under `cache`, decodes it (the first `seconds` of it, all of it
+ * when undefined), keeps the reference beats within the audio and its audible part, and checks them. */
+export async function checkSpecs(specs: readonly AudioSongSpec[], cache: string, seconds?: number): Promise<ReferenceCheck[]> {
+  const checks: ReferenceCheck[] = [];
+  for (const s of specs) {
+    process.stderr.write(`  check: ${s.name}\n`);
+    const t0 = performance.now();
+    const wav = await renderHeldout(s, cache);
+    const renderMs = performance.now() - t0;
+    const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, seconds === undefined ? {} : { duration: seconds });
+    const length = pcm.length / AUDIO_SAMPLE_RATE;
+    const reference = audibleReference(s.reference.filter((t) => t <= length), pcm, AUDIO_SAMPLE_RATE);
+    const c = checkReference(pcm, AUDIO_SAMPLE_RATE, reference);
+    checks.push({ name: s.name, source: s.source, bpm: s.bpm, seconds: Math.round(length * 10) / 10, beats: reference.length, ...c, renderMs: Math.round(renderMs) });
+  }
+  return checks;
+}
+
 export async function run(): Promise<{ checks: ReferenceCheck[]; leftOut: { name: string; reason: string }[] }> {
   const { songs, leftOut } = heldoutSongs();
   for (const l of leftOut) process.stderr.write(`  left out: ${l.name}: ${l.reason}\n`);
-  const checks: ReferenceCheck[] = [];
-  for (const s of songs) {
-    process.stderr.write(`  check: ${s.name}\n`);
-    const t0 = performance.now();
-    const wav = await renderHeldout(s, CACHE);
-    const renderMs = performance.now() - t0;
-    const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE);
-    const seconds = pcm.length / AUDIO_SAMPLE_RATE;
-    const reference = audibleReference(s.reference.filter((t) => t <= seconds), pcm, AUDIO_SAMPLE_RATE);
-    const c = checkReference(pcm, AUDIO_SAMPLE_RATE, reference);
-    checks.push({ name: s.name, source: s.source, bpm: s.bpm, seconds: Math.round(seconds * 10) / 10, beats: reference.length, ...c, renderMs: Math.round(renderMs) });
-  }
-  return { checks, leftOut };
+  return { checks: await checkSpecs(songs, CACHE), leftOut };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -6,10 +6,7 @@
 // printed too, falls on the beat and the off-beat in turn: even eighths score it as high as the beats.)
 // It never runs the beat tracker. Run: node --import tsx bench/beats/check-reference3.ts [--json] [--only NAME,...]
 import { pathToFileURL } from 'node:url';
-import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
-import { decodePcm } from '../../src/media/ffmpeg.js';
-import { checkReference, type ReferenceCheck } from './check-reference.js';
-import { audibleReference, renderHeldout } from './heldout.js';
+import { checkSpecs, type ReferenceCheck } from './check-reference.js';
 import { CACHE, heldout3Songs } from './heldout3.js';
 
 const EVAL_SECONDS = 120;
@@ -32,19 +29,8 @@ export function suspicion(c: Pick<ReferenceCheck, 'at' | 'firstHalfLagMs' | 'sec
 export async function run(only?: readonly string[]): Promise<{ checks: ReferenceCheck3[]; leftOut: { name: string; reason: string }[] }> {
   const { songs, leftOut } = heldout3Songs();
   for (const l of leftOut) process.stderr.write(`  left out: ${l.name}: ${l.reason}\n`);
-  const checks: ReferenceCheck3[] = [];
-  for (const s of songs.filter((x) => !only || only.includes(x.name))) {
-    process.stderr.write(`  check: ${s.name}\n`);
-    const t0 = performance.now();
-    const wav = await renderHeldout(s, CACHE);
-    const renderMs = performance.now() - t0;
-    const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
-    const seconds = pcm.length / AUDIO_SAMPLE_RATE;
-    const reference = audibleReference(s.reference.filter((t) => t <= seconds), pcm, AUDIO_SAMPLE_RATE);
-    const c = checkReference(pcm, AUDIO_SAMPLE_RATE, reference);
-    const ratioHalf = Math.round((c.at['0']! / Math.max(1e-9, c.at['0.5 beat']!)) * 100) / 100;
-    checks.push({ name: s.name, source: s.source, bpm: s.bpm, seconds: Math.round(seconds * 10) / 10, beats: reference.length, ...c, renderMs: Math.round(renderMs), ratioHalf, suspect: suspicion(c) });
-  }
+  const checked = await checkSpecs(songs.filter((x) => !only || only.includes(x.name)), CACHE, EVAL_SECONDS);
+  const checks = checked.map((c) => ({ ...c, ratioHalf: Math.round((c.at['0']! / Math.max(1e-9, c.at['0.5 beat']!)) * 100) / 100, suspect: suspicion(c) }));
   return { checks, leftOut };
 }
 

@@ -4,12 +4,8 @@
 // 0, or the grid shifted by half a beat (or, in compound metre, by 1/3 or 2/3 of one) scores as high as the
 // grid itself. It never runs the beat tracker. Run: node --import tsx bench/beats/check-reference4.ts [--json] [--only NAME,...]
 import { pathToFileURL } from 'node:url';
-import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
-import { analyzeFrames } from '../../src/features/audio/frames.js';
-import { decodePcm } from '../../src/media/ffmpeg.js';
-import { checkReference, meanAt, type ReferenceCheck } from './check-reference.js';
+import { checkSpecs, type ReferenceCheck } from './check-reference.js';
 import { suspicion } from './check-reference3.js';
-import { audibleReference, renderHeldout } from './heldout.js';
 import { CACHE, heldout4Songs } from './heldout4.js';
 
 const EVAL_SECONDS = 120;
@@ -24,12 +20,6 @@ export interface ReferenceCheck4 extends ReferenceCheck {
   suspect: string | null;
 }
 
-/** the grid shifted by `frac` of each beat's gap to the next */
-export function shiftedGrid(reference: readonly number[], frac: number): number[] {
-  const gaps = reference.slice(1).map((t, i) => t - reference[i]!);
-  return reference.map((t, i) => t + frac * (gaps[i] ?? gaps[i - 1] ?? 0.5));
-}
-
 export function suspicion4(c: Pick<ReferenceCheck, 'at' | 'firstHalfLagMs' | 'secondHalfLagMs'>, ratioThird: number, ratioTwoThirds: number, compound: boolean): string | null {
   const why = [suspicion(c)].filter((x): x is string => !!x);
   if (compound && (ratioThird <= 1 || ratioTwoThirds <= 1)) why.push('a 1/3 or 2/3 beat shift scores as high');
@@ -38,27 +28,17 @@ export function suspicion4(c: Pick<ReferenceCheck, 'at' | 'firstHalfLagMs' | 'se
 
 export async function run(only?: readonly string[]): Promise<{ checks: ReferenceCheck4[]; leftOut: { name: string; reason: string }[] }> {
   const { songs, leftOut } = heldout4Songs();
-  const checks: ReferenceCheck4[] = [];
-  for (const s of songs.filter((x) => !only || only.includes(x.name))) {
-    process.stderr.write(`  check: ${s.name}\n`);
-    const t0 = performance.now();
-    const wav = await renderHeldout(s, CACHE);
-    const renderMs = performance.now() - t0;
-    const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
-    const seconds = pcm.length / AUDIO_SAMPLE_RATE;
-    const reference = audibleReference(s.reference.filter((t) => t <= seconds), pcm, AUDIO_SAMPLE_RATE);
-    const c = checkReference(pcm, AUDIO_SAMPLE_RATE, reference);
-    const fa = analyzeFrames(pcm, AUDIO_SAMPLE_RATE, false);
-    const fps = AUDIO_SAMPLE_RATE / fa.hop;
-    const ft = (i: number) => (i * fa.hop + fa.win / 2) / AUDIO_SAMPLE_RATE;
-    const at0 = meanAt(fa.onset, ft, fps, reference);
-    const ratio = (frac: number) => Math.round((at0 / Math.max(1e-9, meanAt(fa.onset, ft, fps, shiftedGrid(reference, frac)))) * 100) / 100;
-    const ratioThird = ratio(1 / 3);
-    const ratioTwoThirds = ratio(2 / 3);
-    const ratioHalf = Math.round((c.at['0']! / Math.max(1e-9, c.at['0.5 beat']!)) * 100) / 100;
-    const compound = s.meter ? /^(6|9|12)\/8$/.test(s.meter) : false;
-    checks.push({ name: s.name, source: s.source, bpm: s.bpm, seconds: Math.round(seconds * 10) / 10, beats: reference.length, ...c, renderMs: Math.round(renderMs), ratioHalf, ratioThird, ratioTwoThirds, compound, meter: s.meter ?? '', suspect: suspicion4(c, ratioThird, ratioTwoThirds, compound) });
-  }
+  const wanted = songs.filter((x) => !only || only.includes(x.name));
+  const meter = new Map(wanted.map((s) => [s.name, s.meter ?? '']));
+  const checked = await checkSpecs(wanted, CACHE, EVAL_SECONDS);
+  const checks = checked.map((c) => {
+    const ratio = (label: string) => Math.round((c.at['0']! / Math.max(1e-9, c.at[label]!)) * 100) / 100;
+    const ratioThird = ratio('1/3 beat');
+    const ratioTwoThirds = ratio('2/3 beat');
+    const m = meter.get(c.name) ?? '';
+    const compound = /^(6|9|12)\/8$/.test(m);
+    return { ...c, ratioHalf: ratio('0.5 beat'), ratioThird, ratioTwoThirds, compound, meter: m, suspect: suspicion4(c, ratioThird, ratioTwoThirds, compound) };
+  });
   return { checks, leftOut };
 }
 

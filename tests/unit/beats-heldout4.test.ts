@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { shiftedGrid, suspicion4 } from '../../bench/beats/check-reference4.js';
+import { shiftedGrid } from '../../bench/beats/check-reference.js';
+import { suspicion4 } from '../../bench/beats/check-reference4.js';
 import { fluidsynthArgs, mainMeter, midiBytes, mmaGrooveInfo, mmaSong } from '../../bench/beats/heldout4.js';
 import { writeSmf } from '../../bench/beats/smf.js';
 
