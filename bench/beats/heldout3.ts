@@ -333,6 +333,30 @@ function midiSongs(out: AudioSongSpec[], left: LeftOut[], cache: string): void {
       }
     }
   }
+  admitMidis(
+    candidates,
+    (c, midi) => (c.source === 'mma' ? MMA_LEFT_OUT[c.name.replace(/^mma_/, '')] : undefined) ?? CHECK_LEFT_OUT[c.name] ?? midiProblem(midi),
+    (c, midi) => timiditySpec(c.name, midi, c.source),
+    out,
+    left,
+  );
+}
+
+export interface MidiCandidate {
+  name: string;
+  source: AudioSongSpec['source'];
+  midi: () => Buffer;
+}
+
+/** Candidate MIDI songs into specs: each distinct file once (by content), those with a problem (or whose file
+ * cannot be read or made) left out with the reason. */
+export function admitMidis<C extends MidiCandidate, S extends AudioSongSpec>(
+  candidates: readonly C[],
+  problem: (c: C, midi: Buffer) => string | null | undefined,
+  spec: (c: C, midi: Buffer) => S,
+  out: S[],
+  left: LeftOut[],
+): void {
   const seen = new Set<string>();
   for (const c of candidates) {
     try {
@@ -343,10 +367,9 @@ function midiSongs(out: AudioSongSpec[], left: LeftOut[], cache: string): void {
         continue;
       }
       seen.add(h);
-      const manual = c.source === 'mma' ? MMA_LEFT_OUT[c.name.replace(/^mma_/, '')] : undefined;
-      const problem = manual ?? CHECK_LEFT_OUT[c.name] ?? midiProblem(midi);
-      if (problem) left.push({ name: c.name, reason: problem });
-      else out.push(timiditySpec(c.name, midi, c.source));
+      const why = problem(c, midi);
+      if (why) left.push({ name: c.name, reason: why });
+      else out.push(spec(c, midi));
     } catch (e) {
       left.push({ name: c.name, reason: (e as Error).message });
     }

@@ -24,7 +24,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { type AudioSongSpec, type LeftOut, onPath } from './heldout.js';
 import { readSmfTiming } from './smf.js';
-import { abcMidis, CACHE, mainBpm, midiProblem, midiReference, RENDER_SECONDS, trimArgs } from './heldout3.js';
+import { abcMidis, admitMidis, CACHE, mainBpm, midiProblem, midiReference, RENDER_SECONDS, trimArgs } from './heldout3.js';
 
 const run$ = promisify(execFile);
 
@@ -179,22 +179,6 @@ export function heldout4Songs(cache = CACHE): { songs: AudioSongSpec4[]; leftOut
         candidates.push({ name: `mma_groove_${lib === 'stdlib' ? '' : `${lib}_`}${slug(f.replace(/\.mma$/, ''))}`, source: 'mma', midi: () => mmaMidi(text, cache) });
       }
     }
-  const seen = new Set<string>();
-  for (const c of candidates) {
-    try {
-      const midi = c.midi();
-      const h = sha(midi);
-      if (seen.has(h)) {
-        leftOut.push({ name: c.name, reason: 'the same file as another song' });
-        continue;
-      }
-      seen.add(h);
-      const problem = CHECK_LEFT_OUT4[c.name] ?? midiProblem(midi);
-      if (problem) leftOut.push({ name: c.name, reason: problem });
-      else songs.push(fluidSpec(c.name, midi, c.source));
-    } catch (e) {
-      leftOut.push({ name: c.name, reason: (e as Error).message });
-    }
-  }
+  admitMidis(candidates, (c, midi) => CHECK_LEFT_OUT4[c.name] ?? midiProblem(midi), (c, midi) => fluidSpec(c.name, midi, c.source), songs, leftOut);
   return { songs, leftOut };
 }
