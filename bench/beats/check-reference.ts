@@ -131,6 +131,21 @@ export async function checkSpecs(specs: readonly AudioSongSpec[], cache: string,
   return checks;
 }
 
+/** A check script's command line: `--only a,b` picks songs, `--json` prints JSON, else the Markdown table
+ * `table` makes and the songs left out. */
+export async function checkCli<T>(
+  run: (only?: readonly string[]) => Promise<{ checks: T[]; leftOut: { name: string; reason: string }[] }>,
+  table: (checks: T[]) => string[],
+): Promise<void> {
+  const i = process.argv.indexOf('--only');
+  const out = await run(i >= 0 ? process.argv[i + 1]!.split(',') : undefined);
+  if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
+  else {
+    for (const line of table(out.checks)) console.log(line);
+    for (const l of out.leftOut) console.log(`left out: ${l.name}: ${l.reason}`);
+  }
+}
+
 export async function run(): Promise<{ checks: ReferenceCheck[]; leftOut: { name: string; reason: string }[] }> {
   const { songs, leftOut } = heldoutSongs();
   for (const l of leftOut) process.stderr.write(`  left out: ${l.name}: ${l.reason}\n`);

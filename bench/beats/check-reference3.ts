@@ -6,7 +6,7 @@
 // printed too, falls on the beat and the off-beat in turn: even eighths score it as high as the beats.)
 // It never runs the beat tracker. Run: node --import tsx bench/beats/check-reference3.ts [--json] [--only NAME,...]
 import { pathToFileURL } from 'node:url';
-import { checkSpecs, type ReferenceCheck } from './check-reference.js';
+import { checkCli, checkSpecs, type ReferenceCheck } from './check-reference.js';
 import { CACHE, heldout3Songs } from './heldout3.js';
 
 const EVAL_SECONDS = 120;
@@ -35,17 +35,12 @@ export async function run(only?: readonly string[]): Promise<{ checks: Reference
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const i = process.argv.indexOf('--only');
-  const out = await run(i >= 0 ? process.argv[i + 1]!.split(',') : undefined);
-  if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
-  else {
-    const keys = Object.keys(out.checks[0]?.at ?? {});
-    console.log(`| song | source | BPM | s | beats | ${keys.join(' | ')} | 0 / ½ beat | peak lag ms (all / 1st / 2nd half) | suspect |`);
-    console.log(`|---|---|---:|---:|---:|${keys.map(() => '---:').join('|')}|---:|---:|---|`);
-    for (const c of out.checks) {
-      const cells = keys.map((k) => c.at[k]!.toFixed(2)).join(' | ');
-      console.log(`| ${c.name} | ${c.source} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${cells} | ${c.ratioHalf.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`);
-    }
-    for (const l of out.leftOut) console.log(`left out: ${l.name}: ${l.reason}`);
-  }
+  await checkCli(run, (checks) => {
+    const keys = Object.keys(checks[0]?.at ?? {});
+    return [
+      `| song | source | BPM | s | beats | ${keys.join(' | ')} | 0 / ½ beat | peak lag ms (all / 1st / 2nd half) | suspect |`,
+      `|---|---|---:|---:|---:|${keys.map(() => '---:').join('|')}|---:|---:|---|`,
+      ...checks.map((c) => `| ${c.name} | ${c.source} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${keys.map((k) => c.at[k]!.toFixed(2)).join(' | ')} | ${c.ratioHalf.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`),
+    ];
+  });
 }

@@ -4,7 +4,7 @@
 // 0, or the grid shifted by half a beat (or, in compound metre, by 1/3 or 2/3 of one) scores as high as the
 // grid itself. It never runs the beat tracker. Run: node --import tsx bench/beats/check-reference4.ts [--json] [--only NAME,...]
 import { pathToFileURL } from 'node:url';
-import { checkSpecs, type ReferenceCheck } from './check-reference.js';
+import { checkCli, checkSpecs, type ReferenceCheck } from './check-reference.js';
 import { suspicion } from './check-reference3.js';
 import { CACHE, heldout4Songs } from './heldout4.js';
 
@@ -43,13 +43,9 @@ export async function run(only?: readonly string[]): Promise<{ checks: Reference
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const i = process.argv.indexOf('--only');
-  const out = await run(i >= 0 ? process.argv[i + 1]!.split(',') : undefined);
-  if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
-  else {
-    console.log('| song | source | BPM | metre | s | beats | 0 / ½ | 0 / ⅓ | 0 / ⅔ | peak lag ms (all / 1st / 2nd) | suspect |');
-    console.log('|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|');
-    for (const c of out.checks) console.log(`| ${c.name} | ${c.source} | ${Math.round(c.bpm * 100) / 100} | ${c.meter} | ${c.seconds} | ${c.beats} | ${c.ratioHalf.toFixed(2)} | ${c.ratioThird.toFixed(2)} | ${c.ratioTwoThirds.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`);
-    for (const l of out.leftOut) console.log(`left out: ${l.name}: ${l.reason}`);
-  }
+  await checkCli(run, (checks) => [
+    '| song | source | BPM | metre | s | beats | 0 / ½ | 0 / ⅓ | 0 / ⅔ | peak lag ms (all / 1st / 2nd) | suspect |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    ...checks.map((c) => `| ${c.name} | ${c.source} | ${Math.round(c.bpm * 100) / 100} | ${c.meter} | ${c.seconds} | ${c.beats} | ${c.ratioHalf.toFixed(2)} | ${c.ratioThird.toFixed(2)} | ${c.ratioTwoThirds.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`),
+  ]);
 }
