@@ -7,7 +7,8 @@
 # MuseScore 3 and its demo scores, TiMidity++ with freepats, MMA's examples, abcmidi and abcm2ps's example tunes,
 # and the MIDI music of crimson, liquidwar, the Hurd pinball table and sfront; all of those are tuned on now. For
 # the held-out set the tracker is never tuned on (heldout4): the TimGM6mb soundfont, TeX Live's music docs (abc
-# tunes) and playmidi's example MIDI files).
+# tunes) and playmidi's example MIDI files); for the held-out set of tracker modules (heldout5): openmpt123 and
+# the game packages whose music is .it/.s3m/.xm/.mod files).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -43,6 +44,30 @@ if [ "${1:-}" = "--bench" ]; then
   [ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || missing+=(timgm6mb-soundfont)
   [ -d /usr/share/doc/texlive-doc/latex/latex4musicians ] || missing+=(texlive-music)
   [ -d /usr/share/doc/playmidi/examples ] || missing+=(playmidi)
+  # the heldout5 set (bench/beats/heldout5.ts): openmpt123 and the game packages of its tracker modules
+  command -v openmpt123 >/dev/null 2>&1 || missing+=(openmpt123)
+  [ -f /usr/share/bb/bb2.s3m ] || missing+=(bb)
+  [ -d /usr/share/games/biniax2/music ] || missing+=(biniax2-data)
+  [ -d /usr/share/games/bomberclone/music ] || missing+=(bomberclone-data)
+  [ -d /usr/share/games/circuslinux/data/music ] || missing+=(circuslinux-data)
+  [ -d /usr/share/games/freedroid/sound ] || missing+=(freedroid-data)
+  [ -d /usr/share/games/gemdropx/sounds ] || missing+=(gemdropx)
+  [ -d /usr/share/games/gl-117/music ] || missing+=(gl-117-data)
+  [ -d /usr/share/games/heroes/mod ] || missing+=(heroes-sound-tracks)
+  [ -d /usr/share/games/ironseed/sound ] || missing+=(ironseed-data)
+  [ -d /usr/share/games/madbomber/music ] || missing+=(madbomber-data)
+  [ -f /usr/share/games/monsterz/sound/music.s3m ] || missing+=(monsterz-data)
+  [ -d /usr/share/games/njam/data ] || missing+=(njam-data)
+  [ -f /usr/share/open-invaders/titlesong.mod ] || missing+=(open-invaders-data)
+  [ -d /usr/share/games/pekka-kana-2/data/music ] || missing+=(pekka-kana-2-data)
+  [ -d /usr/share/games/penguin-command/sound ] || missing+=(penguin-command)
+  [ -d /usr/share/games/pingus/data/music ] || missing+=(pingus-data)
+  [ -d /usr/share/games/rafkill/music ] || missing+=(rafkill-data)
+  [ -d /usr/share/games/ri-li/Ri-li/Sounds ] || missing+=(ri-li-data)
+  [ -d /usr/share/games/tecnoballz/musics ] || missing+=(tecnoballz-data)
+  [ -f /usr/share/tuxmath/sounds/game.mod ] || missing+=(tuxmath-data)
+  [ -f /usr/share/games/vectoroids/music/decision.s3m ] || missing+=(vectoroids)
+  [ -f /usr/share/games/vodovod/flow.xm ] || missing+=(vodovod)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
