@@ -21,7 +21,8 @@ const LABEL: Record<BenchSet, string> = {
   extra: 'tune: extra',
   heldout2: 'tune: held-out 2',
   heldout3: 'tune: held-out 3',
-  heldout4: '**held-out**',
+  heldout4: 'tune: held-out 4',
+  heldout5: '**held-out**',
 };
 
 const arg = (flag: string, fallback: string) => {

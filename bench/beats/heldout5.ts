@@ -293,7 +293,7 @@ export function heldout5Songs(
         }
       },
       reference: s.reference,
-      source: 'debian-midi' as AudioSongSpec['source'], // tracker modules: the lead may widen the union with 'module'
+      source: 'module',
       bpm: s.bpm,
       package: c.pkg,
       format: s.module.format,
