@@ -15,13 +15,15 @@
 //   fluidsynth and FluidR3): held out in round 5 (scored once, unseen), then tuned on;
 // - heldout4: abc tunes from TeX Live's music docs and MMA's library grooves over one progression, rendered by
 //   fluidsynth with TimGM6mb (bench/beats/heldout4.ts): held out in round 5 (scored once, unseen), then tuned on;
-// - heldout5: the songs the tracker is never tuned on: tracker modules from Debian's games, rendered by
-//   openmpt123, the grid from their own pattern data (bench/beats/heldout5.ts). `--set heldout` runs it.
-// synthetic + real + heldout1 + extra + heldout2 + heldout3 + heldout4 are the TUNE set: the tracker's weights and
+// - heldout5: tracker modules from Debian's games, rendered by openmpt123, the grid from their own pattern data
+//   (bench/beats/heldout5.ts, two songs a package): held out in round 5 (scored once, unseen), then tuned on;
+// - heldout6: the songs the tracker is never tuned on: more modules of the same games (up to six a package in
+//   all, heldout5's excepted). `--set heldout` runs it.
+// synthetic + real + heldout1 + extra + heldout2 + heldout3 + heldout4 + heldout5 are the TUNE set: the tracker's weights and
 // thresholds are chosen on them. Real and held-out files are kept only when their notes sit on their notated grid (bench/beats/smf.ts,
 // quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
 // EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
-// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout1|extra|heldout2|heldout3|heldout4|tune|heldout5|heldout]
+// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout1|extra|heldout2|heldout3|heldout4|heldout5|tune|heldout6|heldout]
 // Needs: apt-get install fluidsynth fluid-soundfont-gm openttd-openmsx planetblupi-music-midi freedoom pianobooster
 // simutrans-data freedink-data, and for heldout fretsonfire-songs-muldjord fretsonfire-songs-sectoid lmms
 // hydrogen hydrogen-data: bash scripts/ensure-system-deps.sh --bench
@@ -41,7 +43,7 @@ import { decodePcm } from '../src/media/ffmpeg.js';
 import { audibleReference, heldoutSongs, renderHeldout } from './beats/heldout.js';
 import { heldout3Songs } from './beats/heldout3.js';
 import { heldout4Songs } from './beats/heldout4.js';
-import { heldout5Songs } from './beats/heldout5.js';
+import { heldout5Songs, heldout6Songs } from './beats/heldout5.js';
 import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds, writeSmf } from './beats/smf.js';
 import { synthSongs } from './beats/songs.js';
 import { wadMidiLumps, zipEntries } from './beats/wad.js';
@@ -60,9 +62,9 @@ const EVAL_SECONDS = 120;
 const MIN_QUANTISED = 0.85;
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 
-/** synthetic, real, heldout1, extra, heldout2, heldout3 and heldout4 are the TUNE set; heldout5 is never tuned on */
-export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout3' | 'heldout4' | 'heldout5';
-export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra', 'heldout2', 'heldout3', 'heldout4'];
+/** synthetic, real, heldout1, extra and heldout2..5 are the TUNE set; heldout6 is never tuned on */
+export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout3' | 'heldout4' | 'heldout5' | 'heldout6';
+export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra', 'heldout2', 'heldout3', 'heldout4', 'heldout5'];
 
 /** a MIDI song, rendered by fluidsynth, its reference its notated grid */
 export interface MidiBenchSong {
@@ -117,11 +119,11 @@ function midiFiles(dirs: readonly string[], set: BenchSet): MidiBenchSong[] {
   return out;
 }
 
-/** The audio sets held out before (round 4's real audio, round 5's first and second sets), tuned on since,
+/** The audio sets held out before (round 4's real audio, round 5's first three), tuned on since,
  * whose files are installed; those left out are logged with the reason. */
 export function tunedAudioBenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
   const out: AudioBenchSong[] = [];
-  for (const [set, { songs, leftOut }] of [['heldout2', heldoutSongs()], ['heldout3', heldout3Songs(CACHE)], ['heldout4', heldout4Songs(CACHE)]] as const) {
+  for (const [set, { songs, leftOut }] of [['heldout2', heldoutSongs()], ['heldout3', heldout3Songs(CACHE)], ['heldout4', heldout4Songs(CACHE)], ['heldout5', heldout5Songs(CACHE)]] as const) {
     for (const l of leftOut) log(`  beats: ${set} ${l.name} left out: ${l.reason}`);
     for (const s of songs) out.push({ name: s.name, set, audio: () => renderHeldout(s, CACHE), reference: s.reference });
   }
@@ -130,9 +132,9 @@ export function tunedAudioBenchSongs(log: (line: string) => void = (l) => proces
 
 /** The held-out songs (never tuned on) whose files are installed; those left out are logged with the reason. */
 export function heldoutBenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
-  const { songs, leftOut } = heldout5Songs(CACHE);
-  for (const l of leftOut) log(`  beats: heldout5 ${l.name} left out: ${l.reason}`);
-  return songs.map((s) => ({ name: s.name, set: 'heldout5' as const, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
+  const { songs } = heldout6Songs(CACHE);
+  void log; // heldout6's left-out songs are heldout5's candidates, logged with it
+  return songs.map((s) => ({ name: s.name, set: 'heldout6' as const, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
 }
 
 /** The songs of every set whose files are installed: the MIDI sets unless `midi` is false, the audio sets
@@ -232,13 +234,13 @@ function argValue(flag: string): string | undefined {
 export async function run(): Promise<Record<string, unknown>> {
   const only = argValue('--set');
   // the audio sets need no fluidsynth; the MIDI sets do
-  const midi = !['heldout', 'heldout2', 'heldout3', 'heldout4', 'heldout5'].includes(only ?? '');
+  const midi = !['heldout', 'heldout2', 'heldout3', 'heldout4', 'heldout5', 'heldout6'].includes(only ?? '');
   if (midi && !(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
-  const heldout = !only || only === 'heldout' || only === 'heldout5';
-  const withAudio = !only || only === 'heldout2' || only === 'heldout3' || only === 'heldout4' || only === 'tune';
+  const heldout = !only || only === 'heldout' || only === 'heldout6';
+  const withAudio = !only || ['heldout2', 'heldout3', 'heldout4', 'heldout5', 'tune'].includes(only);
   const songs = benchSongs({ midi, audio: withAudio, heldout }).filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)) || (only === 'heldout' && !TUNE_SETS.includes(s.set)));
   const results: SongResult[] = [];
   for (const s of songs) {
@@ -269,6 +271,7 @@ export async function run(): Promise<Record<string, unknown>> {
     heldout2: summary('heldout2'),
     heldout3: summary('heldout3'),
     heldout4: summary('heldout4'),
+    heldout5: summary('heldout5'),
     tune: summary('tune'),
     heldout: summary('heldout'),
     beatTrackingRealtimeX: Math.round(audio / (ms / 1000)),
@@ -284,7 +287,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   else {
     // a Markdown table, one row per song (as in docs/beats.md), then the summaries per set
     const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
-    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout2: 'tune: held-out 2', heldout3: 'tune: held-out 3', heldout4: 'tune: held-out 4', heldout5: 'held-out' };
+    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout2: 'tune: held-out 2', heldout3: 'tune: held-out 3', heldout4: 'tune: held-out 4', heldout5: 'tune: held-out 5', heldout6: 'held-out' };
     console.log('| set | song | notated BPM | BPM | F | F any level | precision | recall |');
     console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const p of per) console.log(`| ${label[p.set] ?? p.set} | ${p.name} | ${p.refBpm} | ${p.estBpm} | ${p.f.toFixed(3)} | ${p.fAny.toFixed(3)} | ${p.p.toFixed(3)} | ${p.r.toFixed(3)} |`);

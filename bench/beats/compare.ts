@@ -22,7 +22,8 @@ const LABEL: Record<BenchSet, string> = {
   heldout2: 'tune: held-out 2',
   heldout3: 'tune: held-out 3',
   heldout4: 'tune: held-out 4',
-  heldout5: '**held-out**',
+  heldout5: 'tune: held-out 5',
+  heldout6: '**held-out**',
 };
 
 const arg = (flag: string, fallback: string) => {
