@@ -199,12 +199,25 @@ export function oggVorbisSeconds(buf: Buffer): number {
   throw new Error('no Ogg page with a granule position');
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
-const sha = (...parts: (Buffer | string)[]) => {
+/** a name made of lower-case letters, digits and underscores */
+export const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+/** hex SHA-1 of the parts in turn (render cache keys) */
+export const sha = (...parts: (Buffer | Uint8Array | string)[]) => {
   const h = createHash('sha1');
   for (const p of parts) h.update(p);
   return h.digest('hex');
 };
+
+/** Runs `fn` with a fresh folder under the system temp folder (a renderer's HOME, its scratch files), removed
+ * afterwards whatever happens. */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** ffmpeg args summing the stems at unit gain (amix normalize off) into a mono float wav */
 export function fofMixArgs(stems: string[], out: string): string[] {
@@ -368,10 +381,9 @@ function lmmsSongs(out: AudioSongSpec[], left: LeftOut[]): void {
         out.push({
           name,
           key: sha(buf),
-          renderTo: async (wav) => {
-            // LMMS wants a home for its config; a private temp one keeps runs apart
-            const home = await mkdtemp(join(tmpdir(), 'clipmatch-lmms-'));
-            try {
+          // LMMS wants a home for its config; a private temp one keeps runs apart
+          renderTo: (wav) =>
+            withTempDir('clipmatch-lmms-', async (home) => {
               const render = () => run$('lmms', lmmsRenderArgs(file, wav), { timeout: 900_000, env: { ...process.env, HOME: home, QT_QPA_PLATFORM: 'offscreen' } });
               // LMMS 1.2 now and then crashes on exit (SIGSEGV after "99%"); a second run renders the same file
               await render().catch((e: { signal?: string }) => {
@@ -379,10 +391,7 @@ function lmmsSongs(out: AudioSongSpec[], left: LeftOut[]): void {
                 process.stderr.write(`  lmms crashed (SIGSEGV) rendering ${name}; rendering it again\n`);
                 return render();
               });
-            } finally {
-              rmSync(home, { recursive: true, force: true });
-            }
-          },
+            }),
           reference: lmmsReference(p),
           source: 'lmms',
           bpm: p.bpm,
@@ -475,12 +484,7 @@ function hydrogenSongs(out: AudioSongSpec[], left: LeftOut[]): void {
         name,
         key: sha(buf),
         renderTo: async (wav) => {
-          const home = await mkdtemp(join(tmpdir(), 'clipmatch-h2-'));
-          try {
-            await run$('h2cli', ['-s', file, '-o', wav], { timeout: 900_000, env: { ...process.env, HOME: home } });
-          } finally {
-            rmSync(home, { recursive: true, force: true });
-          }
+          await withTempDir('clipmatch-h2-', (home) => run$('h2cli', ['-s', file, '-o', wav], { timeout: 900_000, env: { ...process.env, HOME: home } }));
           if (!existsSync(wav)) throw new Error(`h2cli wrote no ${wav}`);
         },
         reference: hydrogenReference(s),

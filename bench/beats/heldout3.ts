@@ -17,13 +17,11 @@
 // Every render is cut to the first RENDER_SECONDS and down-mixed to a mono 22.05 kHz float wav. Nothing here
 // runs the beat tracker; bench/beats/check-reference3.ts checks the references against the onset envelope.
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { type AudioSongSpec, type LeftOut, onPath } from './heldout.js';
+import { type AudioSongSpec, type LeftOut, onPath, sha, slug, withTempDir } from './heldout.js';
 import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds } from './smf.js';
 
 const run$ = promisify(execFile);
@@ -90,12 +88,6 @@ export const CHECK_LEFT_OUT: Readonly<Record<string, string>> = {
   mma_pldemo: 'the audio runs in quarters across its 6/8 beat: a pulse every 2/3 beat scores 4.15 against 2.99 at the notated beats',
 };
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
-const sha = (...parts: (Buffer | string)[]) => {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
-};
 
 // ---------------------------------------------------------------- reference from a MIDI file
 
@@ -150,16 +142,16 @@ export function timidityArgs(mid: string, out: string, cfg = FREEPATS_CFG): stri
   return ['-c', cfg, '--preserve-silence', '-Ow', '--output-mono', '-s', '22050', '-o', out, mid];
 }
 
-async function renderThenTrim(out: string, render: (wav: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'clipmatch-h3-'));
-  try {
+/** Renders to a scratch wav (`render` gets its path, in a temp folder it may also write its inputs to), then
+ * trims it to RENDER_SECONDS of mono 22.05 kHz float at `out`. `renderer` names it in the error when it wrote
+ * nothing. */
+export function renderThenTrim(out: string, render: (wav: string) => Promise<unknown>, renderer = 'the renderer'): Promise<void> {
+  return withTempDir('clipmatch-render-', async (dir) => {
     const raw = join(dir, 'raw.wav');
     await render(raw);
-    if (!existsSync(raw)) throw new Error('the renderer wrote no wav');
+    if (!existsSync(raw)) throw new Error(`${renderer} wrote no wav`);
     await run$('ffmpeg', trimArgs(raw, out), { timeout: 300_000 });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 // ---------------------------------------------------------------- MuseScore
@@ -219,14 +211,7 @@ function musescoreSongs(out: AudioSongSpec[], left: LeftOut[], cache: string): v
         name,
         key: sha('mscore3 wav, trimmed', String(RENDER_SECONDS), bytes),
         renderTo: (wav) =>
-          renderThenTrim(wav, async (raw) => {
-            const home = await mkdtemp(join(tmpdir(), 'clipmatch-mscore-'));
-            try {
-              await run$('mscore3', ['-o', raw, score], { timeout: 900_000, env: mscoreEnv(home) });
-            } finally {
-              rmSync(home, { recursive: true, force: true });
-            }
-          }),
+          renderThenTrim(wav, (raw) => withTempDir('clipmatch-mscore-', (home) => run$('mscore3', ['-o', raw, score], { timeout: 900_000, env: mscoreEnv(home) }))),
         reference,
         source: 'musescore',
         bpm: mainBpm(midi),

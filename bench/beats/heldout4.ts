@@ -15,16 +15,13 @@
 // quantisedShare >= 0.85) with 30 s or more of notes are kept. Nothing here runs the beat tracker;
 // bench/beats/check-reference4.ts checks the references against the onset envelope.
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { type AudioSongSpec, type LeftOut, onPath } from './heldout.js';
+import { type AudioSongSpec, type LeftOut, onPath, sha, slug } from './heldout.js';
 import { readSmfTiming } from './smf.js';
-import { abcMidis, admitMidis, CACHE, mainBpm, midiProblem, midiReference, RENDER_SECONDS, trimArgs } from './heldout3.js';
+import { abcMidis, admitMidis, CACHE, mainBpm, midiProblem, midiReference, RENDER_SECONDS, renderThenTrim } from './heldout3.js';
 
 const run$ = promisify(execFile);
 
@@ -81,12 +78,6 @@ export function mmaSong(groove: string, tempo = MMA_TEMPO, progression = MMA_PRO
   return `${lines.join('\n')}\n`;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
-const sha = (...parts: (Buffer | string)[]) => {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
-};
 
 /** fluidsynth args: TimGM6mb, 22.05 kHz wav (fluidsynth plays from tick 0, so leading silence is kept) */
 export function fluidsynthArgs(mid: string, out: string, soundfont = TIMGM6MB): string[] {
@@ -102,19 +93,16 @@ function fluidSpec(name: string, midi: Buffer, source: AudioSongSpec['source']):
   return {
     name,
     key: sha('fluidsynth TimGM6mb, trimmed', String(RENDER_SECONDS), midi),
-    renderTo: async (wav) => {
-      const dir = await mkdtemp(join(tmpdir(), 'clipmatch-h4-'));
-      try {
-        const mid = join(dir, 'in.mid');
-        const raw = join(dir, 'raw.wav');
-        writeFileSync(mid, midi);
-        await run$('fluidsynth', fluidsynthArgs(mid, raw), { timeout: 900_000 });
-        if (!existsSync(raw)) throw new Error('fluidsynth wrote no wav');
-        await run$('ffmpeg', trimArgs(raw, wav), { timeout: 300_000 });
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    renderTo: (wav) =>
+      renderThenTrim(
+        wav,
+        (raw) => {
+          const mid = join(dirname(raw), 'in.mid');
+          writeFileSync(mid, midi);
+          return run$('fluidsynth', fluidsynthArgs(mid, raw), { timeout: 900_000 });
+        },
+        'fluidsynth',
+      ),
     reference: midiReference(midi).filter((t) => t <= RENDER_SECONDS),
     source,
     bpm: mainBpm(midi),

@@ -14,14 +14,11 @@
 // 60-180 BPM; more than SONGS_PER_PACKAGE songs of one package (the composer's highlight first, then the
 // longest songs). Nothing here runs the beat tracker.
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { type AudioSongSpec, type LeftOut, onPath } from './heldout.js';
-import { CACHE, RENDER_SECONDS, trimArgs } from './heldout3.js';
+import { type AudioSongSpec, type LeftOut, onPath, sha, slug } from './heldout.js';
+import { CACHE, RENDER_SECONDS, renderThenTrim } from './heldout3.js';
 import { moduleReference, parseModule, playRows, type Playback, type TrackerModule } from './modules.js';
 
 const run$ = promisify(execFile);
@@ -148,12 +145,6 @@ export function moduleSong(bytes: Uint8Array, lengthFromOpenmpt: number | null):
   return { problem: null, module: m, reference: grid.beats, bpm: grid.bpm, rowsPerBeat: rpb.rows, from: rpb.from, ...(rpb.meter ? { meter: rpb.meter } : {}), songSeconds: whole.end };
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
-const sha = (...parts: (Buffer | Uint8Array | string)[]) => {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
-};
 
 /** the module files of the installed packages, in MODULE_DIRS order, each folder's files sorted */
 export function moduleCandidates(dirs = MODULE_DIRS): { candidates: ModuleCandidate[]; leftOut: LeftOut[] } {
@@ -281,17 +272,7 @@ export function heldout5Songs(
     songs.push({
       name: c.name,
       key: sha('openmpt123 subsong 0, mono 48k, trimmed', String(RENDER_SECONDS), bytes),
-      renderTo: async (wav) => {
-        const dir = await mkdtemp(join(tmpdir(), 'clipmatch-h5-'));
-        try {
-          const raw = join(dir, 'raw.wav');
-          await run$('openmpt123', openmptArgs(file, raw), { timeout: 600_000 });
-          if (!existsSync(raw)) throw new Error('openmpt123 wrote no wav');
-          await run$('ffmpeg', trimArgs(raw, wav), { timeout: 300_000 });
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      },
+      renderTo: (wav) => renderThenTrim(wav, (raw) => run$('openmpt123', openmptArgs(file, raw), { timeout: 600_000 }), 'openmpt123'),
       reference: s.reference,
       source: 'module',
       bpm: s.bpm,
