@@ -63,6 +63,8 @@ const COMPOUND_MARGIN = 0.2;
 const KICK_DECAY_SECONDS = 0.13;
 const KICK_DECAY_NATS = 3;
 const STATE_STEP = 0.01; // log2 units: about 0.7% in tempo
+/** tempo states a window may move from the last one for free (about 2%) */
+const FREE_STATES = Math.round(0.03 / STATE_STEP);
 /** tempoPath: in a window whose tempo is within RATIO_STEP_TOLERANCE (log2 units; 0.05 is 3.5%) of 1:2, 2:3,
  * 3:4, 4:3, 3:2 or 2:1 of the song's, what every tempo but the song's own pays. On the tune set (174 songs):
  * mean F 0.868 against 0.850 without, the same with 1, 2 or 4 nats and a tolerance of 0.03-0.08; penalising
@@ -91,7 +93,7 @@ function gaussianSmooth(x: Float64Array, sigma: number): Float64Array {
  * costs in proportion to its size, at most jumpCap. */
 function tempoViterbi(emit: readonly Float64Array[], S: number): Int32Array {
   const M = emit.length;
-  const free = Math.round(0.03 / STATE_STEP);
+  const free = FREE_STATES;
   const costPerState = 0.08;
   const jumpCap = 6;
   let score = Float64Array.from(emit[0]!);
@@ -213,12 +215,11 @@ export function tempoPath(env: Float64Array, fps: number, opts: Partial<GridOpti
     const sorted = Array.from(path).sort((a, b) => a - b);
     const med = sorted[sorted.length >> 1]!;
     const tol = Math.round(RATIO_STEP_TOLERANCE / STATE_STEP);
-    const free = Math.round(0.03 / STATE_STEP);
     const related = (q: number) => [1 / 2, 2 / 3, 3 / 4, 4 / 3, 3 / 2, 2].some((r) => Math.abs(q - med - Math.log2(r) / STATE_STEP) <= tol);
     const flagged = Array.from(path, (q) => related(q));
     if (flagged.some(Boolean)) {
       // in those windows every tempo but the song's own pays the penalty
-      const emit2 = emit.map((e, m) => (flagged[m] ? e.map((v, q) => (Math.abs(q - med) <= free ? v : v - RATIO_STEP_PENALTY)) : e));
+      const emit2 = emit.map((e, m) => (flagged[m] ? e.map((v, q) => (Math.abs(q - med) <= FREE_STATES ? v : v - RATIO_STEP_PENALTY)) : e));
       path = tempoViterbi(emit2, S);
     }
   }
@@ -305,7 +306,7 @@ export function barConsistentRatio(env: Float64Array, fps: number, bpm: number, 
 export function compoundRatio(env: Float64Array, fps: number, bpm: number, o: GridOptions): number {
   if (!(bpm >= COMPOUND_MIN_BPM) || bpm / 3 < o.minBpm) return 1;
   const P = (60 * fps) / bpm;
-  const ac = globalAc(gaussianSmooth(env, Math.max(0.5, 0.016 * fps)), Math.ceil(4 * P) + 2);
+  const ac = songAc(env, fps, Math.ceil(4 * P) + 2);
   const three = lagAt(ac, 3 * P);
   if (three - Math.max(lagAt(ac, 2 * P), lagAt(ac, 4 * P)) < COMPOUND_MARGIN) return 1;
   return lagAt(ac, 1.5 * P) >= three ? 1.5 : 3;
@@ -417,6 +418,11 @@ function globalAc(x: Float64Array, maxLag: number): Float64Array {
   return ac;
 }
 
+/** The whole song's autocorrelation (lag 0 = 1) of the envelope smoothed as the tempo path smooths it. */
+function songAc(env: Float64Array, fps: number, maxLag: number): Float64Array {
+  return globalAc(gaussianSmooth(env, Math.max(0.5, 0.016 * fps)), maxLag);
+}
+
 /**
  * The grid at the tracked tempo (tempo path, bar check, DP, swing and off-beat checks) and, with the
  * upper bands' onsets, the candidates the grid choice picks from.
@@ -504,7 +510,7 @@ export function analyzeGrid(
     high: normalised(emphasise(bands.high, fps)),
     ...(lowLevel ? { lowLevel } : {}),
     ...(bands.harmonic && bands.harmonicBands ? { harmonic: bands.harmonic, harmonicBands: bands.harmonicBands } : {}),
-    ...(factors.some((f) => f !== 1) ? { ac: globalAc(gaussianSmooth(combo, Math.max(0.5, 0.016 * fps)), Math.ceil(8 * maxP) + 2) } : {}),
+    ...(factors.some((f) => f !== 1) ? { ac: songAc(combo, fps, Math.ceil(8 * maxP) + 2) } : {}),
     fps,
   };
   return out;
