@@ -65,6 +65,9 @@ const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 /** synthetic, real, heldout1, extra and heldout2..5 are the TUNE set; heldout6 is never tuned on */
 export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout3' | 'heldout4' | 'heldout5' | 'heldout6';
 export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra', 'heldout2', 'heldout3', 'heldout4', 'heldout5'];
+/** the audio sets among them (no fluidsynth needed), and the set held out now */
+const TUNED_AUDIO_SETS: readonly string[] = ['heldout2', 'heldout3', 'heldout4', 'heldout5'];
+const HELDOUT_SET = 'heldout6' as const;
 
 /** a MIDI song, rendered by fluidsynth, its reference its notated grid */
 export interface MidiBenchSong {
@@ -130,11 +133,11 @@ export function tunedAudioBenchSongs(log: (line: string) => void = (l) => proces
   return out;
 }
 
-/** The held-out songs (never tuned on) whose files are installed; those left out are logged with the reason. */
-export function heldoutBenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
+/** The held-out songs (never tuned on) whose files are installed (those left out are heldout5's candidates,
+ * logged with it). */
+export function heldoutBenchSongs(): AudioBenchSong[] {
   const { songs } = heldout6Songs(CACHE);
-  void log; // heldout6's left-out songs are heldout5's candidates, logged with it
-  return songs.map((s) => ({ name: s.name, set: 'heldout6' as const, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
+  return songs.map((s) => ({ name: s.name, set: HELDOUT_SET, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
 }
 
 /** The songs of every set whose files are installed: the MIDI sets unless `midi` is false, the audio sets
@@ -234,13 +237,13 @@ function argValue(flag: string): string | undefined {
 export async function run(): Promise<Record<string, unknown>> {
   const only = argValue('--set');
   // the audio sets need no fluidsynth; the MIDI sets do
-  const midi = !['heldout', 'heldout2', 'heldout3', 'heldout4', 'heldout5', 'heldout6'].includes(only ?? '');
+  const midi = !['heldout', HELDOUT_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
   if (midi && !(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
-  const heldout = !only || only === 'heldout' || only === 'heldout6';
-  const withAudio = !only || ['heldout2', 'heldout3', 'heldout4', 'heldout5', 'tune'].includes(only);
+  const heldout = !only || only === 'heldout' || only === HELDOUT_SET;
+  const withAudio = !only || only === 'tune' || TUNED_AUDIO_SETS.includes(only);
   const songs = benchSongs({ midi, audio: withAudio, heldout }).filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)) || (only === 'heldout' && !TUNE_SETS.includes(s.set)));
   const results: SongResult[] = [];
   for (const s of songs) {
