@@ -1,13 +1,11 @@
-// Tuning aid: the shipped tracker (trackGrid, as rhythm.ts calls it) on the cached TUNE set
+// Tuning aid: the shipped tracker (rhythm.ts gridOfFrames, as analyzeRhythm calls it) on the cached TUNE set
 // (bench/beats/tune-cache.ts), in seconds instead of the minutes a full bench run takes. Prints the mean F
 // and the songs under 0.6 per set; --save FILE keeps the per-song F, --diff FILE lists the songs whose F
 // moved by more than 0.02 against a saved run. Never reads the held-out set.
 // Run: node --import tsx bench/beats/tune-eval.ts [--save base.json] [--diff base.json] [--songs]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { anyLevelFMeasure, beatFMeasure } from '../../src/core/beat-eval.js';
-import { HARMONIC_BANDS } from '../../src/features/audio/frames.js';
-import { estimateTempo } from '../../src/features/audio/tempo.js';
-import { trackGrid } from '../../src/features/audio/grid.js';
+import { gridOfFrames } from '../../src/features/audio/rhythm.js';
 import { loadTuneCache } from './tune-cache.js';
 
 interface Row {
@@ -27,9 +25,7 @@ const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / Math.max(1, x.lengt
 export function evaluateCached(): Row[] {
   const rows: Row[] = [];
   for (const c of loadTuneCache()) {
-    const pulsed = estimateTempo(c.onset, c.fps).bpm > 0;
-    const bands = { mid: c.onsetMid, high: c.onsetHigh, harmonic: c.harmonic, harmonicBands: HARMONIC_BANDS };
-    const g = pulsed ? trackGrid(c.onset, c.onsetLow, c.rms, c.fps, {}, c.lowLevel, bands) : null;
+    const g = gridOfFrames(c, c.fps);
     const beats = g ? g.beats.map((f) => c.start + f * c.hopSeconds) : [];
     rows.push({ name: c.name, set: c.set, f: beatFMeasure(c.reference, beats).f, fAny: anyLevelFMeasure(c.reference, beats), bpm: g && g.beats.length >= 4 ? g.tempo.median : 0 });
   }

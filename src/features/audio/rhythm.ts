@@ -1,10 +1,10 @@
 // Song-level rhythm: onset envelope, tempo, beat grid and onsets, so a song can be cut into segments
 // that snap to beats. Only the onset envelope and RMS are computed per frame, so a 15-minute song
 // costs one pass of 512-point FFTs (at 16 kHz) and no per-frame matrix is kept.
-import { analyzeFrames, HARMONIC_BANDS } from './frames.js';
+import { analyzeFrames, HARMONIC_BANDS, type FrameAnalysis } from './frames.js';
 import { checkSampleRate, sanitizePcm } from './extract.js';
 import { pickPeaks } from './onset.js';
-import { trackGrid } from './grid.js';
+import { trackGrid, type GridResult } from './grid.js';
 import { estimateTempo } from './tempo.js';
 
 export interface RhythmAnalysis {
@@ -26,6 +26,14 @@ export interface RhythmAnalysis {
   onsets: number[];
 }
 
+/** The beat grid of a frame analysis' rows (frames of `fps` a second), or null where there is no pulse: the global
+ * autocorrelation gate says whether there is one at all (silence, a tone, noise: none). The beat benchmark's
+ * tuning scripts call it on cached rows. */
+export function gridOfFrames(fa: Pick<FrameAnalysis, 'onset' | 'onsetLow' | 'lowLevel' | 'onsetMid' | 'onsetHigh' | 'harmonic' | 'rms'>, fps: number): GridResult | null {
+  if (!(estimateTempo(fa.onset, fps).bpm > 0)) return null;
+  return trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS });
+}
+
 export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnalysis {
   checkSampleRate(sampleRate);
   const fa = analyzeFrames(sanitizePcm(pcm), sampleRate, false);
@@ -34,9 +42,7 @@ export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnal
   // brought that frame i-1 lacked, so the frame is dated at the middle of that hop
   const start = (fa.win - fa.hop / 2) / sampleRate;
   const time = (i: number): number => start + (i * fa.hop) / sampleRate;
-  // the global autocorrelation gate says whether there is a pulse at all (silence, a tone, noise: none)
-  const pulsed = estimateTempo(fa.onset, fps).bpm > 0;
-  const grid = pulsed ? trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS }) : null;
+  const grid = gridOfFrames(fa, fps);
   return {
     hopSeconds: fa.hop / sampleRate,
     startSeconds: start,
