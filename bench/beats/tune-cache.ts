@@ -2,7 +2,8 @@
 // what the grid tracker and its candidate features read (the onset envelopes of every band, the low bands'
 // level, RMS, the harmonic bands' log power) with the song's reference beats, in one binary file per song
 // under the system temp folder. Experiments (bench/beats/tune-selector.ts) then run in seconds, not minutes.
-// Never reads the held-out set (round 4's audio set, heldout2, is tune data from round 5). Run: node --import tsx bench/beats/tune-cache.ts
+// Never reads the held-out set (round 4's audio set, heldout2, is tune data from round 5) unless
+// `--with-heldout` (a second index, index-all.json). Run: node --import tsx bench/beats/tune-cache.ts [--with-heldout]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,8 +62,10 @@ export function unpack(b: Buffer): CachedSong {
   return { name: h.name, set: h.set, fps: h.fps, start: h.start, hopSeconds: h.hopSeconds, reference: h.reference, onset, onsetLow, lowLevel, onsetMid, onsetHigh, rms, harmonic };
 }
 
-export function loadTuneCache(): CachedSong[] {
-  const index = join(TUNE_CACHE, 'index.json');
+/** The cached TUNE set; with `withHeldout`, also the held-out set's songs (cached by `--with-heldout`), for
+ * tools that measure by leaving whole sets out (a learned model) rather than by tuning on the TUNE set. */
+export function loadTuneCache(withHeldout = false): CachedSong[] {
+  const index = join(TUNE_CACHE, withHeldout ? 'index-all.json' : 'index.json');
   if (!existsSync(index)) throw new Error('no tune cache: run node --import tsx bench/beats/tune-cache.ts');
   const names = JSON.parse(readFileSync(index, 'utf8')) as string[];
   return names.map((n) => unpack(readFileSync(join(TUNE_CACHE, `${n}.bin`))));
@@ -71,7 +74,8 @@ export function loadTuneCache(): CachedSong[] {
 if (process.argv[1]?.endsWith('tune-cache.ts')) {
   mkdirSync(TUNE_CACHE, { recursive: true });
   const names: string[] = [];
-  for (const song of benchSongs({ heldout: false }).filter((s) => TUNE_SETS.includes(s.set))) {
+  const withHeldout = process.argv.includes('--with-heldout');
+  for (const song of benchSongs({ heldout: withHeldout }).filter((s) => withHeldout || TUNE_SETS.includes(s.set))) {
     const file = join(TUNE_CACHE, `${song.name}.bin`);
     names.push(song.name);
     if (existsSync(file)) continue;
@@ -97,6 +101,6 @@ if (process.argv[1]?.endsWith('tune-cache.ts')) {
     writeFileSync(file, pack(c));
     process.stderr.write(`  cached ${song.name}\n`);
   }
-  writeFileSync(join(TUNE_CACHE, 'index.json'), JSON.stringify(names));
+  writeFileSync(join(TUNE_CACHE, withHeldout ? 'index-all.json' : 'index.json'), JSON.stringify(names));
   process.stderr.write(`${names.length} songs in ${TUNE_CACHE}\n`);
 }
