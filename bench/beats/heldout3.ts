@@ -235,7 +235,8 @@ export function midiProblem(midi: Buffer): string | null {
   return null;
 }
 
-function timiditySpec(name: string, midi: Buffer, source: Source3): AudioSongSpec {
+/** a MIDI song played by TiMidity++ with freepats (--preserve-silence), trimmed; its reference the notated grid */
+export function timiditySpec(name: string, midi: Buffer, source: AudioSongSpec['source']): AudioSongSpec {
   return {
     name,
     key: sha('timidity freepats --preserve-silence, trimmed', String(RENDER_SECONDS), midi),
