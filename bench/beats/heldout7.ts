@@ -214,7 +214,7 @@ export function npmTarball(p: NpmPackage, dir = NPM_CACHE): string {
     } catch (e) {
       const err = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
       const code = /npm error (code \S+|\d{3} .*)/.exec(err)?.[1];
-      throw new Error(`npm pack ${p.name}@${p.version} failed${code ? `: ${code}` : `: ${(e as Error).message.split('\n')[0]}`}`);
+      throw new Error(`npm pack ${p.name}@${p.version} failed${code ? `: ${code}` : `: ${(e as Error).message.split('\n')[0]}`}`, { cause: e });
     }
     renameSync(join(part, tarballName(p.name, p.version)), tgz);
   } finally {
