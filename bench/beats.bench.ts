@@ -143,7 +143,11 @@ export function tunedAudioBenchSongs(log: (line: string) => void = (l) => proces
   const out: AudioBenchSong[] = [];
   for (const [set, { songs, leftOut }] of [['heldout2', heldoutSongs()], ['heldout3', heldout3Songs(CACHE)], ['heldout4', heldout4Songs(CACHE)], ['heldout5', heldout5Songs(CACHE)]] as const) {
     for (const l of leftOut) log(`  beats: ${set} ${l.name} left out: ${l.reason}`);
-    for (const s of songs) out.push({ name: s.name, set, audio: () => renderHeldout(s, CACHE), reference: s.reference });
+    for (const s of songs) {
+      const origin = 'package' in s && typeof s.package === 'string' ? s.package : s.source;
+      const seconds = 'songSeconds' in s && typeof s.songSeconds === 'number' ? { seconds: s.songSeconds } : {};
+      out.push({ name: s.name, set, audio: () => renderHeldout(s, CACHE), reference: s.reference, origin, ...seconds });
+    }
   }
   return out;
 }
