@@ -25,9 +25,10 @@
 // MIDI ones: quantised (smf.ts quantisedShare >= 0.85), 30 s or more of notes, each distinct file once; then a
 // reference beat (its median gap) from MIN_BPM to MAX_BPM (a faster grid counts a subdivision: eighths at
 // 240 in an 8/8 or 3/8 invention, quarters at 211 in an alla breve symphony written as 4/4); a file whose content
-// is in another set (the bench passes those sets' SHA-1s) or that is another set's piece again is left out; at
-// most PER_COMPOSER songs of one composer and PER_AUTHOR of one arranger (who made the file), the longest first
-// (note span up to RENDER_SECONDS), then by name. Nothing here runs the beat tracker.
+// is in another set (the bench passes those sets' SHA-1s) or that is another set's piece again is left out; the
+// onset check's verdicts (CHECK_LEFT_OUT7, from bench/beats/check-reference7.ts); then at most PER_COMPOSER songs
+// of one composer and PER_AUTHOR of one arranger (who made the file), the longest first (note span up to
+// RENDER_SECONDS), then by name. 17 songs of 52 files listed (2026-12). Nothing here runs the beat tracker.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
