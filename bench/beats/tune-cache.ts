@@ -3,7 +3,8 @@
 // level, RMS, the harmonic bands' log power) with the song's reference beats, in one binary file per song
 // under the system temp folder. Experiments (bench/beats/tune-selector.ts) then run in seconds, not minutes.
 // Never reads the held-out set (round 4's audio set, heldout2, is tune data from round 5) unless
-// `--with-heldout` (a second index, index-all.json). Run: node --import tsx bench/beats/tune-cache.ts [--with-heldout]
+// `--with-heldout` (a second index, index-all.json); `--heldout7` caches the npm MIDI set alone
+// (index-heldout7.json). Run: node --import tsx bench/beats/tune-cache.ts [--with-heldout | --heldout7]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
 import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
 import { sanitizePcm } from '../../src/features/audio/extract.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
-import { benchSongs, referenceBeats, render, TUNE_SETS } from '../beats.bench.js';
+import { benchSongs, heldout7BenchSongs, referenceBeats, render, TUNE_SETS } from '../beats.bench.js';
 
 export const TUNE_CACHE = join(tmpdir(), 'clipmatch-beats-tune-cache-v2');
 const EVAL_SECONDS = 120;
@@ -62,10 +63,15 @@ export function unpack(b: Buffer): CachedSong {
   return { name: h.name, set: h.set, fps: h.fps, start: h.start, hopSeconds: h.hopSeconds, reference: h.reference, onset, onsetLow, lowLevel, onsetMid, onsetHigh, rms, harmonic };
 }
 
-/** The cached TUNE set; with `withHeldout`, also the held-out set's songs (cached by `--with-heldout`), for
- * tools that measure by leaving whole sets out (a learned model) rather than by tuning on the TUNE set. */
-export function loadTuneCache(withHeldout = false): CachedSong[] {
-  const index = join(TUNE_CACHE, withHeldout ? 'index-all.json' : 'index.json');
+/** Index files: the TUNE set; with the held-out set (heldout6) too, for tools that measure by leaving whole
+ * sets out (a learned model) rather than by tuning on the TUNE set; the npm MIDI set (heldout7) alone. */
+const INDEX = { tune: 'index.json', all: 'index-all.json', heldout7: 'index-heldout7.json' } as const;
+export type CacheSelection = keyof typeof INDEX;
+
+/** The cached songs of a selection (`all`: cached by `--with-heldout`; `heldout7`: by `--heldout7`). */
+export function loadTuneCache(which: CacheSelection | boolean = 'tune'): CachedSong[] {
+  const sel: CacheSelection = which === true ? 'all' : which === false ? 'tune' : which;
+  const index = join(TUNE_CACHE, INDEX[sel]);
   if (!existsSync(index)) throw new Error('no tune cache: run node --import tsx bench/beats/tune-cache.ts');
   const names = JSON.parse(readFileSync(index, 'utf8')) as string[];
   return names.map((n) => unpack(readFileSync(join(TUNE_CACHE, `${n}.bin`))));
@@ -74,8 +80,9 @@ export function loadTuneCache(withHeldout = false): CachedSong[] {
 if (process.argv[1]?.endsWith('tune-cache.ts')) {
   mkdirSync(TUNE_CACHE, { recursive: true });
   const names: string[] = [];
-  const withHeldout = process.argv.includes('--with-heldout');
-  for (const song of benchSongs({ heldout: withHeldout }).filter((s) => withHeldout || TUNE_SETS.includes(s.set))) {
+  const sel: CacheSelection = process.argv.includes('--heldout7') ? 'heldout7' : process.argv.includes('--with-heldout') ? 'all' : 'tune';
+  const songs = sel === 'heldout7' ? heldout7BenchSongs() : benchSongs({ heldout: sel === 'all' }).filter((s) => sel === 'all' || TUNE_SETS.includes(s.set));
+  for (const song of songs) {
     const file = join(TUNE_CACHE, `${song.name}.bin`);
     names.push(song.name);
     if (existsSync(file)) continue;
@@ -101,6 +108,6 @@ if (process.argv[1]?.endsWith('tune-cache.ts')) {
     writeFileSync(file, pack(c));
     process.stderr.write(`  cached ${song.name}\n`);
   }
-  writeFileSync(join(TUNE_CACHE, withHeldout ? 'index-all.json' : 'index.json'), JSON.stringify(names));
+  writeFileSync(join(TUNE_CACHE, INDEX[sel]), JSON.stringify(names));
   process.stderr.write(`${names.length} songs in ${TUNE_CACHE}\n`);
 }

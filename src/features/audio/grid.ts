@@ -60,6 +60,11 @@ const SWING_HALF = 0.5;
 const COMPOUND_MIN_BPM = 160;
 const COMPOUND_MARGIN = 0.2;
 /** a kick's low-band power falls by this much (natural log units, about 13 dB) within this time */
+/** weight of the beat network's contrast (activationContrast of the grid minus that of the grid half a beat
+ * later) added to the phase log-odds; chosen by leaving sets out (bench/beats/beat-net-train.ts, docs/beats.md) */
+const NET_PHASE_WEIGHT = 0.5;
+/** added to both sides of activationContrast's ratio: an activation near 0 on both phases says little */
+const ACTIVATION_FLOOR = 0.02;
 const KICK_DECAY_SECONDS = 0.13;
 const KICK_DECAY_NATS = 3;
 const STATE_STEP = 0.01; // log2 units: about 0.7% in tempo
@@ -532,15 +537,28 @@ export function trackGrid(
   lowLevel?: ArrayLike<number>,
   bands?: GridBands,
   weights: readonly number[] | null = PHASE_WEIGHTS,
+  activation?: ArrayLike<number>,
 ): GridResult | null {
   const a = analyzeGrid(full, low, fps, opts, lowLevel, weights && bands?.harmonic ? bands : undefined);
   if (!a) return null;
   const on = a.candidates.find((c) => c.factor === 1 && c.shift === 0);
   const off = a.candidates.find((c) => c.factor === 1 && c.shift === 0.5);
   if (!weights || !a.signals || !on || !off || a.legacy.swing) return { beats: trimSilent(a.legacy.beats, rms), tempo: a.tempo, shifted: a.legacy.shifted };
-  const best = phaseLogOdds(a.signals, on, off, weights) >= 0 ? on : off;
+  let z = phaseLogOdds(a.signals, on, off, weights);
+  if (activation) {
+    const r = Math.max(1, Math.round(0.03 * fps));
+    z += NET_PHASE_WEIGHT * (activationContrast(activation, on.beats, r) - activationContrast(activation, off.beats, r));
+  }
+  const best = z >= 0 ? on : off;
   const beats = [...new Set(best.beats.map((f) => Math.round(f)))];
   return { beats: trimSilent(beats, rms), tempo: a.tempo, shifted: best.shift !== 0 };
+}
+
+/** How a beat activation (beat-net.ts) peaks on the beats against the points halfway between them (log ratio). */
+export function activationContrast(act: ArrayLike<number>, beats: readonly number[], r: number): number {
+  const on = beats.slice(0, -1);
+  const mids = on.map((b, i) => (b + beats[i + 1]!) / 2);
+  return Math.log((meanPeak(act, on, r) + ACTIVATION_FLOOR) / (meanPeak(act, mids, r) + ACTIVATION_FLOOR));
 }
 
 /**

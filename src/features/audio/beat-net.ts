@@ -1,0 +1,174 @@
+// A learned beat activation: a small temporal convolutional network (as Davies and Böck's TCN beat tracker,
+// "Temporal convolutional networks for musical audio beat tracking", EUSIPCO 2019) over the frame analysis'
+// onset envelopes and harmonic band powers, giving per frame the probability that a beat falls there. The
+// tracker (grid.ts) finds the tempo and places the beats on it instead of on the raw onsets.
+//
+// Inputs (NET_INPUTS per frame; the onsets are rises of log power, so loudness matters only near the onset
+// detector's noise floor, and each is divided by its mean over the song, so a band's share of the mix does not): the full, low, mid
+// and high band onsets and the kick onsets, the low bands' and the RMS level's frame-to-frame change, the
+// rise of each of the 40 harmonic bands' power, and the spectral change over 0.1 and 0.25 s.
+// Network: a 1x1 layer to WIDTH channels, then layers of a kernel-3 convolution dilated 1, 2, 4, ... (ELU,
+// residual), a 1x1 layer to one logistic output. Weights are fitted by bench/beats/beat-net-train.ts on the
+// beat bench's songs and kept in beat-net.weights.json; this file only runs them, in plain TypeScript.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_GRID, type GridOptions, kickOnsets, placeBeats, tempoPath, trimSilent } from './grid.js';
+import { spectralChange } from './grid-select.js';
+
+export const NET_INPUTS = 7 + 40 + 2;
+const HARMONIC_RISES = 40;
+
+export interface NetRows {
+  onset: ArrayLike<number>;
+  onsetLow: ArrayLike<number>;
+  onsetMid: ArrayLike<number>;
+  onsetHigh: ArrayLike<number>;
+  lowLevel: ArrayLike<number>;
+  rms: ArrayLike<number>;
+  /** count * bands log band powers */
+  harmonic: Float32Array;
+}
+
+/** x / its mean over the song, compressed: onsets of any loudness on one scale. */
+function scaleOnsets(x: ArrayLike<number>, out: Float32Array, c: number, C: number): void {
+  const n = x.length;
+  let m = 0;
+  for (let t = 0; t < n; t++) m += Math.max(0, x[t]!);
+  m = m / Math.max(1, n) + 1e-9;
+  for (let t = 0; t < n; t++) out[t * C + c] = Math.log1p(Math.max(0, x[t]!) / m);
+}
+
+/** The frame-to-frame change of a level, over its standard deviation. */
+function scaleChange(x: ArrayLike<number>, out: Float32Array, c: number, C: number, log: boolean): void {
+  const n = x.length;
+  const v = (t: number) => (log ? Math.log(1e-5 + Math.max(0, x[t]!)) : x[t]!);
+  const d = new Float64Array(n);
+  let s = 0;
+  for (let t = 1; t < n; t++) {
+    d[t] = v(t) - v(t - 1);
+    s += d[t]! * d[t]!;
+  }
+  const r = Math.sqrt(s / Math.max(1, n)) + 1e-9;
+  for (let t = 0; t < n; t++) out[t * C + c] = Math.max(-4, Math.min(4, d[t]! / r));
+}
+
+/** The network's input rows: `count * NET_INPUTS`, frame-major. */
+export function netInputs(rows: NetRows, bands: number, fps: number): Float32Array {
+  const n = rows.onset.length;
+  const C = NET_INPUTS;
+  const out = new Float32Array(n * C);
+  scaleOnsets(rows.onset, out, 0, C);
+  scaleOnsets(rows.onsetLow, out, 1, C);
+  scaleOnsets(rows.onsetMid, out, 2, C);
+  scaleOnsets(rows.onsetHigh, out, 3, C);
+  scaleOnsets(kickOnsets(rows.onsetLow, rows.lowLevel, fps), out, 4, C);
+  scaleChange(rows.lowLevel, out, 5, C, false);
+  scaleChange(rows.rms, out, 6, C, true);
+  const rise = new Float64Array(n);
+  for (let g = 0; g < HARMONIC_RISES; g++) {
+    rise.fill(0);
+    if (g < bands) for (let t = 1; t < n; t++) rise[t] = Math.max(0, rows.harmonic[t * bands + g]! - rows.harmonic[(t - 1) * bands + g]!);
+    scaleOnsets(rise, out, 7 + g, C);
+  }
+  scaleOnsets(spectralChange(rows.harmonic, bands, Math.max(1, Math.round(0.1 * fps))), out, 7 + HARMONIC_RISES, C);
+  scaleOnsets(spectralChange(rows.harmonic, bands, Math.max(1, Math.round(0.25 * fps))), out, 8 + HARMONIC_RISES, C);
+  return out;
+}
+
+export interface BeatNetWeights {
+  width: number;
+  dilations: number[];
+  /** [NET_INPUTS x width] row-major, then bias [width] */
+  inW: number[];
+  inB: number[];
+  /** per layer: [3*width x width] (taps t-d, t, t+d stacked), bias [width] */
+  convW: number[][];
+  convB: number[][];
+  /** [width], bias */
+  outW: number[];
+  outB: number;
+}
+
+const elu = (v: number) => (v > 0 ? v : Math.expm1(v));
+
+/** Per-frame beat probability for `inputs` (netInputs' rows). */
+export function beatActivation(w: BeatNetWeights, inputs: Float32Array): Float32Array {
+  const C = NET_INPUTS;
+  const W = w.width;
+  const n = Math.floor(inputs.length / C);
+  const h = new Float32Array(n * W);
+  for (let t = 0; t < n; t++) {
+    for (let j = 0; j < W; j++) {
+      let a = w.inB[j]!;
+      for (let i = 0; i < C; i++) a += inputs[t * C + i]! * w.inW[i * W + j]!;
+      h[t * W + j] = a;
+    }
+  }
+  const next = new Float32Array(n * W);
+  const acc = new Float64Array(W);
+  for (let l = 0; l < w.dilations.length; l++) {
+    const d = w.dilations[l]!;
+    const K = w.convW[l]!;
+    const B = w.convB[l]!;
+    for (let t = 0; t < n; t++) {
+      for (let j = 0; j < W; j++) acc[j] = B[j]!;
+      for (let tap = 0; tap < 3; tap++) {
+        const s = t + (tap - 1) * d;
+        if (s < 0 || s >= n) continue;
+        const base = tap * W;
+        for (let i = 0; i < W; i++) {
+          const x = h[s * W + i]!;
+          if (x === 0) continue;
+          const row = (base + i) * W;
+          for (let j = 0; j < W; j++) acc[j] = acc[j]! + x * K[row + j]!;
+        }
+      }
+      for (let j = 0; j < W; j++) next[t * W + j] = h[t * W + j]! + elu(acc[j]!);
+    }
+    h.set(next);
+  }
+  const out = new Float32Array(n);
+  for (let t = 0; t < n; t++) {
+    let a = w.outB;
+    for (let j = 0; j < W; j++) a += h[t * W + j]! * w.outW[j]!;
+    out[t] = 1 / (1 + Math.exp(-a));
+  }
+  return out;
+}
+
+/** Beat frames from the activation: the tempo path of its autocorrelation, then the DP on it. */
+export function decodeActivation(act: Float32Array, rows: { rms: ArrayLike<number>; fps: number }, opts: Partial<GridOptions> = {}): number[] {
+  const o = { ...DEFAULT_GRID, ...opts };
+  const a = Float64Array.from(act);
+  const tempo = tempoPath(a, rows.fps, o);
+  const period = tempo.bpm.map((b) => (60 * rows.fps) / b);
+  return trimSilent(placeBeats(a, period, o.tightness), rows.rms);
+}
+
+const WEIGHTS_FILE = fileURLToPath(new URL('./beat-net.weights.json', import.meta.url));
+let shipped: BeatNetWeights | null | undefined;
+
+/** Reads a weights file, refusing one whose shapes are not a NET_INPUTS-input network's. */
+export function loadBeatNet(path: string): BeatNetWeights {
+  const w = JSON.parse(readFileSync(path, 'utf8')) as Partial<BeatNetWeights>;
+  const W = w.width ?? 0;
+  const ok =
+    W > 0 &&
+    w.inW?.length === NET_INPUTS * W &&
+    w.inB?.length === W &&
+    w.outW?.length === W &&
+    typeof w.outB === 'number' &&
+    Array.isArray(w.dilations) &&
+    w.convW?.length === w.dilations.length &&
+    w.convB?.length === w.dilations.length &&
+    w.convW.every((k) => k.length === 3 * W * W) &&
+    w.convB.every((b) => b.length === W);
+  if (!ok) throw new Error(`${path}: not the weights of a ${NET_INPUTS}-input beat network`);
+  return w as BeatNetWeights;
+}
+
+/** The weights in beat-net.weights.json (read once), or null where the file is absent. */
+export function shippedBeatNet(): BeatNetWeights | null {
+  if (shipped === undefined) shipped = existsSync(WEIGHTS_FILE) ? loadBeatNet(WEIGHTS_FILE) : null;
+  return shipped;
+}
