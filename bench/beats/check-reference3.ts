@@ -34,13 +34,16 @@ export async function run(only?: readonly string[]): Promise<{ checks: Reference
   return { checks, leftOut };
 }
 
+/** The Markdown table of checks with a ratioHalf and a verdict; `origin` names each song's source (column `column`). */
+export function suspicionTable<T extends ReferenceCheck & { ratioHalf: number; suspect: string | null }>(checks: T[], column: string, origin: (c: T) => string): string[] {
+  const keys = Object.keys(checks[0]?.at ?? {});
+  return [
+    `| song | ${column} | BPM | s | beats | ${keys.join(' | ')} | 0 / ½ beat | peak lag ms (all / 1st / 2nd half) | suspect |`,
+    `|---|---|---:|---:|---:|${keys.map(() => '---:').join('|')}|---:|---:|---|`,
+    ...checks.map((c) => `| ${c.name} | ${origin(c)} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${keys.map((k) => c.at[k]!.toFixed(2)).join(' | ')} | ${c.ratioHalf.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`),
+  ];
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await checkCli(run, (checks) => {
-    const keys = Object.keys(checks[0]?.at ?? {});
-    return [
-      `| song | source | BPM | s | beats | ${keys.join(' | ')} | 0 / ½ beat | peak lag ms (all / 1st / 2nd half) | suspect |`,
-      `|---|---|---:|---:|---:|${keys.map(() => '---:').join('|')}|---:|---:|---|`,
-      ...checks.map((c) => `| ${c.name} | ${c.source} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${keys.map((k) => c.at[k]!.toFixed(2)).join(' | ')} | ${c.ratioHalf.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`),
-    ];
-  });
+  await checkCli(run, (checks) => suspicionTable(checks, 'source', (c) => c.source));
 }

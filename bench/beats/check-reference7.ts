@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { otherSetMidiShas } from '../beats.bench.js';
 import { checkCli, checkSpecs, type ReferenceCheck } from './check-reference.js';
-import { suspicion } from './check-reference3.js';
+import { suspicion, suspicionTable } from './check-reference3.js';
 import { CACHE, heldout7Songs } from './heldout7.js';
 
 const EVAL_SECONDS = 120;
@@ -35,12 +35,5 @@ export async function run(only?: readonly string[]): Promise<{ checks: Reference
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await checkCli(run, (checks) => {
-    const keys = Object.keys(checks[0]?.at ?? {});
-    return [
-      `| song | package | BPM | s | beats | ${keys.join(' | ')} | 0 / ½ beat | peak lag ms (all / 1st / 2nd half) | suspect |`,
-      `|---|---|---:|---:|---:|${keys.map(() => '---:').join('|')}|---:|---:|---|`,
-      ...checks.map((c) => `| ${c.name} | ${c.package} | ${Math.round(c.bpm * 100) / 100} | ${c.seconds} | ${c.beats} | ${keys.map((k) => c.at[k]!.toFixed(2)).join(' | ')} | ${c.ratioHalf.toFixed(2)} | ${c.bestLagMs} / ${c.firstHalfLagMs} / ${c.secondHalfLagMs} | ${c.suspect ?? ''} |`),
-    ];
-  });
+  await checkCli(run, (checks) => suspicionTable(checks, 'package', (c) => c.package));
 }

@@ -91,48 +91,64 @@ export interface BeatNetWeights {
 
 const elu = (v: number) => (v > 0 ? v : Math.expm1(v));
 
-/** Per-frame beat probability for `inputs` (netInputs' rows). */
+/** The weights as typed arrays (about twice as fast to read in the inner loops), made once per weights object. */
+const typed = new WeakMap<BeatNetWeights, { inW: Float64Array; inB: Float64Array; convW: Float64Array[]; convB: Float64Array[]; outW: Float64Array }>();
+function typedWeights(w: BeatNetWeights) {
+  let t = typed.get(w);
+  if (!t) typed.set(w, (t = { inW: Float64Array.from(w.inW), inB: Float64Array.from(w.inB), convW: w.convW.map((k) => Float64Array.from(k)), convB: w.convB.map((b) => Float64Array.from(b)), outW: Float64Array.from(w.outW) }));
+  return t;
+}
+
+/** Per-frame beat probability for `inputs` (netInputs' rows). Channels are kept one after another (channel-major)
+ * so every product runs along frames: y[t] += k * x[t + shift], which the JIT makes fast. */
 export function beatActivation(w: BeatNetWeights, inputs: Float32Array): Float32Array {
   const C = NET_INPUTS;
   const W = w.width;
   const n = Math.floor(inputs.length / C);
-  const h = new Float32Array(n * W);
-  for (let t = 0; t < n; t++) {
-    for (let j = 0; j < W; j++) {
-      let a = w.inB[j]!;
-      for (let i = 0; i < C; i++) a += inputs[t * C + i]! * w.inW[i * W + j]!;
-      h[t * W + j] = a;
+  const tw = typedWeights(w);
+  const x = new Float64Array(C * n);
+  for (let t = 0; t < n; t++) for (let i = 0; i < C; i++) x[i * n + t] = inputs[t * C + i]!;
+  const h = new Float64Array(W * n);
+  for (let j = 0; j < W; j++) {
+    const hj = h.subarray(j * n, (j + 1) * n);
+    hj.fill(tw.inB[j]!);
+    for (let i = 0; i < C; i++) {
+      const k = tw.inW[i * W + j]!;
+      const xi = x.subarray(i * n, (i + 1) * n);
+      for (let t = 0; t < n; t++) hj[t]! += k * xi[t]!;
     }
   }
-  const next = new Float32Array(n * W);
-  const acc = new Float64Array(W);
+  const acc = new Float64Array(W * n);
   for (let l = 0; l < w.dilations.length; l++) {
     const d = w.dilations[l]!;
-    const K = w.convW[l]!;
-    const B = w.convB[l]!;
-    for (let t = 0; t < n; t++) {
-      for (let j = 0; j < W; j++) acc[j] = B[j]!;
-      for (let tap = 0; tap < 3; tap++) {
-        const s = t + (tap - 1) * d;
-        if (s < 0 || s >= n) continue;
-        const base = tap * W;
-        for (let i = 0; i < W; i++) {
-          const x = h[s * W + i]!;
-          if (x === 0) continue;
-          const row = (base + i) * W;
-          for (let j = 0; j < W; j++) acc[j] = acc[j]! + x * K[row + j]!;
+    const K = tw.convW[l]!;
+    const B = tw.convB[l]!;
+    for (let j = 0; j < W; j++) acc.fill(B[j]!, j * n, (j + 1) * n);
+    for (let tap = 0; tap < 3; tap++) {
+      // output frame t reads input frame t + shift; frames outside the song read zero
+      const shift = (tap - 1) * d;
+      const t0 = Math.max(0, -shift);
+      const t1 = Math.min(n, n - shift);
+      if (t1 <= t0) continue;
+      for (let i = 0; i < W; i++) {
+        const src = h.subarray(i * n + t0 + shift, i * n + t1 + shift);
+        for (let j = 0; j < W; j++) {
+          const k = K[(tap * W + i) * W + j]!;
+          const dst = acc.subarray(j * n + t0, j * n + t1);
+          for (let t = 0; t < dst.length; t++) dst[t]! += k * src[t]!;
         }
       }
-      for (let j = 0; j < W; j++) next[t * W + j] = h[t * W + j]! + elu(acc[j]!);
     }
-    h.set(next);
+    for (let q = 0; q < W * n; q++) h[q]! += elu(acc[q]!);
   }
   const out = new Float32Array(n);
-  for (let t = 0; t < n; t++) {
-    let a = w.outB;
-    for (let j = 0; j < W; j++) a += h[t * W + j]! * w.outW[j]!;
-    out[t] = 1 / (1 + Math.exp(-a));
+  const z = new Float64Array(n).fill(w.outB);
+  for (let j = 0; j < W; j++) {
+    const k = tw.outW[j]!;
+    const hj = h.subarray(j * n, (j + 1) * n);
+    for (let t = 0; t < n; t++) z[t]! += k * hj[t]!;
   }
+  for (let t = 0; t < n; t++) out[t] = 1 / (1 + Math.exp(-z[t]!));
   return out;
 }
 
