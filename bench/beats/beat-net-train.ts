@@ -20,7 +20,7 @@ const arg = (flag: string, d: number) => {
   const i = process.argv.indexOf(flag);
   return i >= 0 ? Number(process.argv[i + 1]) : d;
 };
-const EPOCHS = arg('--epochs', 20);
+const EPOCHS = arg('--epochs', 16);
 const WIDTH = arg('--width', 16);
 const LAYERS = arg('--layers', 10);
 const CHUNK = arg('--chunk', 2048);
