@@ -1,13 +1,14 @@
 // A learned beat activation: a small temporal convolutional network (as Davies and Böck's TCN beat tracker,
 // "Temporal convolutional networks for musical audio beat tracking", EUSIPCO 2019) over the frame analysis'
 // onset envelopes and harmonic band powers, giving per frame the probability that a beat falls there. The
-// tracker (grid.ts) finds the tempo and places the beats on it instead of on the raw onsets.
+// tracker (grid.ts trackGrid) weighs how much more it peaks on a grid's beats than halfway between them when it
+// chooses the phase; decodeActivation (the network alone: its own tempo path and DP) is measured, not shipped.
 //
-// Inputs (NET_INPUTS per frame; the onsets are rises of log power, so loudness matters only near the onset
-// detector's noise floor, and each is divided by its mean over the song, so a band's share of the mix does not): the full, low, mid
-// and high band onsets and the kick onsets, the low bands' and the RMS level's frame-to-frame change, the
-// rise of each of the 40 harmonic bands' power, and the spectral change over 0.1 and 0.25 s.
-// Network: a 1x1 layer to WIDTH channels, then layers of a kernel-3 convolution dilated 1, 2, 4, ... (ELU,
+// Inputs (NET_INPUTS a frame): the full, low, mid and high band onsets and the kick onsets, the low bands' and the
+// RMS level's frame-to-frame change, the rise of each of the 40 harmonic bands' log power, and the spectral change
+// over 0.1 and 0.25 s. Onsets are rises of log power, so loudness matters only near the onset detector's noise
+// floor; each is divided by its mean over the song, so a band's share of the mix does not.
+// Network: a 1x1 layer to `width` channels, then layers of a kernel-3 convolution dilated 1, 2, 4, ... (ELU,
 // residual), a 1x1 layer to one logistic output. Weights are fitted by bench/beats/beat-net-train.ts on the
 // beat bench's songs and kept in beat-net.weights.json; this file only runs them, in plain TypeScript.
 import { existsSync, readFileSync } from 'node:fs';
@@ -15,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_GRID, type GridOptions, kickOnsets, placeBeats, tempoPath, trimSilent } from './grid.js';
 import { spectralChange } from './grid-select.js';
 
-export const NET_INPUTS = 7 + 40 + 2;
 const HARMONIC_RISES = 40;
+export const NET_INPUTS = 7 + HARMONIC_RISES + 2;
 
 export interface NetRows {
   onset: ArrayLike<number>;

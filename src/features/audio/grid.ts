@@ -59,12 +59,12 @@ const SWING_HALF = 0.5;
  * margin by which the pulse's periodicity at three periods must beat two and four */
 const COMPOUND_MIN_BPM = 160;
 const COMPOUND_MARGIN = 0.2;
-/** a kick's low-band power falls by this much (natural log units, about 13 dB) within this time */
 /** weight of the beat network's contrast (activationContrast of the grid minus that of the grid half a beat
  * later) added to the phase log-odds; chosen by leaving sets out (bench/beats/beat-net-train.ts, docs/beats.md) */
 const NET_PHASE_WEIGHT = 0.5;
 /** added to both sides of activationContrast's ratio: an activation near 0 on both phases says little */
 const ACTIVATION_FLOOR = 0.02;
+/** a kick's low-band power falls by this much (natural log units, about 13 dB) within this time */
 const KICK_DECAY_SECONDS = 0.13;
 const KICK_DECAY_NATS = 3;
 const STATE_STEP = 0.01; // log2 units: about 0.7% in tempo
@@ -525,8 +525,9 @@ export function analyzeGrid(
  * Beat frames for an onset envelope (full band) and a low-band one (same length), at `fps` frames/s.
  * `rms` (per frame) trims beats laid over silence at either end. With the upper bands' onsets and the
  * harmonic spectrum, the phase (the grid or the grid half a beat later) is chosen by the fitted phase
- * score (grid-select.ts); without them, by the swing and off-beat checks alone. A grid the swing check
- * moved keeps that phase.
+ * score (grid-select.ts), to which a beat activation (beat-net.ts, one value a frame) adds
+ * NET_PHASE_WEIGHT x its contrast between the two grids; without them, by the swing and off-beat checks alone. A
+ * grid the swing check moved keeps that phase.
  */
 export function trackGrid(
   full: ArrayLike<number>,

@@ -28,8 +28,8 @@ export interface RhythmAnalysis {
 }
 
 /** The beat grid of a frame analysis' rows (frames of `fps` a second), or null where there is no pulse: the global
- * autocorrelation gate says whether there is one at all (silence, a tone, noise: none). The phase comes from
- * the beat network's activation (`net`, the shipped weights by default; null: the fitted onset score).
+ * autocorrelation gate says whether there is one at all (silence, a tone, noise: none). The phase choice
+ * weighs the beat network's activation (`net`: the shipped weights by default; null: the onset score alone).
  * The beat benchmark's tuning scripts call it on cached rows. */
 export function gridOfFrames(
   fa: Pick<FrameAnalysis, 'onset' | 'onsetLow' | 'lowLevel' | 'onsetMid' | 'onsetHigh' | 'harmonic' | 'rms'>,
