@@ -5,7 +5,8 @@
 // the weights the tracker ships (src/features/audio/beat-net.weights.json).
 // `--rescore` scores the saved fold weights again (after a change to how the tracker uses them); `--score
 // heldout7` scores the shipped weights on a cached selection none of them was fitted on.
-// Run: node --import tsx bench/beats/beat-net-train.ts [--folds | --rescore] [--final] [--epochs N] [--width N] [--layers N] [--out PREFIX]
+// Run: node --import tsx bench/beats/beat-net-train.ts [--folds [--fold-only 0,2] | --rescore] [--final] [--epochs N] [--width N]
+// [--layers N] [--stretch U] [--out PREFIX]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ const LR = arg('--lr', 0.002);
 const DROPOUT = arg('--dropout', 0.1);
 const SEED = arg('--seed', 1);
 const OFFBEAT_WEIGHT = arg('--offbeat', 3);
+/** chunks are time-stretched by a factor e^u, u uniform in [-STRETCH, STRETCH] (0: none) */
+const STRETCH = arg('--stretch', 0);
 const OUT = (() => {
   const i = process.argv.indexOf('--out');
   return i >= 0 ? process.argv[i + 1]! : join(tmpdir(), 'beat-net');
@@ -50,6 +53,8 @@ export interface Example {
   y: Float32Array;
   /** loss weight: 0 outside the referenced span, OFFBEAT_WEIGHT between beats */
   m: Float32Array;
+  /** the reference beats' frames (fractional) */
+  beats: number[];
 }
 
 export function example(song: CachedSong): Example {
@@ -72,7 +77,7 @@ export function example(song: CachedSong): Example {
       for (let k = -1; k <= 1; k++) if (f + k >= a && f + k < z && y[f + k] === 0) m[f + k] = OFFBEAT_WEIGHT;
     }
   }
-  return { song, x, y, m };
+  return { song, x, y, m, beats: song.reference.map((t) => (t - song.start) / song.hopSeconds) };
 }
 
 function rng(seed: number): () => number {
@@ -160,6 +165,26 @@ async function exportWeights(p: Params): Promise<BeatNetWeights> {
   };
 }
 
+/** Chunk `b` of the batch from `e` played `f` times faster (output frame k reads source frame off + k f): inputs
+ * interpolated, targets rebuilt from the beats, loss weights from the nearest frame. */
+function stretchChunk(e: Example, f: number, rand: () => number, xs: Float32Array, ys: Float32Array, ms: Float32Array, b: number): void {
+  const n = e.y.length;
+  const span = Math.ceil(CHUNK * f);
+  const off = n > span + 1 ? Math.floor(rand() * (n - span - 1)) : 0;
+  const len = Math.min(CHUNK, Math.floor((n - 1 - off) / f));
+  for (let k = 0; k < len; k++) {
+    const p = off + k * f;
+    const i = Math.floor(p);
+    const w = p - i;
+    for (let c = 0; c < NET_INPUTS; c++) xs[(b * CHUNK + k) * NET_INPUTS + c] = (1 - w) * e.x[i * NET_INPUTS + c]! + w * e.x[Math.min(n - 1, i + 1) * NET_INPUTS + c]!;
+    ms[b * CHUNK + k] = e.m[Math.min(n - 1, Math.round(p))]!;
+  }
+  for (const bf of e.beats) {
+    const k = Math.round((bf - off) / f);
+    for (const [d, v] of [[-1, 0.5], [1, 0.5], [0, 1]] as const) if (k + d >= 0 && k + d < len) ys[b * CHUNK + k + d] = Math.max(ys[b * CHUNK + k + d]!, v);
+  }
+}
+
 /** Trains on `train` and returns the weights. */
 export async function train(examples: Example[], log: (s: string) => void): Promise<BeatNetWeights> {
   const p = initParams(SEED);
@@ -183,11 +208,14 @@ export async function train(examples: Example[], log: (s: string) => void): Prom
         while (k < examples.length - 1 && r >= lengths[k]!) r -= lengths[k++]!;
         const e = examples[k]!;
         const n = e.y.length;
-        const off = n > CHUNK ? Math.floor(rand() * (n - CHUNK)) : 0;
-        const len = Math.min(CHUNK, n - off);
-        xs.set(e.x.subarray(off * NET_INPUTS, (off + len) * NET_INPUTS), b * CHUNK * NET_INPUTS);
-        ys.set(e.y.subarray(off, off + len), b * CHUNK);
-        ms.set(e.m.subarray(off, off + len), b * CHUNK);
+        const f = STRETCH > 0 ? Math.exp((2 * rand() - 1) * STRETCH) : 1;
+        if (f === 1) {
+          const off = n > CHUNK ? Math.floor(rand() * (n - CHUNK)) : 0;
+          const len = Math.min(CHUNK, n - off);
+          xs.set(e.x.subarray(off * NET_INPUTS, (off + len) * NET_INPUTS), b * CHUNK * NET_INPUTS);
+          ys.set(e.y.subarray(off, off + len), b * CHUNK);
+          ms.set(e.m.subarray(off, off + len), b * CHUNK);
+        } else stretchChunk(e, f, rand, xs, ys, ms, b);
       }
       const loss = opt.minimize(() =>
         tf.tidy(() => {
@@ -245,7 +273,9 @@ if (process.argv[1]?.endsWith('beat-net-train.ts')) {
     const F = (e: Example, frames: number[]) => beatFMeasure(e.song.reference, frames.map((f) => e.song.start + f * e.song.hopSeconds)).f;
     const line = (label: string, rs: typeof rows) =>
       `${label.padEnd(10)} shipped ${mean(rs.map((r) => r.hybrid)).toFixed(3)} (<0.6 ${rs.filter((r) => r.hybrid < 0.6).length}/${rs.length})  network alone ${mean(rs.map((r) => r.net)).toFixed(3)} (<0.6 ${rs.filter((r) => r.net < 0.6).length})  without it ${mean(rs.map((r) => r.hand)).toFixed(3)} (<0.6 ${rs.filter((r) => r.hand < 0.6).length})`;
-    for (const fold of FOLDS) {
+    const only = process.argv.indexOf('--fold-only');
+    const picked = only >= 0 ? process.argv[only + 1]!.split(',').map(Number) : FOLDS.map((_, i) => i);
+    for (const fold of FOLDS.filter((_, i) => picked.includes(i))) {
       const test = examples.filter((e) => fold.includes(e.song.set));
       const file = `${OUT}-fold-${fold.join('+')}.json`;
       let w: BeatNetWeights;
