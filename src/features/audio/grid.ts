@@ -525,8 +525,8 @@ export function analyzeGrid(
  * Beat frames for an onset envelope (full band) and a low-band one (same length), at `fps` frames/s.
  * `rms` (per frame) trims beats laid over silence at either end. With the upper bands' onsets and the
  * harmonic spectrum, the phase (the grid or the grid half a beat later) is chosen by the fitted phase
- * score (grid-select.ts), to which a beat activation (beat-net.ts, one value a frame) adds
- * NET_PHASE_WEIGHT x its contrast between the two grids; without them, by the swing and off-beat checks alone. A
+ * score (grid-select.ts), to which a beat activation (beat-net.ts, one value a frame; `activation` makes it,
+ * called only when the phase is chosen here) adds NET_PHASE_WEIGHT x its contrast between the two grids; without them, by the swing and off-beat checks alone. A
  * grid the swing check moved keeps that phase.
  */
 export function trackGrid(
@@ -538,7 +538,7 @@ export function trackGrid(
   lowLevel?: ArrayLike<number>,
   bands?: GridBands,
   weights: readonly number[] | null = PHASE_WEIGHTS,
-  activation?: ArrayLike<number>,
+  activation?: () => ArrayLike<number>,
 ): GridResult | null {
   const a = analyzeGrid(full, low, fps, opts, lowLevel, weights && bands?.harmonic ? bands : undefined);
   if (!a) return null;
@@ -547,8 +547,9 @@ export function trackGrid(
   if (!weights || !a.signals || !on || !off || a.legacy.swing) return { beats: trimSilent(a.legacy.beats, rms), tempo: a.tempo, shifted: a.legacy.shifted };
   let z = phaseLogOdds(a.signals, on, off, weights);
   if (activation) {
+    const act = activation();
     const r = Math.max(1, Math.round(0.03 * fps));
-    z += NET_PHASE_WEIGHT * (activationContrast(activation, on.beats, r) - activationContrast(activation, off.beats, r));
+    z += NET_PHASE_WEIGHT * (activationContrast(act, on.beats, r) - activationContrast(act, off.beats, r));
   }
   const best = z >= 0 ? on : off;
   const beats = [...new Set(best.beats.map((f) => Math.round(f)))];

@@ -37,7 +37,7 @@ export function gridOfFrames(
   net: BeatNetWeights | null = shippedBeatNet(),
 ): GridResult | null {
   if (!(estimateTempo(fa.onset, fps).bpm > 0)) return null;
-  const activation = net ? beatActivation(net, netInputs(fa, HARMONIC_BANDS, fps)) : undefined;
+  const activation = net ? () => beatActivation(net, netInputs(fa, HARMONIC_BANDS, fps)) : undefined;
   return trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS }, undefined, activation);
 }
 
