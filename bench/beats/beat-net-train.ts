@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beatFMeasure } from '../../src/core/beat-eval.js';
 import { HARMONIC_BANDS } from '../../src/features/audio/frames.js';
-import { type BeatNetWeights, beatActivation, decodeActivation, NET_INPUTS, netInputs, shippedBeatNet } from '../../src/features/audio/beat-net.js';
+import { type BeatNetWeights, beatActivation, NET_INPUTS, netInputs, shippedBeatNet } from '../../src/features/audio/beat-net.js';
+import { DEFAULT_GRID, placeBeats, tempoPath, trimSilent } from '../../src/features/audio/grid.js';
 import { gridOfFrames } from '../../src/features/audio/rhythm.js';
 import { initBackend, tf } from '../../src/model/backend.js';
 import { type CacheSelection, type CachedSong, loadTuneCache } from './tune-cache.js';
@@ -245,34 +246,60 @@ export async function train(examples: Example[], log: (s: string) => void): Prom
   return w;
 }
 
+/** The network alone: the tempo path of its activation's autocorrelation, then the DP on it (measured, not shipped). */
+export function decodeActivation(act: Float32Array, rows: { rms: ArrayLike<number>; fps: number }): number[] {
+  const a = Float64Array.from(act);
+  const tempo = tempoPath(a, rows.fps, DEFAULT_GRID);
+  const period = tempo.bpm.map((b) => (60 * rows.fps) / b);
+  return trimSilent(placeBeats(a, period, DEFAULT_GRID.tightness), rows.rms);
+}
+
+interface Scored {
+  name: string;
+  set: string;
+  /** the tracker as shipped: the network's contrast in the phase choice */
+  hybrid: number;
+  /** the network alone */
+  net: number;
+  /** the tracker without the network */
+  hand: number;
+}
+
+/** One song's F three ways with weights `w`. */
+function scoreSong(e: Example, w: BeatNetWeights): Scored {
+  const F = (frames: number[]) => beatFMeasure(e.song.reference, frames.map((f) => e.song.start + f * e.song.hopSeconds)).f;
+  return {
+    name: e.song.name,
+    set: e.song.set,
+    hybrid: F(gridOfFrames(e.song, e.song.fps, w)?.beats ?? []),
+    net: F(decodeActivation(beatActivation(w, e.x), e.song)),
+    hand: F(gridOfFrames(e.song, e.song.fps, null)?.beats ?? []),
+  };
+}
+
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
 
 if (process.argv[1]?.endsWith('beat-net-train.ts')) {
   const backend = await initBackend();
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`backend ${backend}; width ${WIDTH}, layers ${LAYERS}, epochs ${EPOCHS}, chunk ${CHUNK} x ${BATCH}, lr ${LR}`);
-  const songs = loadTuneCache(true);
-  const examples = songs.map(example);
+  const under = (x: number[]) => x.filter((v) => v < 0.6).length;
+  const line = (label: string, rs: Scored[]) =>
+    `${label.padEnd(10)} shipped ${mean(rs.map((r) => r.hybrid)).toFixed(3)} (<0.6 ${under(rs.map((r) => r.hybrid))}/${rs.length})  network alone ${mean(rs.map((r) => r.net)).toFixed(3)} (<0.6 ${under(rs.map((r) => r.net))})  without it ${mean(rs.map((r) => r.hand)).toFixed(3)} (<0.6 ${under(rs.map((r) => r.hand))})`;
   const scoreSel = process.argv.indexOf('--score');
   if (scoreSel >= 0) {
     // the shipped weights on a cached selection none of them was fitted on (heldout7), scored once
     const w = shippedBeatNet();
     if (!w) throw new Error('no src/features/audio/beat-net.weights.json: run --final first');
-    const rows = loadTuneCache(process.argv[scoreSel + 1] as CacheSelection).map((song) => {
-      const e = example(song);
-      const F = (frames: number[]) => beatFMeasure(song.reference, frames.map((f) => song.start + f * song.hopSeconds)).f;
-      return { name: song.name, set: song.set, hybrid: F(gridOfFrames(song, song.fps, w)?.beats ?? []), net: F(decodeActivation(beatActivation(w, e.x), song)), hand: F(gridOfFrames(song, song.fps, null)?.beats ?? []) };
-    });
+    const rows = loadTuneCache(process.argv[scoreSel + 1] as CacheSelection).map((song) => scoreSong(example(song), w));
     for (const r of rows) log(`  ${r.name.padEnd(40)} shipped ${r.hybrid.toFixed(3)}  network alone ${r.net.toFixed(3)}  without it ${r.hand.toFixed(3)}`);
-    log(`${process.argv[scoreSel + 1]}: shipped ${mean(rows.map((r) => r.hybrid)).toFixed(3)} (<0.6 ${rows.filter((r) => r.hybrid < 0.6).length}/${rows.length})  network alone ${mean(rows.map((r) => r.net)).toFixed(3)} (<0.6 ${rows.filter((r) => r.net < 0.6).length})  without it ${mean(rows.map((r) => r.hand)).toFixed(3)} (<0.6 ${rows.filter((r) => r.hand < 0.6).length})`);
+    log(line(`${process.argv[scoreSel + 1]}:`, rows));
   }
-  if (process.argv.includes('--folds') || process.argv.includes('--rescore')) {
-    // per left-out song: the tracker as shipped (the network's contrast in the phase choice), the network
-    // alone (its own tempo and DP) and the tracker without the network
-    const rows: { name: string; set: string; hybrid: number; net: number; hand: number }[] = [];
-    const F = (e: Example, frames: number[]) => beatFMeasure(e.song.reference, frames.map((f) => e.song.start + f * e.song.hopSeconds)).f;
-    const line = (label: string, rs: typeof rows) =>
-      `${label.padEnd(10)} shipped ${mean(rs.map((r) => r.hybrid)).toFixed(3)} (<0.6 ${rs.filter((r) => r.hybrid < 0.6).length}/${rs.length})  network alone ${mean(rs.map((r) => r.net)).toFixed(3)} (<0.6 ${rs.filter((r) => r.net < 0.6).length})  without it ${mean(rs.map((r) => r.hand)).toFixed(3)} (<0.6 ${rs.filter((r) => r.hand < 0.6).length})`;
+  const folds = process.argv.includes('--folds') || process.argv.includes('--rescore');
+  const examples = folds || process.argv.includes('--final') ? loadTuneCache(true).map(example) : [];
+  if (folds) {
+    // per left-out song: the tracker as shipped, the network alone and the tracker without the network
+    const rows: Scored[] = [];
     const only = process.argv.indexOf('--fold-only');
     const picked = only >= 0 ? process.argv[only + 1]!.split(',').map(Number) : FOLDS.map((_, i) => i);
     for (const fold of FOLDS.filter((_, i) => picked.includes(i))) {
@@ -286,11 +313,7 @@ if (process.argv[1]?.endsWith('beat-net-train.ts')) {
         w = await train(trainSet, log);
         writeFileSync(file, JSON.stringify(w));
       }
-      for (const e of test) {
-        const hybrid = gridOfFrames(e.song, e.song.fps, w);
-        const hand = gridOfFrames(e.song, e.song.fps, null);
-        rows.push({ name: e.song.name, set: e.song.set, hybrid: F(e, hybrid?.beats ?? []), net: F(e, decodeActivation(beatActivation(w, e.x), e.song)), hand: F(e, hand?.beats ?? []) });
-      }
+      for (const e of test) rows.push(scoreSong(e, w));
       log(line(`  fold ${fold.join('+')}`, rows.filter((r) => fold.includes(r.set))));
     }
     writeFileSync(`${OUT}-folds.json`, JSON.stringify(rows));

@@ -2,7 +2,8 @@
 // "Temporal convolutional networks for musical audio beat tracking", EUSIPCO 2019) over the frame analysis'
 // onset envelopes and harmonic band powers, giving per frame the probability that a beat falls there. The
 // tracker (grid.ts trackGrid) weighs how much more it peaks on a grid's beats than halfway between them when it
-// chooses the phase; decodeActivation (the network alone: its own tempo path and DP) is measured, not shipped.
+// chooses the phase. (The network alone, with its own tempo path and DP, is measured by the training script,
+// bench/beats/beat-net-train.ts, and not shipped.)
 //
 // Inputs (NET_INPUTS a frame): the full, low, mid and high band onsets and the kick onsets, the low bands' and the
 // RMS level's frame-to-frame change, the rise of each of the 40 harmonic bands' log power, and the spectral change
@@ -13,7 +14,7 @@
 // beat bench's songs and kept in beat-net.weights.json; this file only runs them, in plain TypeScript.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_GRID, type GridOptions, kickOnsets, placeBeats, tempoPath, trimSilent } from './grid.js';
+import { kickOnsets } from './grid.js';
 import { spectralChange } from './grid-select.js';
 
 const HARMONIC_RISES = 40;
@@ -151,15 +152,6 @@ export function beatActivation(w: BeatNetWeights, inputs: Float32Array): Float32
   }
   for (let t = 0; t < n; t++) out[t] = 1 / (1 + Math.exp(-z[t]!));
   return out;
-}
-
-/** Beat frames from the activation: the tempo path of its autocorrelation, then the DP on it. */
-export function decodeActivation(act: Float32Array, rows: { rms: ArrayLike<number>; fps: number }, opts: Partial<GridOptions> = {}): number[] {
-  const o = { ...DEFAULT_GRID, ...opts };
-  const a = Float64Array.from(act);
-  const tempo = tempoPath(a, rows.fps, o);
-  const period = tempo.bpm.map((b) => (60 * rows.fps) / b);
-  return trimSilent(placeBeats(a, period, o.tightness), rows.rms);
 }
 
 const WEIGHTS_FILE = fileURLToPath(new URL('./beat-net.weights.json', import.meta.url));
