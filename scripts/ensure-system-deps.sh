@@ -8,7 +8,8 @@
 # and the MIDI music of crimson, liquidwar, the Hurd pinball table and sfront; all of those are tuned on now. For
 # the held-out set the tracker is never tuned on (heldout4): the TimGM6mb soundfont, TeX Live's music docs (abc
 # tunes) and playmidi's example MIDI files); for the held-out set of tracker modules (heldout5): openmpt123 and
-# the game packages whose music is .it/.s3m/.xm/.mod files).
+# the game packages whose music is .it/.s3m/.xm/.mod files; for heldout8: more games' modules, tse3play with
+# TSE3's demo songs (libtse3-dev) and midge with its example songs).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -68,6 +69,19 @@ if [ "${1:-}" = "--bench" ]; then
   [ -f /usr/share/tuxmath/sounds/game.mod ] || missing+=(tuxmath-data)
   [ -f /usr/share/games/vectoroids/music/decision.s3m ] || missing+=(vectoroids)
   [ -f /usr/share/games/vodovod/flow.xm ] || missing+=(vodovod)
+  # the heldout8 set (bench/beats/heldout8.ts): more games' tracker modules, TSE3's and midge's songs
+  [ -d /usr/share/games/ceferino/music ] || missing+=(ceferino-data)
+  [ -f /usr/share/games/cuyo/sounds/cuyo.it ] || missing+=(cuyo-data)
+  [ -f /usr/share/games/dodgindiamond2/bgm1.xm ] || missing+=(dodgindiamond2)
+  [ -f /usr/share/games/frozen-bubble/snd/frozen-mainzik-2p.xm ] || missing+=(fb-music-high)
+  [ -d /usr/share/games/flobopuyo/sfx ] || missing+=(flobopuyo)
+  [ -f /usr/share/sounds/gweled/autonom.s3m ] || missing+=(gweled)
+  [ -d /usr/share/rockdodger ] || missing+=(rockdodger)
+  [ -d /usr/share/games/solarwolf/data/music ] || missing+=(solarwolf)
+  [ -f /usr/share/tuxtype/sounds/game.mod ] || missing+=(tuxtype-data)
+  command -v tse3play >/dev/null 2>&1 || missing+=(tse3play)
+  [ -d /usr/share/doc/libtse3-dev/songs ] || missing+=(libtse3-dev)
+  command -v midge >/dev/null 2>&1 || missing+=(midge)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)

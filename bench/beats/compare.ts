@@ -25,6 +25,7 @@ const LABEL: Record<BenchSet, string> = {
   heldout5: 'tune: held-out 5',
   heldout6: '**held-out**',
   heldout7: 'held-out 7 (npm)',
+  heldout8: 'held-out 8',
 };
 
 const arg = (flag: string, fallback: string) => {

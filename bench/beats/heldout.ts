@@ -38,7 +38,7 @@ export interface AudioSongSpec {
   renderTo: (out: string) => Promise<void>;
   reference: number[];
   /** where it comes from, for the report */
-  source: 'fretsonfire' | 'lmms' | 'hydrogen' | 'musescore' | 'mma' | 'abc' | 'debian-midi' | 'module' | 'npm-midi';
+  source: 'fretsonfire' | 'lmms' | 'hydrogen' | 'musescore' | 'mma' | 'abc' | 'debian-midi' | 'module' | 'npm-midi' | 'tse3' | 'midge';
   bpm: number;
 }
 

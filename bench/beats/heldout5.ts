@@ -225,16 +225,40 @@ export const CHECK_LEFT_OUT5: Readonly<Record<string, string>> = {
  * the most songs of one package (check-reference5.ts checks all of them). */
 export function heldout5Songs(
   cache = CACHE,
-  { checkLeftOut = CHECK_LEFT_OUT5, perPackage: cap = SONGS_PER_PACKAGE }: { checkLeftOut?: Readonly<Record<string, string>>; perPackage?: number } = {},
+  { checkLeftOut = CHECK_LEFT_OUT5, perPackage = SONGS_PER_PACKAGE }: { checkLeftOut?: Readonly<Record<string, string>>; perPackage?: number } = {},
 ): { songs: AudioSongSpec5[]; leftOut: LeftOut[] } {
   void cache; // renders go through renderHeldout(spec, cache); nothing to prepare here
+  return moduleSetSongs('heldout5', MODULE_DIRS, { checkLeftOut, perPackage });
+}
+
+/** The module songs of the packages in `dirs` (heldout5's pipeline, for any set of packages): each distinct
+ * file once, a file whose SHA-1 is in `otherSets` (another set's module) left out, then moduleSong's filters,
+ * the onset check's verdicts (`checkLeftOut`) and at most `perPackage` songs a package (the composer's highlight
+ * first, then the longest). `label` names the set where openmpt123 is missing. Runs openmpt123 --info; renders
+ * nothing. */
+export function moduleSetSongs(
+  label: string,
+  dirs: readonly (readonly [string, string])[],
+  {
+    checkLeftOut,
+    perPackage: cap,
+    otherSets,
+    lengthOf,
+  }: {
+    checkLeftOut: Readonly<Record<string, string>>;
+    perPackage: number;
+    otherSets?: ReadonlySet<string>;
+    /** the song length openmpt123 --info reports (default openmptLength; a stand-in skips the openmpt123 check) */
+    lengthOf?: (file: string) => number | null;
+  },
+): { songs: AudioSongSpec5[]; leftOut: LeftOut[] } {
   const songs: AudioSongSpec5[] = [];
   const leftOut: LeftOut[] = [];
-  if (!onPath('openmpt123')) {
-    leftOut.push({ name: 'heldout5 *', reason: 'openmpt123 is not installed (apt-get install openmpt123)' });
+  if (!lengthOf && !onPath('openmpt123')) {
+    leftOut.push({ name: `${label} *`, reason: 'openmpt123 is not installed (apt-get install openmpt123)' });
     return { songs, leftOut };
   }
-  const { candidates, leftOut: missing } = moduleCandidates();
+  const { candidates, leftOut: missing } = moduleCandidates(dirs);
   leftOut.push(...missing);
   const seen = new Set<string>();
   const perPackage = new Map<string, number>();
@@ -247,9 +271,13 @@ export function heldout5Songs(
       continue;
     }
     seen.add(h);
+    if (otherSets?.has(h)) {
+      leftOut.push({ name: c.name, reason: 'the same file as a song of another set' });
+      continue;
+    }
     let length: number | null;
     try {
-      length = openmptLength(c.file);
+      length = (lengthOf ?? openmptLength)(c.file);
     } catch (e) {
       leftOut.push({ name: c.name, reason: `openmpt123 --info failed: ${(e as Error).message}` });
       continue;

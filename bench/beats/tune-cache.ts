@@ -4,7 +4,8 @@
 // under the system temp folder. Experiments (bench/beats/tune-selector.ts) then run in seconds, not minutes.
 // Never reads the held-out set (round 4's audio set, heldout2, is tune data from round 5) unless
 // `--with-heldout` (a second index, index-all.json); `--heldout7` caches the npm MIDI set alone
-// (index-heldout7.json). Run: node --import tsx bench/beats/tune-cache.ts [--with-heldout | --heldout7]
+// (index-heldout7.json), `--heldout8` the eighth set alone (index-heldout8.json).
+// Run: node --import tsx bench/beats/tune-cache.ts [--with-heldout | --heldout7 | --heldout8]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { AUDIO_SAMPLE_RATE } from '../../src/core/types.js';
 import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
 import { sanitizePcm } from '../../src/features/audio/extract.js';
 import { decodePcm } from '../../src/media/ffmpeg.js';
-import { benchSongs, heldout7BenchSongs, referenceBeats, render, TUNE_SETS } from '../beats.bench.js';
+import { benchSongs, heldout7BenchSongs, heldout8BenchSongs, referenceBeats, render, TUNE_SETS } from '../beats.bench.js';
 
 export const TUNE_CACHE = join(tmpdir(), 'clipmatch-beats-tune-cache-v2');
 const EVAL_SECONDS = 120;
@@ -64,11 +65,13 @@ export function unpack(b: Buffer): CachedSong {
 }
 
 /** Index files: the TUNE set; with the held-out set (heldout6) too, for tools that measure by leaving whole
- * sets out (a learned model) rather than by tuning on the TUNE set; the npm MIDI set (heldout7) alone. */
-const INDEX = { tune: 'index.json', all: 'index-all.json', heldout7: 'index-heldout7.json' } as const;
+ * sets out (a learned model) rather than by tuning on the TUNE set; the npm MIDI set (heldout7) alone; the
+ * eighth set (heldout8) alone. */
+const INDEX = { tune: 'index.json', all: 'index-all.json', heldout7: 'index-heldout7.json', heldout8: 'index-heldout8.json' } as const;
 export type CacheSelection = keyof typeof INDEX;
 
-/** The cached songs of a selection (`all`: cached by `--with-heldout`; `heldout7`: by `--heldout7`). */
+/** The cached songs of a selection (`all`: cached by `--with-heldout`; `heldout7`: by `--heldout7`; `heldout8`: by
+ * `--heldout8`). */
 export function loadTuneCache(which: CacheSelection | boolean = 'tune'): CachedSong[] {
   const sel: CacheSelection = which === true ? 'all' : which === false ? 'tune' : which;
   const index = join(TUNE_CACHE, INDEX[sel]);
@@ -80,8 +83,15 @@ export function loadTuneCache(which: CacheSelection | boolean = 'tune'): CachedS
 if (process.argv[1]?.endsWith('tune-cache.ts')) {
   mkdirSync(TUNE_CACHE, { recursive: true });
   const names: string[] = [];
-  const sel: CacheSelection = process.argv.includes('--heldout7') ? 'heldout7' : process.argv.includes('--with-heldout') ? 'all' : 'tune';
-  const songs = sel === 'heldout7' ? heldout7BenchSongs() : benchSongs({ heldout: sel === 'all' }).filter((s) => sel === 'all' || TUNE_SETS.includes(s.set));
+  const sel: CacheSelection = process.argv.includes('--heldout8')
+    ? 'heldout8'
+    : process.argv.includes('--heldout7')
+      ? 'heldout7'
+      : process.argv.includes('--with-heldout')
+        ? 'all'
+        : 'tune';
+  const songs =
+    sel === 'heldout8' ? heldout8BenchSongs() : sel === 'heldout7' ? heldout7BenchSongs() : benchSongs({ heldout: sel === 'all' }).filter((s) => sel === 'all' || TUNE_SETS.includes(s.set));
   for (const song of songs) {
     const file = join(TUNE_CACHE, `${song.name}.bin`);
     names.push(song.name);
