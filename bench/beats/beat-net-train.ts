@@ -5,14 +5,17 @@
 // the weights the tracker ships (src/features/audio/beat-net.weights.json).
 // `--rescore` scores the saved fold weights again (after a change to how the tracker uses them); `--score
 // heldout7` scores the shipped weights on a cached selection none of them was fitted on.
+// `--tempo-weight W` (round 7, measured, not shipped) adds a tempo head (each layer's output averaged over the
+// chunk, to a softmax over TEMPO_BINS, trained on the chunk's notated tempo with W x its cross-entropy); the
+// tracker then lets the head choose the metrical level (grid.ts levelFactor), which `--rescore` measures.
 // Run: node --import tsx bench/beats/beat-net-train.ts [--folds [--fold-only 0,2] | --rescore] [--final] [--epochs N] [--width N]
-// [--layers N] [--stretch U] [--out PREFIX]
+// [--layers N] [--stretch U] [--tempo-weight W] [--out PREFIX]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beatFMeasure } from '../../src/core/beat-eval.js';
 import { HARMONIC_BANDS } from '../../src/features/audio/frames.js';
-import { type BeatNetWeights, beatActivation, NET_INPUTS, netInputs, shippedBeatNet } from '../../src/features/audio/beat-net.js';
+import { type BeatNetWeights, beatNet, NET_INPUTS, netInputs, shippedBeatNet } from '../../src/features/audio/beat-net.js';
 import { DEFAULT_GRID, placeBeats, tempoPath, trimSilent } from '../../src/features/audio/grid.js';
 import { gridOfFrames } from '../../src/features/audio/rhythm.js';
 import { initBackend, tf } from '../../src/model/backend.js';
@@ -31,6 +34,14 @@ const LR = arg('--lr', 0.002);
 const DROPOUT = arg('--dropout', 0.1);
 const SEED = arg('--seed', 1);
 const OFFBEAT_WEIGHT = arg('--offbeat', 3);
+/** weight of the tempo head's cross-entropy against the beat loss (0: no tempo head) */
+const TEMPO_WEIGHT = arg('--tempo-weight', 0);
+/** the tempo head's bins: 40..250 BPM, a quarter tone (2^(1/24)) apart */
+export const TEMPO_BINS: readonly number[] = (() => {
+  const out: number[] = [];
+  for (let b = 40; b <= 250; b *= 2 ** (1 / 24)) out.push(Number(b.toFixed(3)));
+  return out;
+})();
 /** chunks are time-stretched by a factor e^u, u uniform in [-STRETCH, STRETCH] (0: none) */
 const STRETCH = arg('--stretch', 0);
 const OUT = (() => {
@@ -98,6 +109,8 @@ interface Params {
   convB: tf.Variable[];
   outW: tf.Variable;
   outB: tf.Variable;
+  tempoW: tf.Variable | null;
+  tempoB: tf.Variable | null;
   dilations: number[];
 }
 
@@ -112,6 +125,8 @@ function initParams(seed: number): Params {
     convB: dilations.map(() => tf.variable(tf.zeros([WIDTH]))),
     outW: glorot([WIDTH, 1], seed + 99),
     outB: tf.variable(tf.scalar(-2)),
+    tempoW: TEMPO_WEIGHT > 0 ? glorot([LAYERS * WIDTH, TEMPO_BINS.length], seed + 199) : null,
+    tempoB: TEMPO_WEIGHT > 0 ? tf.variable(tf.zeros([TEMPO_BINS.length])) : null,
     dilations,
   };
 }
@@ -129,8 +144,10 @@ const mm = tf.customGrad(((a: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) =>
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
-function forward(p: Params, x: tf.Tensor3D, training: boolean): tf.Tensor2D {
+/** The beat logits [B, T] and, with a tempo head, its logits [B, bins] from each layer's output averaged over the chunk. */
+function forward(p: Params, x: tf.Tensor3D, training: boolean): { beat: tf.Tensor2D; tempo: tf.Tensor2D | null } {
   const [B, T] = x.shape;
+  const pooled: tf.Tensor2D[] = [];
   let h = tf.add(mm(x.reshape([B * T, NET_INPUTS]), p.inW as tf.Tensor2D), p.inB).reshape([B, T, WIDTH]) as tf.Tensor3D;
   p.dilations.forEach((d, l) => {
     // taps t-d, t, t+d: three products, the outer two shifted by d (zero beyond the ends)
@@ -145,10 +162,28 @@ function forward(p: Params, x: tf.Tensor3D, training: boolean): tf.Tensor2D {
       sum = tf.add(sum, tf.pad(z2.slice([0, d, 0], [B, T - d, WIDTH]), [[0, 0], [0, d], [0, 0]]));
     }
     let r = tf.elu(sum);
+    if (p.tempoW) pooled.push(tf.mean(r, 1) as tf.Tensor2D);
     if (training && DROPOUT > 0) r = tf.dropout(r, DROPOUT);
     h = tf.add(h, r) as tf.Tensor3D;
   });
-  return tf.add(mm(h.reshape([B * T, WIDTH]), p.outW as tf.Tensor2D), p.outB).reshape([B, T]) as tf.Tensor2D;
+  const beat = tf.add(mm(h.reshape([B * T, WIDTH]), p.outW as tf.Tensor2D), p.outB).reshape([B, T]) as tf.Tensor2D;
+  const tempo = p.tempoW && p.tempoB ? (tf.add(mm(tf.concat(pooled, 1), p.tempoW as tf.Tensor2D), p.tempoB) as tf.Tensor2D) : null;
+  return { beat, tempo };
+}
+
+/** The tempo head's target for a chunk: a Gaussian over the bins (one bin wide) at the median beat period of
+ * the reference beats inside frames [off, off + len), or null where fewer than 4 beats fall there. */
+function tempoTarget(beats: readonly number[], off: number, len: number, fps: number, out: Float32Array, at: number): boolean {
+  const inside = beats.filter((b) => b >= off && b < off + len);
+  if (inside.length < 4) return false;
+  const gaps = inside.slice(1).map((b, i) => b - inside[i]!).sort((a, b) => a - b);
+  const bpm = (60 * fps) / gaps[Math.floor(gaps.length / 2)]!;
+  if (bpm < TEMPO_BINS[0]! / 1.03 || bpm > TEMPO_BINS[TEMPO_BINS.length - 1]! * 1.03) return false;
+  const pos = Math.log2(bpm / TEMPO_BINS[0]!) * 24;
+  let sum = 0;
+  for (let k = 0; k < TEMPO_BINS.length; k++) sum += out[at + k] = Math.exp(-0.5 * (k - pos) ** 2);
+  for (let k = 0; k < TEMPO_BINS.length; k++) out[at + k]! /= sum;
+  return true;
 }
 
 async function exportWeights(p: Params): Promise<BeatNetWeights> {
@@ -163,12 +198,13 @@ async function exportWeights(p: Params): Promise<BeatNetWeights> {
     convB: await Promise.all(p.convB.map(arr)),
     outW: await arr(p.outW),
     outB: (await arr(p.outB))[0]!,
+    ...(p.tempoW && p.tempoB ? { tempo: { bpm: [...TEMPO_BINS], w: await arr(p.tempoW), b: await arr(p.tempoB) } } : {}),
   };
 }
 
 /** Chunk `b` of the batch from `e` played `f` times faster (output frame k reads source frame off + k f): inputs
  * interpolated, targets rebuilt from the beats, loss weights from the nearest frame. */
-function stretchChunk(e: Example, f: number, rand: () => number, xs: Float32Array, ys: Float32Array, ms: Float32Array, b: number): void {
+function stretchChunk(e: Example, f: number, rand: () => number, xs: Float32Array, ys: Float32Array, ms: Float32Array, b: number): number {
   const n = e.y.length;
   const span = Math.ceil(CHUNK * f);
   const off = n > span + 1 ? Math.floor(rand() * (n - span - 1)) : 0;
@@ -184,6 +220,7 @@ function stretchChunk(e: Example, f: number, rand: () => number, xs: Float32Arra
     const k = Math.round((bf - off) / f);
     for (const [d, v] of [[-1, 0.5], [1, 0.5], [0, 1]] as const) if (k + d >= 0 && k + d < len) ys[b * CHUNK + k + d] = Math.max(ys[b * CHUNK + k + d]!, v);
   }
+  return off;
 }
 
 /** Trains on `train` and returns the weights. */
@@ -202,6 +239,9 @@ export async function train(examples: Example[], log: (s: string) => void): Prom
       const xs = new Float32Array(BATCH * CHUNK * NET_INPUTS);
       const ys = new Float32Array(BATCH * CHUNK);
       const ms = new Float32Array(BATCH * CHUNK);
+      const K = TEMPO_BINS.length;
+      const ts = new Float32Array(BATCH * K);
+      const tm = new Float32Array(BATCH);
       for (let b = 0; b < BATCH; b++) {
         // songs in proportion to their length
         let r = rand() * total;
@@ -216,15 +256,23 @@ export async function train(examples: Example[], log: (s: string) => void): Prom
           xs.set(e.x.subarray(off * NET_INPUTS, (off + len) * NET_INPUTS), b * CHUNK * NET_INPUTS);
           ys.set(e.y.subarray(off, off + len), b * CHUNK);
           ms.set(e.m.subarray(off, off + len), b * CHUNK);
-        } else stretchChunk(e, f, rand, xs, ys, ms, b);
+          if (tempoTarget(e.beats, off, len, e.song.fps, ts, b * K)) tm[b] = 1;
+        } else {
+          const off = stretchChunk(e, f, rand, xs, ys, ms, b);
+          if (tempoTarget(e.beats.map((x) => (x - off) / f), 0, CHUNK, e.song.fps, ts, b * K)) tm[b] = 1;
+        }
       }
       const loss = opt.minimize(() =>
         tf.tidy(() => {
-          const logits = forward(p, tf.tensor3d(xs, [BATCH, CHUNK, NET_INPUTS]), true);
+          const out = forward(p, tf.tensor3d(xs, [BATCH, CHUNK, NET_INPUTS]), true);
           const y = tf.tensor2d(ys, [BATCH, CHUNK]);
           const m = tf.tensor2d(ms, [BATCH, CHUNK]);
-          const l = tf.losses.sigmoidCrossEntropy(y, logits, m);
-          return l as tf.Scalar;
+          let l = tf.losses.sigmoidCrossEntropy(y, out.beat, m) as tf.Scalar;
+          if (out.tempo && tm.some((v) => v > 0)) {
+            const ce = tf.losses.softmaxCrossEntropy(tf.tensor2d(ts, [BATCH, K]), out.tempo, tf.tensor1d(tm));
+            l = tf.add(l, tf.mul(TEMPO_WEIGHT, ce)) as tf.Scalar;
+          }
+          return l;
         }),
         true,
       );
@@ -238,11 +286,15 @@ export async function train(examples: Example[], log: (s: string) => void): Prom
   const e = examples[0]!;
   const n = Math.min(e.y.length, 4096);
   const x = e.x.subarray(0, n * NET_INPUTS);
-  const want = tf.tidy(() => tf.sigmoid(forward(p, tf.tensor3d(x, [1, n, NET_INPUTS]), false)).dataSync());
-  const got = beatActivation(w, x);
+  const o = forward(p, tf.tensor3d(x, [1, n, NET_INPUTS]), false);
+  const want = tf.sigmoid(o.beat).dataSync();
+  const wantTempo = o.tempo ? tf.softmax(o.tempo).dataSync() : null;
+  tf.dispose([o.beat, ...(o.tempo ? [o.tempo] : [])]);
+  const got = beatNet(w, x);
   let diff = 0;
-  for (let t = 0; t < n; t++) diff = Math.max(diff, Math.abs(want[t]! - got[t]!));
-  if (diff > 1e-3) throw new Error(`beatActivation differs from the trained graph by ${diff}`);
+  for (let t = 0; t < n; t++) diff = Math.max(diff, Math.abs(want[t]! - got.activation[t]!));
+  if (wantTempo) for (let k = 0; k < wantTempo.length; k++) diff = Math.max(diff, Math.abs(wantTempo[k]! - got.tempo![k]!));
+  if (diff > 1e-3) throw new Error(`beatNet differs from the trained graph by ${diff}`);
   return w;
 }
 
@@ -268,11 +320,12 @@ interface Scored {
 /** One song's F three ways with weights `w`. */
 function scoreSong(e: Example, w: BeatNetWeights): Scored {
   const F = (frames: number[]) => beatFMeasure(e.song.reference, frames.map((f) => e.song.start + f * e.song.hopSeconds)).f;
+  const out = beatNet(w, e.x);
   return {
     name: e.song.name,
     set: e.song.set,
-    hybrid: F(gridOfFrames(e.song, e.song.fps, w)?.beats ?? []),
-    net: F(decodeActivation(beatActivation(w, e.x), e.song)),
+    hybrid: F(gridOfFrames(e.song, e.song.fps, w, out)?.beats ?? []),
+    net: F(decodeActivation(out.activation, e.song)),
     hand: F(gridOfFrames(e.song, e.song.fps, null)?.beats ?? []),
   };
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { beatFMeasure } from '../../src/core/beat-eval.js';
 import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
-import { barConsistentRatio, DEFAULT_GRID, tempoPath, trackGrid } from '../../src/features/audio/grid.js';
+import { barConsistentRatio, DEFAULT_GRID, levelFactor, tempoMass, tempoPath, trackGrid } from '../../src/features/audio/grid.js';
 import { analyzeRhythm } from '../../src/features/audio/rhythm.js';
 import { seededRandom } from '../../src/features/audio/synth.js';
 
@@ -254,4 +254,54 @@ void test('chords change on the beat, hi-hats louder on the off-beat, no kick: t
   assert.ok(before < 0.2, `the onsets alone: F ${before.toFixed(3)} (expected the off-beat)`);
   assert.ok(after > 0.95, `with the phase choice: F ${after.toFixed(3)}`);
   assert.ok(beatFMeasure(ref, analyzeRhythm(x, SR).beats).f > 0.95, 'analyzeRhythm uses the phase choice');
+});
+
+/** A tempo head's probabilities over quarter-tone bins from 40 to 250 BPM, as a Gaussian (one bin wide) at `bpm`. */
+function headAt(bpm: number): { bpm: number[]; p: Float64Array } {
+  const bins: number[] = [];
+  for (let b = 40; b <= 250; b *= 2 ** (1 / 24)) bins.push(b);
+  const p = Float64Array.from(bins, (b) => Math.exp(-0.5 * (24 * Math.log2(b / bpm)) ** 2));
+  const sum = p.reduce((a, v) => a + v, 0);
+  return { bpm: bins, p: p.map((v) => v / sum) };
+}
+
+void test('levelFactor: half or twice the tracked tempo only where the tempo head clearly says so, never beyond the range', () => {
+  assert.equal(levelFactor(headAt(60), 120), 0.5);
+  assert.equal(levelFactor(headAt(240), 120), 2);
+  assert.equal(levelFactor(headAt(120), 120), 1);
+  // a head torn between 60 and 120 leaves the tracked level
+  const torn = headAt(60);
+  const at120 = headAt(120);
+  const mixed = { bpm: torn.bpm, p: torn.p.map((v, k) => 0.6 * v + 0.4 * at120.p[k]!) };
+  assert.equal(levelFactor(mixed, 120), 1);
+  // 2 x 150 = 300 BPM is beyond the tracker's 240
+  assert.equal(levelFactor(headAt(250), 150), 1);
+  assert.ok(Math.abs(tempoMass(headAt(100), 100) - 1) < 0.05);
+  assert.ok(tempoMass(headAt(100), 130) < 1e-3);
+});
+
+void test('a tempo head at half the tracked tempo halves the grid; the phase choice then picks the accented beats', () => {
+  // strong and weak clicks alternating at 120 BPM: the onsets alone track 120; a head at 60 moves the grid to
+  // every other click, the strong ones
+  const seconds = 30;
+  const ref = grid(seconds, 0.3, [[0, 120]]);
+  const x = new Float32Array(seconds * SR);
+  const rnd = seededRandom(11);
+  ref.forEach((t, i) => {
+    hit(x, t, i % 2 === 0 ? 0.8 : 0.3, 'click', rnd);
+    if (i % 2 === 0) hit(x, t, 0.6, 'kick', rnd);
+  });
+  const fa = analyzeFrames(x, SR, false);
+  const fps = SR / fa.hop;
+  const start = (fa.win - fa.hop / 2) / SR;
+  const bands = { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS };
+  const times = (beats: number[]) => beats.map((b) => start + b / fps);
+  const flat = new Float32Array(fa.count);
+  const tracked = trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, bands, undefined, { activation: () => flat, tempo: () => headAt(120) })!;
+  assert.ok(beatFMeasure(ref, times(tracked.beats)).f > 0.95, 'a head at the tracked tempo changes nothing');
+  const halved = trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, bands, undefined, { activation: () => flat, tempo: () => headAt(60) })!;
+  assert.ok(Math.abs(halved.tempo.median - 60) < 3, `tempo ${halved.tempo.median.toFixed(1)}`);
+  const strong = ref.filter((_, i) => i % 2 === 0);
+  const f = beatFMeasure(strong, times(halved.beats)).f;
+  assert.ok(f > 0.95, `F against the strong clicks ${f.toFixed(3)}`);
 });

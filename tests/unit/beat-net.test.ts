@@ -1,12 +1,12 @@
-// The beat network (src/features/audio/beat-net.ts): what its layers compute on hand-set weights, the
-// shipped weights on a drum pattern at two loudnesses, the contrast the phase choice
+// The beat network (src/features/audio/beat-net.ts): what its layers and its tempo head compute on hand-set
+// weights, the shipped weights on a drum pattern at two loudnesses, the contrast the phase choice
 // reads, and the weights file check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BeatNetWeights, beatActivation, loadBeatNet, NET_INPUTS, netInputs, shippedBeatNet } from '../../src/features/audio/beat-net.js';
+import { type BeatNetWeights, beatActivation, beatNet, loadBeatNet, NET_INPUTS, netInputs, shippedBeatNet } from '../../src/features/audio/beat-net.js';
 import { analyzeFrames, HARMONIC_BANDS } from '../../src/features/audio/frames.js';
 import { activationContrast } from '../../src/features/audio/grid.js';
 import { seededRandom } from '../../src/features/audio/synth.js';
@@ -52,6 +52,19 @@ void test('beatActivation: a dilated tap reads d frames back, zero before the fi
   const ahead = beatActivation(copyNet(1, [4], [0, 0, 1]), impulses(20, { 10: 2 }));
   assert.ok(Math.abs(ahead[6]! - sigmoid(2)) < 1e-6);
   assert.ok(Math.abs(ahead[14]! - 0.5) < 1e-6);
+});
+
+void test('beatNet: the tempo head is a softmax of each layer output averaged over the frames', () => {
+  // one layer copying channel 0 through its centre tap: its output is elu(x0), over 4 frames (2, 0, -1, 0)
+  const w: BeatNetWeights = { ...copyNet(1, [1], [0, 1, 0]), tempo: { bpm: [60, 120, 240], w: [1, -1, 0], b: [0, 0, 0.5] } };
+  const { activation, tempo } = beatNet(w, impulses(4, { 0: 2, 2: -1 }));
+  assert.equal(activation.length, 4);
+  const pooled = (2 + Math.expm1(-1)) / 4;
+  const z = [pooled, -pooled, 0.5];
+  const sum = z.reduce((a, v) => a + Math.exp(v), 0);
+  assert.ok(tempo);
+  z.forEach((v, k) => assert.ok(Math.abs(tempo[k]! - Math.exp(v) / sum) < 1e-9, `bin ${k}: ${tempo[k]}`));
+  assert.equal(beatNet(copyNet(1, [1], [0, 1, 0]), impulses(4, {})).tempo, null, 'no head, no tempo');
 });
 
 /** A drum pattern at 120 BPM: a kick on every beat, a hi-hat on every eighth, a snare on 2 and 4. */
@@ -112,4 +125,10 @@ void test('loadBeatNet refuses weights of another shape', (t) => {
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ ...good, inW: good.inW.slice(1) }));
   assert.throws(() => loadBeatNet(bad), /not the weights of a 49-input beat network/);
+  const headed = join(dir, 'headed.json');
+  writeFileSync(headed, JSON.stringify({ ...good, tempo: { bpm: [60, 120], w: [1, 2, 3, 4], b: [0, 0] } }));
+  assert.equal(loadBeatNet(headed).tempo?.bpm.length, 2);
+  const badHead = join(dir, 'bad-head.json');
+  writeFileSync(badHead, JSON.stringify({ ...good, tempo: { bpm: [60, 120], w: [1, 2, 3], b: [0, 0] } }));
+  assert.throws(() => loadBeatNet(badHead), /not the weights/);
 });

@@ -89,6 +89,16 @@ export interface BeatNetWeights {
   /** [width], bias */
   outW: number[];
   outB: number;
+  /** a tempo head (optional): the mean over the song of every layer's output (layers x width values) to a
+   * softmax over `bpm` (bin centres, ascending); `w` is [layers*width x bins] row-major, `b` [bins] */
+  tempo?: { bpm: number[]; w: number[]; b: number[] };
+}
+
+export interface BeatNetOutput {
+  /** per frame, the probability that a beat falls there */
+  activation: Float32Array;
+  /** the tempo head's probabilities over `weights.tempo.bpm`, or null where the weights have no tempo head */
+  tempo: Float64Array | null;
 }
 
 const elu = (v: number) => (v > 0 ? v : Math.expm1(v));
@@ -101,9 +111,15 @@ function typedWeights(w: BeatNetWeights) {
   return t;
 }
 
-/** Per-frame beat probability for `inputs` (netInputs' rows). Channels are kept one after another (channel-major)
- * so every product runs along frames: y[t] += k * x[t + shift], which the JIT makes fast. */
+/** Per-frame beat probability for `inputs` (netInputs' rows). */
 export function beatActivation(w: BeatNetWeights, inputs: Float32Array): Float32Array {
+  return beatNet(w, inputs).activation;
+}
+
+/** The beat activation and, where the weights have one, the tempo head's probabilities. Channels are kept one
+ * after another (channel-major) so every product runs along frames: y[t] += k * x[t + shift], which the JIT
+ * makes fast. */
+export function beatNet(w: BeatNetWeights, inputs: Float32Array): BeatNetOutput {
   const C = NET_INPUTS;
   const W = w.width;
   const n = Math.floor(inputs.length / C);
@@ -121,7 +137,10 @@ export function beatActivation(w: BeatNetWeights, inputs: Float32Array): Float32
     }
   }
   const acc = new Float64Array(W * n);
-  for (let l = 0; l < w.dilations.length; l++) {
+  const L = w.dilations.length;
+  // the tempo head's input: each layer's output averaged over the frames
+  const pooled = new Float64Array(L * W);
+  for (let l = 0; l < L; l++) {
     const d = w.dilations[l]!;
     const K = tw.convW[l]!;
     const B = tw.convB[l]!;
@@ -141,7 +160,15 @@ export function beatActivation(w: BeatNetWeights, inputs: Float32Array): Float32
         }
       }
     }
-    for (let q = 0; q < W * n; q++) h[q]! += elu(acc[q]!);
+    for (let j = 0; j < W; j++) {
+      let sum = 0;
+      for (let q = j * n; q < (j + 1) * n; q++) {
+        const r = elu(acc[q]!);
+        h[q]! += r;
+        sum += r;
+      }
+      pooled[l * W + j] = sum / Math.max(1, n);
+    }
   }
   const out = new Float32Array(n);
   const z = new Float64Array(n).fill(w.outB);
@@ -151,7 +178,22 @@ export function beatActivation(w: BeatNetWeights, inputs: Float32Array): Float32
     for (let t = 0; t < n; t++) z[t]! += k * hj[t]!;
   }
   for (let t = 0; t < n; t++) out[t] = 1 / (1 + Math.exp(-z[t]!));
-  return out;
+  return { activation: out, tempo: w.tempo ? tempoHead(w.tempo, pooled) : null };
+}
+
+function tempoHead(head: NonNullable<BeatNetWeights['tempo']>, pooled: Float64Array): Float64Array {
+  const K = head.bpm.length;
+  const z = Float64Array.from(head.b);
+  for (let i = 0; i < pooled.length; i++) {
+    const v = pooled[i]!;
+    for (let k = 0; k < K; k++) z[k]! += v * head.w[i * K + k]!;
+  }
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) max = Math.max(max, z[k]!);
+  let sum = 0;
+  for (let k = 0; k < K; k++) sum += (z[k] = Math.exp(z[k]! - max));
+  for (let k = 0; k < K; k++) z[k]! /= sum;
+  return z;
 }
 
 const WEIGHTS_FILE = fileURLToPath(new URL('./beat-net.weights.json', import.meta.url));
@@ -171,7 +213,9 @@ export function loadBeatNet(path: string): BeatNetWeights {
     w.convW?.length === w.dilations.length &&
     w.convB?.length === w.dilations.length &&
     w.convW.every((k) => k.length === 3 * W * W) &&
-    w.convB.every((b) => b.length === W);
+    w.convB.every((b) => b.length === W) &&
+    (w.tempo === undefined ||
+      (w.tempo.bpm.length > 1 && w.tempo.b.length === w.tempo.bpm.length && w.tempo.w.length === w.dilations.length * W * w.tempo.bpm.length));
   if (!ok) throw new Error(`${path}: not the weights of a ${NET_INPUTS}-input beat network`);
   return w as BeatNetWeights;
 }

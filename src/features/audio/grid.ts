@@ -28,6 +28,9 @@ export interface GridOptions {
   priorOctaves: number;
   /** DP tightness (librosa: 100; 200 scored best of 80, 120, 200, 400 on the beat benchmark) */
   tightness: number;
+  /** the metrical level, forced (0.5: every other tracked beat, 2: the beats and the points halfway between,
+   * 1: as tracked) instead of the tempo head's choice (trackGrid, levelFactor) */
+  level?: number;
 }
 
 export const DEFAULT_GRID: GridOptions = { minBpm: 40, maxBpm: 240, priorBpm: 120, priorOctaves: 1.2, tightness: 200 };
@@ -64,6 +67,12 @@ const COMPOUND_MARGIN = 0.2;
 const NET_PHASE_WEIGHT = 0.5;
 /** added to both sides of activationContrast's ratio: an activation near 0 on both phases says little */
 const ACTIVATION_FLOOR = 0.02;
+/** The level choice (levelFactor): the factors it may move the tracked tempo by, the log-probability margin a
+ * factor needs over the tracked tempo, how near a bin must be to count (a factor), and the floor under a mass. */
+const LEVEL_FACTORS = [0.5, 2];
+const LEVEL_MARGIN = 1;
+const LEVEL_TOLERANCE = 1.06;
+const LEVEL_FLOOR = 1e-4;
 /** a kick's low-band power falls by this much (natural log units, about 13 dB) within this time */
 const KICK_DECAY_SECONDS = 0.13;
 const KICK_DECAY_NATS = 3;
@@ -521,13 +530,55 @@ export function analyzeGrid(
   return out;
 }
 
+/** A tempo head's probabilities over `bpm` (bin centres, ascending). */
+export interface TempoHead {
+  bpm: readonly number[];
+  p: ArrayLike<number>;
+}
+
+/** What trackGrid reads of a beat network (beat-net.ts), each computed only when asked for: its activation, one
+ * value a frame, and, where the weights have a tempo head, the head's probabilities. */
+export interface NetView {
+  activation: () => ArrayLike<number>;
+  tempo?: () => TempoHead;
+}
+
+/** The probability a tempo head gives a tempo within a factor `tol` of `bpm` (0 where `bpm` is beyond its bins). */
+export function tempoMass(head: TempoHead, bpm: number, tol = LEVEL_TOLERANCE): number {
+  let m = 0;
+  for (let k = 0; k < head.bpm.length; k++) if (head.bpm[k]! >= bpm / tol && head.bpm[k]! <= bpm * tol) m += head.p[k]!;
+  return m;
+}
+
+/**
+ * The metrical level: the factor (of LEVEL_FACTORS, or 1) to move the tracked tempo `bpm` by, where the tempo
+ * head puts LEVEL_MARGIN (log) more probability near that tempo than near the tracked one; a level outside
+ * the tracker's tempo range is never chosen.
+ */
+export function levelFactor(head: TempoHead, bpm: number, o: GridOptions = DEFAULT_GRID, factors: readonly number[] = LEVEL_FACTORS, margin = LEVEL_MARGIN): number {
+  const score = (f: number) => Math.log(tempoMass(head, f * bpm) + LEVEL_FLOOR);
+  let best = 1;
+  let bestScore = score(1) + margin;
+  for (const f of factors) {
+    if (f * bpm < o.minBpm || f * bpm > o.maxBpm) continue;
+    const s = score(f);
+    if (s > bestScore) {
+      best = f;
+      bestScore = s;
+    }
+  }
+  return best;
+}
+
 /**
  * Beat frames for an onset envelope (full band) and a low-band one (same length), at `fps` frames/s.
  * `rms` (per frame) trims beats laid over silence at either end. With the upper bands' onsets and the
  * harmonic spectrum, the phase (the grid or the grid half a beat later) is chosen by the fitted phase
- * score (grid-select.ts), to which a beat activation (beat-net.ts, one value a frame; `activation` makes it,
- * called only when the phase is chosen here) adds NET_PHASE_WEIGHT x its contrast between the two grids; without them, by the swing and off-beat checks alone. A
- * grid the swing check moved keeps that phase.
+ * score (grid-select.ts), to which a beat network (beat-net.ts; `net`, its parts computed only when read) adds
+ * NET_PHASE_WEIGHT x its activation's contrast between the two grids; without them, by the swing and off-beat
+ * checks alone. A grid the swing check moved keeps that phase. Where the network has a tempo head (the shipped
+ * weights have none: round 7 measured it, docs/beats.md), the head may move the grid to half or twice the
+ * tracked tempo (levelFactor, relevel); `opts.level` forces a level.
  */
 export function trackGrid(
   full: ArrayLike<number>,
@@ -538,22 +589,59 @@ export function trackGrid(
   lowLevel?: ArrayLike<number>,
   bands?: GridBands,
   weights: readonly number[] | null = PHASE_WEIGHTS,
-  activation?: () => ArrayLike<number>,
+  net?: NetView,
 ): GridResult | null {
-  const a = analyzeGrid(full, low, fps, opts, lowLevel, weights && bands?.harmonic ? bands : undefined);
+  const withBands = weights && bands?.harmonic ? bands : undefined;
+  const a = analyzeGrid(full, low, fps, opts, lowLevel, withBands);
   if (!a) return null;
+  const r = Math.max(1, Math.round(0.03 * fps));
   const on = a.candidates.find((c) => c.factor === 1 && c.shift === 0);
   const off = a.candidates.find((c) => c.factor === 1 && c.shift === 0.5);
-  if (!weights || !a.signals || !on || !off || a.legacy.swing) return { beats: trimSilent(a.legacy.beats, rms), tempo: a.tempo, shifted: a.legacy.shifted };
-  let z = phaseLogOdds(a.signals, on, off, weights);
-  if (activation) {
-    const act = activation();
-    const r = Math.max(1, Math.round(0.03 * fps));
-    z += NET_PHASE_WEIGHT * (activationContrast(act, on.beats, r) - activationContrast(act, off.beats, r));
+  let beats: number[];
+  let shifted: boolean;
+  if (!weights || !a.signals || !on || !off || a.legacy.swing) ({ beats, shifted } = a.legacy);
+  else {
+    let z = phaseLogOdds(a.signals, on, off, weights);
+    if (net) {
+      const act = net.activation();
+      z += NET_PHASE_WEIGHT * (activationContrast(act, on.beats, r) - activationContrast(act, off.beats, r));
+    }
+    const best = z >= 0 ? on : off;
+    beats = [...new Set(best.beats.map((f) => Math.round(f)))];
+    shifted = best.shift !== 0;
   }
-  const best = z >= 0 ? on : off;
-  const beats = [...new Set(best.beats.map((f) => Math.round(f)))];
-  return { beats: trimSilent(beats, rms), tempo: a.tempo, shifted: best.shift !== 0 };
+  // the metrical level: where the network's tempo head clearly prefers half or twice the tracked tempo
+  const o = { ...DEFAULT_GRID, ...opts };
+  const level = o.level ?? (net?.tempo && withBands ? levelFactor(net.tempo(), a.tempo.median, o) : 1);
+  if (level !== 1 && beats.length >= 4) {
+    beats = relevel(beats, level, a.n, a.signals, weights ?? PHASE_WEIGHTS, net?.activation(), r);
+    for (let t = 0; t < a.tempo.bpm.length; t++) a.tempo.bpm[t] = a.tempo.bpm[t]! * level;
+    a.tempo.median *= level;
+  }
+  return { beats: trimSilent(beats, rms), tempo: a.tempo, shifted };
+}
+
+/**
+ * A grid at another metrical level. Twice the tempo: the beats and the points halfway between them. Half the
+ * tempo: every other beat, the even or the odd ones, whichever the phase score (and the network's contrast)
+ * puts on the beat, the other ones then being the points halfway.
+ */
+function relevel(beats: readonly number[], level: number, n: number, signals: SelectSignals | undefined, weights: readonly number[], act: ArrayLike<number> | undefined, r: number): number[] {
+  if (level === 2) {
+    const out: number[] = [];
+    beats.forEach((b, i) => {
+      out.push(b);
+      const next = beats[i + 1] ?? b + (b - beats[i - 1]!);
+      const mid = Math.round((b + next) / 2);
+      if (mid > b && mid < n) out.push(mid);
+    });
+    return out;
+  }
+  const even = beats.filter((_, i) => i % 2 === 0);
+  const odd = beats.filter((_, i) => i % 2 === 1);
+  let z = signals ? phaseLogOdds(signals, { beats: even, factor: 0.5, shift: 0 }, { beats: odd, factor: 0.5, shift: 0.5 }, weights) : 0;
+  if (act) z += NET_PHASE_WEIGHT * (activationContrast(act, even, r) - activationContrast(act, odd, r));
+  return z >= 0 ? even : odd;
 }
 
 /** How a beat activation (beat-net.ts) peaks on the beats against the points halfway between them (log ratio). */

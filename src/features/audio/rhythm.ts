@@ -5,7 +5,7 @@ import { analyzeFrames, HARMONIC_BANDS, type FrameAnalysis } from './frames.js';
 import { checkSampleRate, sanitizePcm } from './extract.js';
 import { pickPeaks } from './onset.js';
 import { trackGrid, type GridResult } from './grid.js';
-import { beatActivation, type BeatNetWeights, netInputs, shippedBeatNet } from './beat-net.js';
+import { beatNet, type BeatNetOutput, type BeatNetWeights, netInputs, shippedBeatNet } from './beat-net.js';
 import { estimateTempo } from './tempo.js';
 
 export interface RhythmAnalysis {
@@ -29,16 +29,21 @@ export interface RhythmAnalysis {
 
 /** The beat grid of a frame analysis' rows (frames of `fps` a second), or null where there is no pulse: the global
  * autocorrelation gate says whether there is one at all (silence, a tone, noise: none). The phase choice
- * weighs the beat network's activation (`net`: the shipped weights by default; null: the onset score alone).
+ * weighs the beat network's activation (`net`: the shipped weights by default; null: the onset score alone;
+ * `computed`: its output on these rows where the caller has it already), and its tempo head chooses the level.
  * The beat benchmark's tuning scripts call it on cached rows. */
 export function gridOfFrames(
   fa: Pick<FrameAnalysis, 'onset' | 'onsetLow' | 'lowLevel' | 'onsetMid' | 'onsetHigh' | 'harmonic' | 'rms'>,
   fps: number,
   net: BeatNetWeights | null = shippedBeatNet(),
+  computed?: BeatNetOutput,
 ): GridResult | null {
   if (!(estimateTempo(fa.onset, fps).bpm > 0)) return null;
-  const activation = net ? () => beatActivation(net, netInputs(fa, HARMONIC_BANDS, fps)) : undefined;
-  return trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS }, undefined, activation);
+  let out = computed;
+  const run = (w: BeatNetWeights) => (out ??= beatNet(w, netInputs(fa, HARMONIC_BANDS, fps)));
+  const head = net?.tempo;
+  const view = net ? { activation: () => run(net).activation, ...(head ? { tempo: () => ({ bpm: head.bpm, p: run(net).tempo! }) } : {}) } : undefined;
+  return trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS }, undefined, view);
 }
 
 export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnalysis {
