@@ -304,4 +304,10 @@ void test('a tempo head at half the tracked tempo halves the grid; the phase cho
   const strong = ref.filter((_, i) => i % 2 === 0);
   const f = beatFMeasure(strong, times(halved.beats)).f;
   assert.ok(f > 0.95, `F against the strong clicks ${f.toFixed(3)}`);
+  // a forced level needs no head: twice the tempo puts a beat halfway between the clicks
+  const doubled = trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, { level: 2 }, fa.lowLevel, bands)!;
+  const mids = ref.slice(1).map((t, i) => (t + ref[i]!) / 2);
+  assert.ok(beatFMeasure([...ref, ...mids].sort((p, q) => p - q), times(doubled.beats)).f > 0.95);
+  assert.ok(Math.abs(doubled.tempo.median - 240) < 8, `tempo ${doubled.tempo.median.toFixed(1)}`);
+  assert.throws(() => trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, { level: 3 }, fa.lowLevel, bands), /level must be 0.5, 1 or 2/);
 });

@@ -612,6 +612,7 @@ export function trackGrid(
   }
   // the metrical level: where the network's tempo head clearly prefers half or twice the tracked tempo
   const o = { ...DEFAULT_GRID, ...opts };
+  if (o.level !== undefined && ![0.5, 1, 2].includes(o.level)) throw new RangeError(`level must be 0.5, 1 or 2, not ${o.level}`);
   const level = o.level ?? (net?.tempo && withBands ? levelFactor(net.tempo(), a.tempo.median, o) : 1);
   if (level !== 1 && beats.length >= 4) {
     beats = relevel(beats, level, a.n, a.signals, weights ?? PHASE_WEIGHTS, net?.activation(), r);
