@@ -30,9 +30,23 @@ export interface ReferenceCheck5 extends ReferenceCheck {
   suspect: string | null;
 }
 
+export interface ShiftRatios {
+  ratioHalf: number;
+  ratioThird: number;
+  ratioTwoThirds: number;
+  ratioCross: number;
+}
+
+/** The onset envelope at the reference beats over its best at the half-beat, third-beat, two-thirds and cross-pulse
+ * shifts (rounded to 0.01): the figures suspicion5 reads. */
+export function shiftRatios(c: Pick<ReferenceCheck, 'at'>): ShiftRatios {
+  const ratio = (...labels: string[]) => Math.round((c.at['0']! / Math.max(1e-9, ...labels.map((l) => c.at[l]!))) * 100) / 100;
+  return { ratioHalf: ratio('0.5 beat'), ratioThird: ratio('1/3 beat'), ratioTwoThirds: ratio('2/3 beat'), ratioCross: ratio('2/3 pulse', '3/4 pulse', '4/3 pulse') };
+}
+
 export function suspicion5(
   c: Pick<ReferenceCheck, 'at' | 'firstHalfLagMs' | 'secondHalfLagMs'>,
-  r: { ratioHalf: number; ratioThird: number; ratioTwoThirds: number; ratioCross: number },
+  r: ShiftRatios,
   from: RowsPerBeatSource,
 ): string | null {
   const why = [suspicion(c)].filter((x): x is string => !!x);
@@ -58,8 +72,7 @@ export async function run(only?: readonly string[]): Promise<{ checks: Reference
   const checked = await checkSpecs(wanted, CACHE, EVAL_SECONDS);
   const checks = checked.map((c) => {
     const s = spec.get(c.name)!;
-    const ratio = (...labels: string[]) => Math.round((c.at['0']! / Math.max(1e-9, ...labels.map((l) => c.at[l]!))) * 100) / 100;
-    const ratios = { ratioHalf: ratio('0.5 beat'), ratioThird: ratio('1/3 beat'), ratioTwoThirds: ratio('2/3 beat'), ratioCross: ratio('2/3 pulse', '3/4 pulse', '4/3 pulse') };
+    const ratios = shiftRatios(c);
     return { ...c, package: s.package, format: s.format, rowsPerBeat: s.rowsPerBeat, rowsPerBeatFrom: s.rowsPerBeatFrom, meter: s.meter ?? '', ...ratios, suspect: suspicion5(c, ratios, s.rowsPerBeatFrom) };
   });
   return { checks, leftOut };

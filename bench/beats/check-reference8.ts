@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { otherSetMidiShas, otherSetModuleShas } from '../beats.bench.js';
 import { checkCli, checkSpecs, type ReferenceCheck } from './check-reference.js';
 import { suspicion } from './check-reference3.js';
-import { suspicion5 } from './check-reference5.js';
+import { shiftRatios, suspicion5 } from './check-reference5.js';
 import { CACHE, heldout8Songs } from './heldout8.js';
 import { NPM_SONGS } from './heldout7.js';
 
@@ -36,8 +36,7 @@ export async function run(only?: readonly string[]): Promise<{ checks: Reference
   const checked = await checkSpecs(wanted, CACHE, EVAL_SECONDS);
   const checks = checked.map((c, i) => {
     const s = wanted[i]!;
-    const ratio = (...labels: string[]) => Math.round((c.at['0']! / Math.max(1e-9, ...labels.map((l) => c.at[l]!))) * 100) / 100;
-    const ratios = { ratioHalf: ratio('0.5 beat'), ratioThird: ratio('1/3 beat'), ratioTwoThirds: ratio('2/3 beat'), ratioCross: ratio('2/3 pulse', '3/4 pulse', '4/3 pulse') };
+    const ratios = shiftRatios(c);
     const suspect = s.rowsPerBeatFrom ? suspicion5(c, ratios, s.rowsPerBeatFrom) : suspicion(c);
     return { ...c, package: s.package, rowsPerBeat: s.rowsPerBeat ? `${s.rowsPerBeat} (${s.rowsPerBeatFrom})` : '', ...ratios, suspect };
   });
