@@ -10,7 +10,8 @@
 // over 0.1 and 0.25 s. Onsets are rises of log power, so loudness matters only near the onset detector's noise
 // floor; each is divided by its mean over the song, so a band's share of the mix does not.
 // Network: a 1x1 layer to `width` channels, then layers of a kernel-3 convolution dilated 1, 2, 4, ... (ELU,
-// residual), a 1x1 layer to one logistic output. Weights are fitted by bench/beats/beat-net-train.ts on the
+// residual), a 1x1 layer to one logistic output; optionally (round 7, measured, not shipped) a tempo head: each
+// layer's output averaged over the song, to a softmax over tempo bins. Weights are fitted by bench/beats/beat-net-train.ts on the
 // beat bench's songs and kept in beat-net.weights.json; this file only runs them, in plain TypeScript.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

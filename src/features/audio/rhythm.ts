@@ -30,7 +30,8 @@ export interface RhythmAnalysis {
 /** The beat grid of a frame analysis' rows (frames of `fps` a second), or null where there is no pulse: the global
  * autocorrelation gate says whether there is one at all (silence, a tone, noise: none). The phase choice
  * weighs the beat network's activation (`net`: the shipped weights by default; null: the onset score alone;
- * `computed`: its output on these rows where the caller has it already), and its tempo head chooses the level.
+ * `computed`: its output on these rows where the caller has it already); where the weights have a tempo head (the
+ * shipped ones have none), the head may choose the metrical level (grid.ts levelFactor).
  * The beat benchmark's tuning scripts call it on cached rows. */
 export function gridOfFrames(
   fa: Pick<FrameAnalysis, 'onset' | 'onsetLow' | 'lowLevel' | 'onsetMid' | 'onsetHigh' | 'harmonic' | 'rms'>,
@@ -42,7 +43,7 @@ export function gridOfFrames(
   let out = computed;
   const run = (w: BeatNetWeights) => (out ??= beatNet(w, netInputs(fa, HARMONIC_BANDS, fps)));
   const head = net?.tempo;
-  const view = net ? { activation: () => run(net).activation, ...(head ? { tempo: () => ({ bpm: head.bpm, p: run(net).tempo! }) } : {}) } : undefined;
+  const view = net ? { activation: () => run(net).activation, ...(head ? { tempo: () => ({ bpm: head.bpm, p: run(net).tempo ?? new Float64Array(head.bpm.length) }) } : {}) } : undefined;
   return trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS }, undefined, view);
 }
 
