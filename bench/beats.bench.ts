@@ -307,11 +307,15 @@ function argValue(flag: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** Whether `--set only` reads the MIDI sets (rendered by fluidsynth): every selection but the audio sets'. */
+function readsMidiSets(only: string | undefined): boolean {
+  return !['heldout', HELDOUT_SET, HELDOUT7_SET, HELDOUT8_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
+}
+
 /** The songs `--set` selects (all but heldout7 and heldout8 without it): only heldout7 reads the npm set, only
  * heldout8 the eighth set. */
 export function selectedSongs(only: string | undefined): BenchSong[] {
-  // the audio sets need no fluidsynth; the MIDI sets do
-  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, HELDOUT8_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
+  const midi = readsMidiSets(only);
   const heldout = !only || only === 'heldout' || only === HELDOUT_SET;
   const withAudio = !only || only === 'tune' || TUNED_AUDIO_SETS.includes(only);
   return benchSongs({ midi, audio: withAudio, heldout, heldout7: only === HELDOUT7_SET, heldout8: only === HELDOUT8_SET }).filter(
@@ -357,8 +361,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const listed = selectedSongs(only).map(listSong);
     return { list: listed, songs: listed.length };
   }
-  const midi = !['heldout', HELDOUT_SET, HELDOUT7_SET, HELDOUT8_SET, ...TUNED_AUDIO_SETS].includes(only ?? '');
-  if (midi && !(await hasFluidsynth())) {
+  if (readsMidiSets(only) && !(await hasFluidsynth())) {
     process.stderr.write('beats bench skipped: fluidsynth or the FluidR3 GM soundfont is missing (apt-get install fluidsynth fluid-soundfont-gm)\n');
     return { skipped: 'fluidsynth or /usr/share/sounds/sf2/FluidR3_GM.sf2 not installed' };
   }
