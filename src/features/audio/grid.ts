@@ -601,12 +601,7 @@ export function trackGrid(
   let shifted: boolean;
   if (!weights || !a.signals || !on || !off || a.legacy.swing) ({ beats, shifted } = a.legacy);
   else {
-    let z = phaseLogOdds(a.signals, on, off, weights);
-    if (net) {
-      const act = net.activation();
-      z += NET_PHASE_WEIGHT * (activationContrast(act, on.beats, r) - activationContrast(act, off.beats, r));
-    }
-    const best = z >= 0 ? on : off;
+    const best = phaseScore(a.signals, on, off, weights, net?.activation(), r) >= 0 ? on : off;
     beats = [...new Set(best.beats.map((f) => Math.round(f)))];
     shifted = best.shift !== 0;
   }
@@ -640,9 +635,15 @@ function relevel(beats: readonly number[], level: number, n: number, signals: Se
   }
   const even = beats.filter((_, i) => i % 2 === 0);
   const odd = beats.filter((_, i) => i % 2 === 1);
-  let z = signals ? phaseLogOdds(signals, { beats: even, factor: 0.5, shift: 0 }, { beats: odd, factor: 0.5, shift: 0.5 }, weights) : 0;
-  if (act) z += NET_PHASE_WEIGHT * (activationContrast(act, even, r) - activationContrast(act, odd, r));
-  return z >= 0 ? even : odd;
+  return phaseScore(signals, { beats: even, factor: 0.5, shift: 0 }, { beats: odd, factor: 0.5, shift: 0.5 }, weights, act, r) >= 0 ? even : odd;
+}
+
+/** Log-odds that grid `a` rather than `b` (the same grid half a beat later) is on the beat: the phase score
+ * (grid-select.ts; 0 without the signals) plus NET_PHASE_WEIGHT x how much more a beat activation peaks on a's
+ * beats than on b's. */
+function phaseScore(signals: SelectSignals | undefined, a: GridCandidate, b: GridCandidate, weights: readonly number[], act: ArrayLike<number> | undefined, r: number): number {
+  const z = signals ? phaseLogOdds(signals, a, b, weights) : 0;
+  return act ? z + NET_PHASE_WEIGHT * (activationContrast(act, a.beats, r) - activationContrast(act, b.beats, r)) : z;
 }
 
 /** How a beat activation (beat-net.ts) peaks on the beats against the points halfway between them (log ratio). */
