@@ -19,6 +19,7 @@
 //    prefers this one, the grid moves onto the kick.
 
 import { lagAt, meanPeak, phaseLogOdds, PHASE_WEIGHTS, type GridCandidate, type SelectSignals } from './grid-select.js';
+import { dbnBeats } from './beat-dbn.js';
 
 export interface GridOptions {
   minBpm: number;
@@ -65,6 +66,12 @@ const COMPOUND_MARGIN = 0.2;
 /** weight of the beat network's contrast (activationContrast of the grid minus that of the grid half a beat
  * later) added to the phase log-odds; chosen by leaving sets out (bench/beats/beat-net-train.ts, docs/beats.md) */
 const NET_PHASE_WEIGHT = 0.5;
+/** The beat DBN's say (round 8, beat-dbn.ts): where its beats leave the tracked grid for at least this many beats in a
+ * row and within DBN_NEAR frames of none of the grid's, the run with the higher phase score (onsets and the network's
+ * contrast) keeps its beats; chosen by leaving sets out (docs/beats.md: 4, 8 and 16 alike, margins of 0.5 and 1
+ * and runs only half a beat off no better) */
+const DBN_RUN = 8;
+const DBN_NEAR = 4;
 /** added to both sides of activationContrast's ratio: an activation near 0 on both phases says little */
 const ACTIVATION_FLOOR = 0.02;
 /** The level choice (levelFactor): the factors it may move the tracked tempo by, the log-probability margin a
@@ -576,7 +583,9 @@ export function levelFactor(head: TempoHead, bpm: number, o: GridOptions = DEFAU
  * harmonic spectrum, the phase (the grid or the grid half a beat later) is chosen by the fitted phase
  * score (grid-select.ts), to which a beat network (beat-net.ts; `net`, its parts computed only when read) adds
  * NET_PHASE_WEIGHT x its activation's contrast between the two grids; without them, by the swing and off-beat
- * checks alone. A grid the swing check moved keeps that phase. Where the network has a tempo head (the shipped
+ * checks alone. A grid the swing check moved keeps that phase. With the network, the beat DBN (beat-dbn.ts) decodes
+ * its activation at the tracked tempo path, and where that decoding leaves the grid for a run of beats, the run's
+ * phase score decides which of the two holds there (mergeRuns). Where the network has a tempo head (the shipped
  * weights have none: round 7 measured it, docs/beats.md), the head may move the grid to half or twice the
  * tracked tempo (levelFactor, relevel); `opts.level` forces a level.
  */
@@ -604,6 +613,11 @@ export function trackGrid(
     const best = phaseScore(a.signals, on, off, weights, net?.activation(), r) >= 0 ? on : off;
     beats = [...new Set(best.beats.map((f) => Math.round(f)))];
     shifted = best.shift !== 0;
+  }
+  // the beat DBN on the network's activation, at the tracked tempo, where it leaves the grid for a run of beats
+  if (net && withBands && a.signals) {
+    const act = net.activation();
+    beats = mergeRuns(beats, dbnBeats(act, a.tempo.bpm, fps), a.signals, weights ?? PHASE_WEIGHTS, act, r);
   }
   // the metrical level: where the network's tempo head clearly prefers half or twice the tracked tempo
   const o = { ...DEFAULT_GRID, ...opts };
@@ -636,6 +650,48 @@ function relevel(beats: readonly number[], level: number, n: number, signals: Se
   const even = beats.filter((_, i) => i % 2 === 0);
   const odd = beats.filter((_, i) => i % 2 === 1);
   return phaseScore(signals, { beats: even, factor: 0.5, shift: 0 }, { beats: odd, factor: 0.5, shift: 0.5 }, weights, act, r) >= 0 ? even : odd;
+}
+
+/**
+ * The grid `grid` with each run of at least DBN_RUN consecutive beats of `other` (another decoding of the same
+ * song) that lie more than DBN_NEAR frames from every beat of `grid` put in place of the grid's beats between the
+ * beats of `other` either side of the run, where the phase score prefers the run to them.
+ */
+export function mergeRuns(grid: readonly number[], other: readonly number[], signals: SelectSignals, weights: readonly number[], act: ArrayLike<number> | undefined, r: number): number[] {
+  let out = [...grid];
+  const away = other.map((x) => !near(grid, x, DBN_NEAR));
+  for (let i = 0; i < other.length; ) {
+    if (!away[i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < other.length && away[j]) j++;
+    if (j - i >= DBN_RUN) {
+      const run = other.slice(i, j);
+      // the grid's beats between the beats of `other` either side of the run (those near the grid's own)
+      const lo = i > 0 ? other[i - 1]! + DBN_NEAR : -Infinity;
+      const hi = j < other.length ? other[j]! - DBN_NEAR : Infinity;
+      const inside = (x: number) => x > lo && x < hi;
+      const mine = grid.filter(inside);
+      if (mine.length >= 4 && phaseScore(signals, { beats: mine, factor: 1, shift: 0 }, { beats: run, factor: 1, shift: 0.5 }, weights, act, r) < 0)
+        out = [...out.filter((x) => !inside(x)), ...run].sort((p, q) => p - q);
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** Whether sorted `xs` has a value within `tol` of `x`. */
+function near(xs: readonly number[], x: number, tol: number): boolean {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (xs[m]! < x) lo = m + 1;
+    else hi = m;
+  }
+  return (lo < xs.length && xs[lo]! - x <= tol) || (lo > 0 && x - xs[lo - 1]! <= tol);
 }
 
 /** Log-odds that grid `a` rather than `b` (the same grid half a beat later) is on the beat: the phase score
