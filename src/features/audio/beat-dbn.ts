@@ -65,25 +65,36 @@ export function dbnBeats(act: ArrayLike<number>, bpm: ArrayLike<number>, fps: nu
     from.push(Int32Array.from(src));
     logW.push(Float64Array.from(w));
   }
-  const beatState = new Uint8Array(S);
-  for (let k = 0; k < K; k++) for (let p = 0; p < len(k) / o.obsLambda; p++) beatState[first[k]! + p] = 1;
-  const prior = (t: number, k: number) => {
-    const z = Math.log((60 * fps) / len(k) / bpm[t]!) / o.sigma;
-    return -0.5 * z * z;
+  // the beat states: the first ceil(len / obsLambda) positions of each interval
+  const beatStates: number[] = [];
+  for (let k = 0; k < K; k++) for (let p = 0; p < len(k) / o.obsLambda; p++) beatStates.push(first[k]! + p);
+  // the tempo prior at a frame, recomputed only where the tempo path moves
+  const prior = new Float64Array(K);
+  let priorBpm = NaN;
+  const setPrior = (t: number) => {
+    if (bpm[t] === priorBpm) return;
+    priorBpm = bpm[t]!;
+    for (let k = 0; k < K; k++) {
+      const z = Math.log((60 * fps) / len(k) / priorBpm) / o.sigma;
+      prior[k] = -0.5 * z * z;
+    }
   };
+  // every state but the beat states sees log((1 - a) / (obsLambda - 1)): a constant a frame, which Viterbi may
+  // leave out, so only the beat states get the difference
   const obs = (t: number, v: Float64Array) => {
     const a = Math.min(1 - EPS, Math.max(EPS, act[t]!));
-    const on = Math.log(a);
-    const off = Math.log((1 - a) / (o.obsLambda - 1));
-    for (let s = 0; s < S; s++) v[s] = v[s]! + (beatState[s] ? on : off);
+    const d = Math.log(a) - Math.log((1 - a) / (o.obsLambda - 1));
+    for (const s of beatStates) v[s] = v[s]! + d;
   };
   let v = new Float64Array(S);
   let w = new Float64Array(S);
-  for (let k = 0; k < K; k++) v.fill(prior(0, k) - Math.log(S), first[k]!, first[k + 1]!);
+  setPrior(0);
+  for (let k = 0; k < K; k++) v.fill(prior[k]!, first[k]!, first[k + 1]!);
   obs(0, v);
   // back[t * K + b]: the interval before the beat that starts interval b at frame t
   const back = new Int32Array(n * K);
   for (let t = 1; t < n; t++) {
+    setPrior(t);
     for (let b = 0; b < K; b++) {
       const src = from[b]!;
       const lw = logW[b]!;
@@ -97,7 +108,7 @@ export function dbnBeats(act: ArrayLike<number>, bpm: ArrayLike<number>, fps: nu
         }
       }
       back[t * K + b] = arg;
-      w[first[b]!] = best + prior(t, b);
+      w[first[b]!] = best + prior[b]!;
       w.set(v.subarray(first[b]!, first[b + 1]! - 1), first[b]! + 1);
     }
     obs(t, w);
