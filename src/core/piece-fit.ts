@@ -3,6 +3,7 @@
 // piece to hold no shot change, or to have each shot change it keeps land on a beat of the song; and
 // never to show flagged footage (black, title cards, fades, ...) unless asked to. Pure.
 import type { ClipFootage, FootageFlag } from './footage.js';
+import { lowerBound } from './sorted.js';
 
 export interface FitOptions {
   /** the song's beat times, seconds, ascending */
@@ -39,17 +40,6 @@ export interface PieceFit {
 
 export const FIT_DEFAULTS = { fps: 25, tolerance: 0.03, minScore: 0.15, sureScore: 0.3 } as const;
 
-/** Index of the first element >= x in an ascending array. */
-function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Distance from t to the nearest beat (Infinity without beats). */
 export function beatDistance(beats: readonly number[], t: number): number {

@@ -3,6 +3,7 @@
 // music is busy. A shortest-path over candidate cut points chooses all cuts at once, so one awkward gap
 // cannot push every later cut off the beat, and the segments always tile [0, duration] exactly.
 import type { VisualizeOptions } from './visualize.types.js';
+import { lowerBound } from './sorted.js';
 
 export interface RhythmInput {
   duration: number;
@@ -298,13 +299,7 @@ export function segmentByStructure(s: StructureInput, cuts: CutsMode = 'auto', o
 }
 
 function nearestIndex(sorted: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = Math.max(0, Math.min(lowerBound(sorted, t), sorted.length - 1));
   if (lo > 0 && Math.abs(sorted[lo - 1]! - t) <= Math.abs(sorted[lo]! - t)) return lo - 1;
   return lo;
 }

@@ -20,6 +20,7 @@
 
 import { lagAt, meanPeak, phaseLogOdds, PHASE_WEIGHTS, type GridCandidate, type SelectSignals } from './grid-select.js';
 import { dbnBeats } from './beat-dbn.js';
+import { lowerBound } from '../../core/sorted.js';
 
 export interface GridOptions {
   minBpm: number;
@@ -684,13 +685,7 @@ export function mergeRuns(grid: readonly number[], other: readonly number[], sig
 
 /** Whether sorted `xs` has a value within `tol` of `x`. */
 function near(xs: readonly number[], x: number, tol: number): boolean {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (xs[m]! < x) lo = m + 1;
-    else hi = m;
-  }
+  const lo = lowerBound(xs, x);
   return (lo < xs.length && xs[lo]! - x <= tol) || (lo > 0 && x - xs[lo - 1]! <= tol);
 }
 
