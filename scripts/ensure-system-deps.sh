@@ -9,7 +9,8 @@
 # the held-out set the tracker is never tuned on (heldout4): the TimGM6mb soundfont, TeX Live's music docs (abc
 # tunes) and playmidi's example MIDI files); for the held-out set of tracker modules (heldout5): openmpt123 and
 # the game packages whose music is .it/.s3m/.xm/.mod files; for heldout8: more games' modules, tse3play with
-# TSE3's demo songs (libtse3-dev) and midge with its example songs).
+# TSE3's demo songs (libtse3-dev) and midge with its example songs; for the published trackers the benchmark is
+# compared with (bench/beats/reference-trackers.ts): aubio-tools).
 set -euo pipefail
 missing=()
 if [ "${1:-}" = "--bench" ]; then
@@ -82,6 +83,8 @@ if [ "${1:-}" = "--bench" ]; then
   command -v tse3play >/dev/null 2>&1 || missing+=(tse3play)
   [ -d /usr/share/doc/libtse3-dev/songs ] || missing+=(libtse3-dev)
   command -v midge >/dev/null 2>&1 || missing+=(midge)
+  # a published tracker to compare with (bench/beats/reference-trackers.ts)
+  command -v aubiotrack >/dev/null 2>&1 || missing+=(aubio-tools)
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
