@@ -20,7 +20,7 @@ import { fetchVideoToFile } from '../src/media/fetch.js';
 import { buildIndexForJob } from './index.processor.js';
 import { newestIndexVersion } from '../src/index/index-open.js';
 import { makeLibraryProcessor, type LibraryProcessor } from './library.processor.js';
-import { startLibraryWorker } from './worker.js';
+import { cancelFlagReader, startLibraryWorker } from './worker.js';
 
 const log = childLogger({ module: 'library-worker', pid: process.pid });
 
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const library = await startLibraryWorker({
     connection,
     prefix: cfg.QUEUE_PREFIX,
-    processor: trackBatches(makeLibraryProcessor({ ops, blobs }), catalog),
+    processor: trackBatches(makeLibraryProcessor({ ops, blobs, isCancelled: cancelFlagReader(redis, cfg.QUEUE_PREFIX, LIBRARY_QUEUE) }), catalog),
     concurrency: cfg.LIBRARY_CONCURRENCY,
     lockDurationMs: cfg.LIBRARY_LOCK_MS,
     stalledIntervalMs: Math.max(500, Math.round(cfg.LIBRARY_LOCK_MS / 2)),

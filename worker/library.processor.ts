@@ -28,10 +28,14 @@ export interface LibraryProcessorDeps {
   allowPrivate?: string[];
   /** minimum ms between progress writes (each one is a Redis call and a bot edit) */
   progressEveryMs?: number;
+  /** true when the requester cancelled before this attempt started (the Cancel button's flag; a running job is
+   * aborted through its signal) */
+  isCancelled?: (jobId: string) => Promise<boolean>;
 }
 
 export function makeLibraryProcessor(deps: LibraryProcessorDeps): LibraryProcessor {
   return async (job, signal) => {
+    if (job.id && (await deps.isCancelled?.(job.id))) throw new UserError('CANCELLED', 'Cancelled.');
     const progress = throttledProgress((p) => job.updateProgress(p as unknown as object), deps.progressEveryMs ?? 1000);
     const d = job.data;
     try {

@@ -8,13 +8,13 @@ import { Redis } from 'ioredis';
 import { env } from '../src/config.js';
 import { childLogger } from '../src/log.js';
 import { BlobStore } from '../src/jobs/blobs.js';
-import { consumerConnection, keys, redisOptions } from '../src/jobs/queue.js';
+import { consumerConnection, redisOptions, VISUALIZE_QUEUE } from '../src/jobs/queue.js';
 import { checkRedis } from '../src/jobs/redis-check.js';
 import { makeFetchAudio } from './audio-source.js';
 import { isYtDlpAvailable } from '../src/media/fetch.js';
 import { renderInChild } from './render-child.js';
 import { makeVisualizeProcessor } from './visualize.processor.js';
-import { startVisualizeWorker } from './worker.js';
+import { cancelFlagReader, startVisualizeWorker } from './worker.js';
 
 const log = childLogger({ module: 'worker', pid: process.pid });
 
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     ...(cfg.CLIPMATCH_MODEL ? { modelDir: cfg.CLIPMATCH_MODEL } : {}),
     videoMaxMb: cfg.BOT_VIDEO_MAX_MB,
     maxSeconds: cfg.BOT_MAX_AUDIO_SECONDS,
-    isCancelled: async (jobId) => (await redis.exists(keys.cancelFlag(cfg.QUEUE_PREFIX, jobId))) === 1,
+    isCancelled: cancelFlagReader(redis, cfg.QUEUE_PREFIX, VISUALIZE_QUEUE),
   });
   const running = await startVisualizeWorker({
     connection: consumerConnection(cfg.REDIS_URL),

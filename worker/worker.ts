@@ -43,6 +43,11 @@ export function startVisualizeWorker(cfg: WorkerConfig): Promise<RunningWorker> 
   return startQueueWorker<VisualizeJobData, VisualizeJobResult>(VISUALIZE_QUEUE, cfg, cfg.processor, (job) => ({ platform: job.data.platform, source: job.data.source.kind }));
 }
 
+/** A processor's `isCancelled`: whether the Cancel button's flag (the bot's requestCancel) is set for a job of `queue`. */
+export function cancelFlagReader(redis: Pick<Redis, 'exists'>, prefix: string, queue: QueueName): (jobId: string) => Promise<boolean> {
+  return async (jobId) => (await redis.exists(keys.cancelFlag(prefix, jobId, queue))) === 1;
+}
+
 export function startLibraryWorker(cfg: LibraryWorkerConfig): Promise<RunningWorker<LibraryJobData, LibraryJobResult>> {
   return startQueueWorker<LibraryJobData, LibraryJobResult>(LIBRARY_QUEUE, cfg, cfg.processor, (job) => ({
     op: job.data.op,

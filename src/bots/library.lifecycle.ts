@@ -16,7 +16,7 @@ import { checkLink } from '../jobs/links.js';
 import { addedAnswer, LIBRARY_MESSAGES, removedAnswer, statsAnswer } from './render.js';
 import type { LibraryAnswerView } from './render.js';
 
-/** A reply to a library request: status edits (no Cancel button), errors, and the answer. */
+/** A reply to a library request: status edits (with /library's Cancel button), errors, and the answer. */
 export interface LibraryUI extends StatusUI {
   summary(view: LibraryAnswerView): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // Test doubles for the bot core and queue tests: a recording ReplyUI, a fake render that writes tiny
 // files and reports stages, a random queue prefix and its cleanup.
+import { UserError } from '../../src/core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -207,13 +208,22 @@ import type { LibraryJobData, LibraryJobResult } from '../../src/jobs/jobs.types
 import type { AddVideoResult, LibraryOps, LibraryStatsView, RemoveResult, VideoSource } from '../../src/library/ops.types.js';
 import { makeLibraryProcessor } from '../../worker/library.processor.js';
 import type { LibraryProcessorDeps } from '../../worker/library.processor.js';
-import { startLibraryWorker } from '../../worker/worker.js';
+import { cancelFlagReader, startLibraryWorker } from '../../worker/worker.js';
 
 /**
  * LibraryOps in memory: addVideo walks through the port's progress names (download, probe, clips 1..n,
  * commit) and adds `clipsPerVideo` 10-s clips, or reports a video already there; `gate`, when set, holds
  * an ingest after its first clip until the test opens it (so a progress edit can be seen before the answer).
  */
+/** Settles when `signal` aborts (never without one). */
+function untilAborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 export class FakeLibraryOps implements LibraryOps {
   readonly videos = new Map<string, { videoId: string; title: string; clips: number; seconds: number }>();
   readonly added: VideoSource[] = [];
@@ -229,7 +239,9 @@ export class FakeLibraryOps implements LibraryOps {
     if (known) return { status: 'present', videoId: known.videoId, title, clips: known.clips, seconds: known.seconds };
     for (let i = 1; i <= this.clipsPerVideo; i++) {
       p('clips', i, this.clipsPerVideo);
-      if (i === 1 && this.gate) await this.gate;
+      // held after the first clip; a cancel (the job's signal) ends the wait as it ends a real ingest
+      if (i === 1 && this.gate) await Promise.race([this.gate, untilAborted(opts.signal)]);
+      if (opts.signal?.aborted) throw new UserError('CANCELLED', 'ingest cancelled');
     }
     p('commit', 1, 1);
     const v = { videoId: `v${randomBytes(6).toString('hex')}`, title, clips: this.clipsPerVideo, seconds: this.clipsPerVideo * 10 };
@@ -287,7 +299,7 @@ export async function startLibraryStack(opts: { prefix?: string; core?: Partial<
     async startWorker(deps) {
       const r = new Redis(REDIS_URL);
       workerRedis.push(r);
-      const processor = makeLibraryProcessor({ blobs: new BlobStore(r, prefix, 'library'), progressEveryMs: 0, ...deps });
+      const processor = makeLibraryProcessor({ blobs: new BlobStore(r, prefix, 'library'), progressEveryMs: 0, isCancelled: cancelFlagReader(r, prefix, 'library'), ...deps });
       const w = await startLibraryWorker({
         connection: consumerConnection(REDIS_URL), prefix, processor, log: quietLog, lockDurationMs: 2000, stalledIntervalMs: 1000,
       });

@@ -70,6 +70,18 @@ describe('/library on discord', { timeout: 60_000 }, () => {
   const edits = (token: string) => (r: RecordedRequest) => r.method === 'PATCH' && r.path === `/webhooks/${APP_ID}/${token}/messages/@original`;
   const answer = (token: string) => (r: RecordedRequest) => edits(token)(r) && Array.isArray(r.json?.embeds) && (r.json.embeds as unknown[]).length > 0;
   const description = (r: RecordedRequest) => (r.json?.embeds as { description?: string }[])[0]?.description ?? '';
+  const cancelId = (r: RecordedRequest) => (r.json?.components as { components: { custom_id: string }[] }[] | undefined)?.[0]?.components[0]?.custom_id;
+  /** a click on the button `customId` of the message `shown` (a status edit) by `user` */
+  const click = (shown: RecordedRequest, customId: string, user: typeof USER) => {
+    const button = {
+      ...library('add', []), type: 3,
+      member: { user, roles: [], permissions: MANAGER, joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      message: { ...shown.json, id: id(), channel_id: CHANNEL_ID, author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 20, flags: 0 },
+      data: { custom_id: customId, component_type: 2 },
+    };
+    fake.dispatch('INTERACTION_CREATE', button);
+    return button;
+  };
 
   it('refuses /library add from a member without Manage Server, with nothing queued', async () => {
     const from = fake.requests.length;
@@ -84,7 +96,7 @@ describe('/library on discord', { timeout: 60_000 }, () => {
     assert.deepEqual(await redis.keys(`${s.prefix}:library:claim:*`), [], 'not even claimed');
   });
 
-  it("goes through the queue for an admin's link: progress edits without a Cancel button, then clips added and seconds", async () => {
+  it("goes through the queue for an admin's link: progress edits with /library's Cancel button, then clips added and seconds", async () => {
     let open!: () => void;
     ops.gate = new Promise((r) => (open = r));
     const from = fake.requests.length;
@@ -92,7 +104,7 @@ describe('/library on discord', { timeout: 60_000 }, () => {
     fake.dispatch('INTERACTION_CREATE', it);
     // held after its first clip until the reply shows it
     const cutting = await fake.waitFor((r) => edits(it.token)(r) && r.json?.content === 'Cutting clips 33%…', from);
-    assert.deepEqual(cutting.json?.components, [], 'no Cancel button on library requests');
+    assert.equal(cancelId(cutting), `clipmatch-library-cancel:discord-${it.id}`, "the status carries /library's Cancel button");
     const job = await lib.queue.getJob(`discord-${it.id}`);
     assert.equal(job?.data.op, 'ingest');
     assert.deepEqual(job?.data.op === 'ingest' && job.data.source, { kind: 'url', url: `http://${host}/clip.mp4` });
@@ -108,6 +120,37 @@ describe('/library on discord', { timeout: 60_000 }, () => {
     const firstOf = stages.map((t) => shown.findIndex((c) => typeof c === 'string' && c.startsWith(t)));
     assert.ok(firstOf.every((i, k) => i >= 0 && (k === 0 || i > (firstOf[k - 1] ?? 0))), `stages in order in ${JSON.stringify(shown)}`);
     assert.equal(fake.requests.slice(from).filter(answer(it.token)).length, 1, 'exactly one final answer');
+  });
+
+  it('cancels a running add when its admin clicks Cancel, and refuses another admin', async (t) => {
+    let open!: () => void;
+    ops.gate = new Promise((r) => (open = r));
+    t.after(() => {
+      ops.gate = undefined;
+      open();
+    });
+    const from = fake.requests.length;
+    const before = ops.videos.size;
+    const it = library('add', [{ name: 'url', type: 3, value: `http://${host}/long.mp4` }]);
+    fake.dispatch('INTERACTION_CREATE', it);
+    // held after its first clip: the job is running on the worker
+    const cutting = await fake.waitFor((r) => edits(it.token)(r) && r.json?.content === 'Cutting clips 33%…', from);
+    const customId = cancelId(cutting)!;
+    const other = click(cutting, customId, { ...USER, id: '400000000000000009', username: 'other-admin' });
+    const refusal = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(other.token), from);
+    assert.equal(refusal.json?.content, LIBRARY_MESSAGES.notYours);
+    const deferred = fake.requests.find((r) => r.path === `/interactions/${other.id}/${other.token}/callback`);
+    assert.equal((deferred?.json?.data as { flags?: number } | undefined)?.flags, 64, 'an ephemeral answer');
+    const mine = click(cutting, customId, USER);
+    const reply = await fake.waitFor((r) => r.method === 'PATCH' && r.path.includes(mine.token), from);
+    assert.equal(reply.json?.content, LIBRARY_MESSAGES.cancelling, 'a running job is aborted on its worker');
+    const final = await fake.waitFor((r) => edits(it.token)(r) && r.json?.content === LIBRARY_MESSAGES.cancelled, from);
+    assert.deepEqual(final.json?.components, [], 'the Cancel button is gone');
+    const job = await lib.queue.getJob(`discord-${it.id}`);
+    assert.equal(await job?.getState(), 'failed');
+    assert.equal(job?.attemptsMade, 1, 'a cancel is not retried');
+    assert.equal(ops.videos.size, before, 'nothing added');
+    assert.equal(fake.requests.slice(from).filter(answer(it.token)).length, 0, 'no added-answer after the cancel');
   });
 
   it('adds an attached video, and says so when it is already there', async () => {

@@ -56,6 +56,19 @@ describe('/library on slack', { timeout: 60_000 }, () => {
     return trigger;
   }
   const update = (pred: (text: string) => boolean) => (c: SlackCall) => c.method === 'chat.update' && c.args.channel === 'CADM' && pred(c.args.text ?? '');
+  /** the status message's button: its action id and value (the job id) */
+  const cancelButton = (c: SlackCall) => {
+    const b = (JSON.parse(c.args.blocks ?? '[]') as { elements?: { action_id: string; value: string }[] }[])[1]?.elements?.[0];
+    return b && { action_id: b.action_id, value: b.value };
+  };
+  /** `user` clicks the button `action` (value `value`) on the status message `shown` */
+  const click = (shown: SlackCall, action: string, value: string, user: string) =>
+    postSigned(events, form({ payload: JSON.stringify({
+      type: 'block_actions', team: { id: TEAM_ID }, user: { id: user }, api_app_id: 'A1', token: 'legacy', trigger_id: `7100.${++n}.click`,
+      channel: { id: 'CADM' }, container: { type: 'message', message_ts: shown.args.ts, channel_id: 'CADM' },
+      message: { type: 'message', ts: shown.args.ts, text: shown.args.text }, response_url: `${fake.origin}/respond`,
+      actions: [{ type: 'button', action_id: action, block_id: 'b', value, action_ts: '1700000030.1', text: { type: 'plain_text', text: 'Cancel' } }],
+    }) }), 'application/x-www-form-urlencoded');
 
   it('refuses /library add from someone who is not a library admin, with nothing queued', async () => {
     const from = fake.calls.length;
@@ -68,14 +81,13 @@ describe('/library on slack', { timeout: 60_000 }, () => {
     assert.equal(ops.added.length, 0);
   });
 
-  it("takes an admin's link through the queue: progress without a Cancel button, then the clips added", async () => {
+  it("takes an admin's link through the queue: progress with /library's Cancel button, then the clips added", async () => {
     let open!: () => void;
     ops.gate = new Promise((r) => (open = r));
     const from = fake.calls.length;
     const trigger = await command('UADMIN', `add <${fake.origin}/public/v.mp4>`);
     const cutting = await fake.waitFor(update((t) => t === 'Cutting clips 50%…'), from);
-    const blocks = JSON.parse(cutting.args.blocks ?? '[]') as { type: string }[];
-    assert.deepEqual(blocks.map((b) => b.type), ['section'], 'no Cancel button');
+    assert.deepEqual(cancelButton(cutting), { action_id: 'clipmatch_library_cancel', value: `slack-${trigger}` }, "/library's Cancel button");
     ops.gate = undefined;
     open();
     const done = await fake.waitFor(update((t) => t.startsWith('*Added')), from);
@@ -83,6 +95,34 @@ describe('/library on slack', { timeout: 60_000 }, () => {
     const job = await lib.queue.getJob(`slack-${trigger}`);
     assert.equal(job?.data.requester?.platform, 'slack');
     assert.deepEqual(job?.data.op === 'ingest' && job.data.source, { kind: 'url', url: `${fake.origin}/public/v.mp4` });
+  });
+
+  it('cancels a running add when its admin clicks Cancel, and refuses anyone else', async (t) => {
+    let open!: () => void;
+    ops.gate = new Promise((r) => (open = r));
+    t.after(() => {
+      ops.gate = undefined;
+      open();
+    });
+    const before = ops.videos.size;
+    const from = fake.calls.length;
+    const trigger = await command('UADMIN', `add <${fake.origin}/public/long.mp4>`);
+    // held after its first clip: the job is running on the worker
+    const cutting = await fake.waitFor(update((t) => t === 'Cutting clips 50%…'), from);
+    const button = cancelButton(cutting)!;
+    const mark = fake.calls.length;
+    assert.equal((await click(cutting, button.action_id, button.value, 'UOTHER')).status, 200);
+    const no = await fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'UOTHER', mark);
+    assert.equal(no.args.text, LIBRARY_MESSAGES.notYours);
+    assert.equal((await click(cutting, button.action_id, button.value, 'UADMIN')).status, 200);
+    const yes = await fake.waitFor((c) => c.method === 'chat.postEphemeral' && c.args.user === 'UADMIN', mark);
+    assert.equal(yes.args.text, LIBRARY_MESSAGES.cancelling, 'a running job is aborted on its worker');
+    const final = await fake.waitFor(update((t) => t === LIBRARY_MESSAGES.cancelled), from);
+    assert.equal(final.args.ts, cutting.args.ts, 'the status message says so');
+    const job = await lib.queue.getJob(`slack-${trigger}`);
+    assert.equal(await job?.getState(), 'failed');
+    assert.equal(job?.attemptsMade, 1, 'a cancel is not retried');
+    assert.equal(ops.videos.size, before, 'nothing added');
   });
 
   it('answers stats and remove; an unknown word gets the usage', async () => {

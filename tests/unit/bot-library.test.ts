@@ -175,6 +175,16 @@ describe('library processor', () => {
     assert.equal(nextLibraryStage('toString', 'probing'), 'probing');
   });
 
+  it('refuses a job whose requester cancelled before this attempt started, before the ops see it', async () => {
+    const ops = new FakeLibraryOps();
+    const asked: string[] = [];
+    const run = makeLibraryProcessor({ ops, blobs: { get: async () => Buffer.alloc(0) }, progressEveryMs: 0, isCancelled: async (id) => (asked.push(id), id === 'j1') });
+    const { j } = job({ v: 1, op: 'ingest', batchId: 'b', source: { kind: 'url', url: 'https://example.org/v.mp4' } });
+    await assert.rejects(run(j, signal), (err) => isUserError(err) && err.code === 'CANCELLED');
+    assert.deepEqual(asked, ['j1']);
+    assert.equal(ops.added.length, 0);
+  });
+
   it('refuses a private or loopback link before the ops see it, as songs are refused', async () => {
     const ops = new FakeLibraryOps();
     const run = makeLibraryProcessor({ ops, blobs: { get: async () => Buffer.alloc(0) }, progressEveryMs: 0 });

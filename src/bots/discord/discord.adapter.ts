@@ -11,7 +11,7 @@ import type { Logger } from '../../log.js';
 import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { LIBRARY_MESSAGES, MESSAGES, statusText } from '../render.js';
-import { CANCEL_PREFIX, InteractionUI, MessageUI, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
+import { CANCEL_PREFIX, InteractionUI, LIBRARY_CANCEL_PREFIX, MessageUI, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
 
 export interface DiscordBotOptions {
   token: string;
@@ -77,6 +77,7 @@ export class DiscordBot {
       if (i.isChatInputCommand()) await this.onCommand(i);
       else if (i.isMessageContextMenuCommand()) await this.onMessageAction(i);
       else if (i.isButton() && i.customId.startsWith(CANCEL_PREFIX)) await this.onCancel(i);
+      else if (i.isButton() && i.customId.startsWith(LIBRARY_CANCEL_PREFIX)) await this.onLibraryCancel(i);
       else if (i.isButton() && i.customId.startsWith(RETAKE_PREFIX)) await this.onRetake(i);
     } catch (err) {
       this.o.log.error({ interaction: i.id, err: (err as Error).message }, 'interaction failed');
@@ -105,7 +106,7 @@ export class DiscordBot {
    * admin can grant the command to others in the server's integration settings.
    */
   private async onLibrary(i: ChatInputCommandInteraction, cmd: LibraryCommand, target: ReplyTarget): Promise<void> {
-    const ui = new InteractionUI(i, target, { cancel: false });
+    const ui = new InteractionUI(i, target, { cancelPrefix: LIBRARY_CANCEL_PREFIX });
     if (!this.o.library) {
       await ui.error(LIBRARY_MESSAGES.notEnabled);
       return;
@@ -146,6 +147,14 @@ export class DiscordBot {
   private async onCancel(i: ButtonInteraction): Promise<void> {
     await i.deferReply({ flags: MessageFlags.Ephemeral });
     const text = await this.o.core.cancel(i.customId.slice(CANCEL_PREFIX.length), i.user.id);
+    await i.editReply({ content: text });
+  }
+
+  /** A /library request's Cancel: only its admin; the same lifecycle rules as /visualize's (job-lifecycle.ts cancel). */
+  private async onLibraryCancel(i: ButtonInteraction): Promise<void> {
+    await i.deferReply({ flags: MessageFlags.Ephemeral });
+    const jobId = i.customId.slice(LIBRARY_CANCEL_PREFIX.length);
+    const text = this.o.library ? await this.o.library.cancel(jobId, i.user.id) : LIBRARY_MESSAGES.notEnabled;
     await i.editReply({ content: text });
   }
 

@@ -1,5 +1,6 @@
 // Discord replies for one request: an interaction's deferred reply, a reply to a channel message, or,
-// after a bot restart, a fresh message in the channel. Status edits carry a Cancel button.
+// after a bot restart, a fresh message in the channel. Status edits carry a Cancel button (one id prefix per
+// queue: a /visualize request's and a /library request's go to their own lifecycle).
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, GuildPremiumTier } from 'discord.js';
 import type { Client, Guild, Message, MessageEditOptions, RepliableInteraction, SendableChannels } from 'discord.js';
 import type { LibraryUI, ReplyUI, ResultView } from '../core.js';
@@ -8,6 +9,8 @@ import type { LibraryAnswerView, StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
 export const CANCEL_PREFIX = 'clipmatch-cancel:';
+/** the Cancel button of a /library request (not a prefix of CANCEL_PREFIX, nor it of this) */
+export const LIBRARY_CANCEL_PREFIX = 'clipmatch-library-cancel:';
 /** `clipmatch-retake:<jobId>:<requester id>`: the requester is in the id so others are answered at once */
 export const RETAKE_PREFIX = 'clipmatch-retake:';
 
@@ -35,13 +38,14 @@ export function guildUploadLimit(guild: Guild | null): number {
   }
 }
 
-const cancelRow = (jobId: string) =>
+const cancelRow = (prefix: string, jobId: string) =>
   new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(CANCEL_PREFIX + jobId).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(prefix + jobId).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
   );
 
-export function statusMessage(view: StatusView, jobId: string, cancel = true): MessageEditOptions {
-  return { content: statusText(view), components: cancel ? [cancelRow(jobId)] : [] };
+/** A status edit with the Cancel button whose id starts with `cancelPrefix` (none when null). */
+export function statusMessage(view: StatusView, jobId: string, cancelPrefix: string | null = CANCEL_PREFIX): MessageEditOptions {
+  return { content: statusText(view), components: cancelPrefix ? [cancelRow(cancelPrefix, jobId)] : [] };
 }
 
 /** A library request's answer: one embed, no buttons. */
@@ -71,11 +75,11 @@ export const errorMessage = (message: string): MessageEditOptions => ({ content:
 abstract class DiscordUI implements ReplyUI, LibraryUI {
   abstract readonly target: ReplyTarget;
   abstract readonly uploadLimitBytes: number;
-  /** status edits carry a Cancel button (visualize); library requests have none */
-  protected cancel = true;
+  /** the id prefix of the status edits' Cancel button: a /visualize request's or a /library request's */
+  protected cancelPrefix = CANCEL_PREFIX;
   protected abstract edit(msg: MessageEditOptions): Promise<unknown>;
   async status(view: StatusView, jobId: string): Promise<void> {
-    await this.edit(statusMessage(view, jobId, this.cancel));
+    await this.edit(statusMessage(view, jobId, this.cancelPrefix));
   }
   async summary(view: LibraryAnswerView): Promise<void> {
     await this.edit(libraryMessage(view));
@@ -98,10 +102,10 @@ export class InteractionUI extends DiscordUI {
   constructor(
     private readonly interaction: RepliableInteraction,
     readonly target: ReplyTarget,
-    opts: { cancel?: boolean } = {},
+    opts: { cancelPrefix?: string } = {},
   ) {
     super();
-    this.cancel = opts.cancel ?? true;
+    this.cancelPrefix = opts.cancelPrefix ?? CANCEL_PREFIX;
     this.uploadLimitBytes = interaction.attachmentSizeLimit || guildUploadLimit(interaction.guild);
     this.fallback = new RecoveredUI(interaction.client, target, interaction.user.id, this.uploadLimitBytes);
   }

@@ -15,7 +15,7 @@ import type { Logger } from '../../log.js';
 import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { IntakeRequest, ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { LIBRARY_MESSAGES, MESSAGES } from '../render.js';
-import { CANCEL_ACTION, RETAKE_ACTION, SlackUI } from './slack.ui.js';
+import { CANCEL_ACTION, LIBRARY_CANCEL_ACTION, RETAKE_ACTION, SlackUI } from './slack.ui.js';
 
 export interface SlackBotOptions {
   botToken: string;
@@ -127,7 +127,7 @@ export class SlackBot {
   recoverLibrary(data: LibraryJobData): SlackUI | undefined {
     if (!data.requester) return undefined;
     const r = data.requester.reply;
-    return new SlackUI(this.app.client, { ...r, messageId: r.messageId ?? '' }, this.o.uploadLimitBytes, false);
+    return new SlackUI(this.app.client, { ...r, messageId: r.messageId ?? '' }, this.o.uploadLimitBytes, LIBRARY_CANCEL_ACTION);
   }
 
   private register(): void {
@@ -202,6 +202,13 @@ export class SlackBot {
       await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
     });
 
+    this.app.action(LIBRARY_CANCEL_ACTION, async ({ ack, body, action, client }) => {
+      await ack();
+      if (action.type !== 'button' || !('channel' in body) || !body.channel) return;
+      const text = this.o.library ? await this.o.library.cancel(action.value ?? '', body.user.id) : LIBRARY_MESSAGES.notEnabled;
+      await client.chat.postEphemeral({ channel: body.channel.id, user: body.user.id, text });
+    });
+
     this.app.action(RETAKE_ACTION, async ({ ack, body, action, client }) => {
       await ack();
       if (action.type !== 'button' || !('channel' in body) || !body.channel || !('trigger_id' in body)) return;
@@ -232,7 +239,7 @@ export class SlackBot {
     const fresh = await this.claim(channel, input, (p, id) => this.o.core.claim(p, id));
     if (fresh === false) return;
     for (const req of cmd.execute(input)) {
-      const ui = await this.open(client, channel, threadTs, input.userId, true);
+      const ui = await this.open(client, channel, threadTs, input.userId, CANCEL_ACTION);
       if (!ui) return;
       if (fresh === 'down') {
         await ui.error(MESSAGES.queueDown);
@@ -248,14 +255,14 @@ export class SlackBot {
   }
 
   /**
-   * /library: claimed on the library queue, one status message (no Cancel button), one request. The
+   * /library: claimed on the library queue, one status message (its Cancel button is /library's), one request. The
    * permission travels with the request; the lifecycle refuses a non-admin before anything is queued.
    */
   private async runLibrary(cmd: LibraryCommand, client: webApi.WebClient, channel: string, input: CommandInput): Promise<void> {
     const library = this.o.library;
     const fresh = library ? await this.claim(channel, input, (p, id) => library.claim(p, id)) : true;
     if (fresh === false) return;
-    const ui = await this.open(client, channel, undefined, input.userId, false);
+    const ui = await this.open(client, channel, undefined, input.userId, LIBRARY_CANCEL_ACTION);
     if (!ui) return;
     if (!library) return ui.error(LIBRARY_MESSAGES.notEnabled);
     if (fresh === 'down') return ui.error(LIBRARY_MESSAGES.queueDown);
@@ -282,9 +289,9 @@ export class SlackBot {
   }
 
   /** Posts the status message (the visible acknowledgement); tells the user privately when the bot cannot post. */
-  private async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, userId: string, cancel: boolean): Promise<SlackUI | undefined> {
+  private async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, userId: string, cancelAction: string): Promise<SlackUI | undefined> {
     try {
-      return await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes, cancel);
+      return await SlackUI.open(client, channel, threadTs, this.o.uploadLimitBytes, cancelAction);
     } catch (err) {
       this.o.log.warn({ channel, err: (err as Error).message }, 'cannot post in channel');
       await client.chat

@@ -1,5 +1,6 @@
 // Slack replies for one request: a status message (chat.postMessage, then chat.update with a Cancel
-// button), and the result as text plus files through files.uploadV2 in the same place.
+// button: one action id per queue, /visualize's or /library's), and the result as text plus files through
+// files.uploadV2 in the same place.
 import type { types, webApi } from '@slack/bolt';
 import type { LibraryUI, ReplyUI, ResultView } from '../core.js';
 import { resultLines, statusText } from '../render.js';
@@ -7,16 +8,19 @@ import type { LibraryAnswerView, StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
 export const CANCEL_ACTION = 'clipmatch_cancel';
+/** the Cancel button of a /library request */
+export const LIBRARY_CANCEL_ACTION = 'clipmatch_library_cancel';
 export const RETAKE_ACTION = 'clipmatch_retake';
 
-export function statusBlocks(view: StatusView, jobId: string, cancel = true): types.KnownBlock[] {
+/** A status message's blocks, with the Cancel button of action id `cancelAction` (none when null). */
+export function statusBlocks(view: StatusView, jobId: string, cancelAction: string | null = CANCEL_ACTION): types.KnownBlock[] {
   const text: types.KnownBlock = { type: 'section', text: { type: 'mrkdwn', text: statusText(view) } };
-  if (!cancel) return [text];
+  if (!cancelAction) return [text];
   return [
     text,
     {
       type: 'actions',
-      elements: [{ type: 'button', action_id: CANCEL_ACTION, text: { type: 'plain_text', text: 'Cancel' }, value: jobId }],
+      elements: [{ type: 'button', action_id: cancelAction, text: { type: 'plain_text', text: 'Cancel' }, value: jobId }],
     },
   ];
 }
@@ -35,15 +39,15 @@ export class SlackUI implements ReplyUI, LibraryUI {
     private readonly client: webApi.WebClient,
     readonly target: ReplyTarget & { messageId: string },
     readonly uploadLimitBytes: number,
-    /** status edits carry a Cancel button (visualize); library requests have none */
-    private readonly cancel = true,
+    /** the action id of the status edits' Cancel button (/visualize's or /library's); null: none */
+    private readonly cancelAction: string | null = CANCEL_ACTION,
   ) {}
 
   /** Posts the status message that later edits change, and returns the UI bound to it. */
-  static async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, limit: number, cancel = true): Promise<SlackUI> {
+  static async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, limit: number, cancelAction: string | null = CANCEL_ACTION): Promise<SlackUI> {
     const res = await client.chat.postMessage({ channel, text: statusText({ stage: 'queued' }), ...(threadTs ? { thread_ts: threadTs } : {}) });
     if (!res.ts) throw new Error('chat.postMessage returned no ts');
-    return new SlackUI(client, { channelId: channel, messageId: res.ts, ...(threadTs ? { threadId: threadTs } : {}) }, limit, cancel);
+    return new SlackUI(client, { channelId: channel, messageId: res.ts, ...(threadTs ? { threadId: threadTs } : {}) }, limit, cancelAction);
   }
 
   async status(view: StatusView, jobId: string): Promise<void> {
@@ -51,7 +55,7 @@ export class SlackUI implements ReplyUI, LibraryUI {
       channel: this.target.channelId,
       ts: this.target.messageId,
       text: statusText(view),
-      blocks: statusBlocks(view, jobId, this.cancel),
+      blocks: statusBlocks(view, jobId, this.cancelAction),
     });
   }
 
