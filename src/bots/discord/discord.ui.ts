@@ -43,9 +43,9 @@ const cancelRow = (prefix: string, jobId: string) =>
     new ButtonBuilder().setCustomId(prefix + jobId).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
   );
 
-/** A status edit with the Cancel button whose id starts with `cancelPrefix` (none when null). */
-export function statusMessage(view: StatusView, jobId: string, cancelPrefix: string | null = CANCEL_PREFIX): MessageEditOptions {
-  return { content: statusText(view), components: cancelPrefix ? [cancelRow(cancelPrefix, jobId)] : [] };
+/** A status edit with the Cancel button whose id starts with `cancelPrefix`. */
+export function statusMessage(view: StatusView, jobId: string, cancelPrefix = CANCEL_PREFIX): MessageEditOptions {
+  return { content: statusText(view), components: [cancelRow(cancelPrefix, jobId)] };
 }
 
 /** A library request's answer: one embed, no buttons. */

@@ -12,10 +12,9 @@ export const CANCEL_ACTION = 'clipmatch_cancel';
 export const LIBRARY_CANCEL_ACTION = 'clipmatch_library_cancel';
 export const RETAKE_ACTION = 'clipmatch_retake';
 
-/** A status message's blocks, with the Cancel button of action id `cancelAction` (none when null). */
-export function statusBlocks(view: StatusView, jobId: string, cancelAction: string | null = CANCEL_ACTION): types.KnownBlock[] {
+/** A status message's blocks, with the Cancel button of action id `cancelAction`. */
+export function statusBlocks(view: StatusView, jobId: string, cancelAction = CANCEL_ACTION): types.KnownBlock[] {
   const text: types.KnownBlock = { type: 'section', text: { type: 'mrkdwn', text: statusText(view) } };
-  if (!cancelAction) return [text];
   return [
     text,
     {
@@ -39,12 +38,12 @@ export class SlackUI implements ReplyUI, LibraryUI {
     private readonly client: webApi.WebClient,
     readonly target: ReplyTarget & { messageId: string },
     readonly uploadLimitBytes: number,
-    /** the action id of the status edits' Cancel button (/visualize's or /library's); null: none */
-    private readonly cancelAction: string | null = CANCEL_ACTION,
+    /** the action id of the status edits' Cancel button: /visualize's or /library's */
+    private readonly cancelAction = CANCEL_ACTION,
   ) {}
 
   /** Posts the status message that later edits change, and returns the UI bound to it. */
-  static async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, limit: number, cancelAction: string | null = CANCEL_ACTION): Promise<SlackUI> {
+  static async open(client: webApi.WebClient, channel: string, threadTs: string | undefined, limit: number, cancelAction = CANCEL_ACTION): Promise<SlackUI> {
     const res = await client.chat.postMessage({ channel, text: statusText({ stage: 'queued' }), ...(threadTs ? { thread_ts: threadTs } : {}) });
     if (!res.ts) throw new Error('chat.postMessage returned no ts');
     return new SlackUI(client, { channelId: channel, messageId: res.ts, ...(threadTs ? { threadId: threadTs } : {}) }, limit, cancelAction);
