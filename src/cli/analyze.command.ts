@@ -10,8 +10,9 @@ import { writeAnalysisPng } from '../media/analysis-png.js';
 import { loadSong, MAX_SONG_SECONDS } from '../services/song.js';
 import { resolveSongInput } from '../services/song.js';
 import { abortOnSignals } from './match.command.js';
+import { addBeatOptions, gridCorrectionOf, type BeatCliOptions } from './beat-options.js';
 
-interface AnalyzeCliOptions {
+interface AnalyzeCliOptions extends BeatCliOptions {
   json?: boolean;
   png?: string;
 }
@@ -43,29 +44,30 @@ function printAnalysis(a: SongAnalysis, png?: string): void {
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('tempo, beats, downbeats and sections of a song (text, --json, or a --png picture)')
     .argument('<audio>', 'audio file (or a video with sound) or an http(s) link')
     .option('--json', 'print {tempo, beats, downbeats, sections} as JSON')
-    .option('--png <file>', 'draw beats, downbeats and sections on the waveform and onset envelope')
-    .action(async (audio: string, o: AnalyzeCliOptions) => {
-      if (o.png !== undefined && !/\.png$/i.test(o.png)) throw new UserError('BAD_INPUT', '--png needs a file name ending in .png');
-      if (o.png !== undefined && !(existsSync(dirname(o.png)) && statSync(dirname(o.png)).isDirectory())) throw new UserError('BAD_INPUT', `the folder of ${basename(o.png)} does not exist`);
-      const ac = new AbortController();
-      const undo = abortOnSignals(ac);
-      const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
-      try {
-        const song = await loadSong(input.path, { maxSeconds: MAX_SONG_SECONDS, signal: ac.signal });
-        const a = analyzeSong(song.pcm, song.sampleRate);
-        if (o.png) {
-          await writeAnalysisPng({ ...a, pcm: song.pcm, sampleRate: song.sampleRate, title: basename(audio).slice(0, 60) }, o.png, { signal: ac.signal });
-        }
-        if (o.json) process.stdout.write(JSON.stringify(analysisJson(a)) + '\n');
-        else printAnalysis(a, o.png);
-      } finally {
-        undo();
-        await input.cleanup();
+    .option('--png <file>', 'draw beats, downbeats and sections on the waveform and onset envelope');
+  addBeatOptions(cmd).action(async (audio: string, o: AnalyzeCliOptions) => {
+    if (o.png !== undefined && !/\.png$/i.test(o.png)) throw new UserError('BAD_INPUT', '--png needs a file name ending in .png');
+    if (o.png !== undefined && !(existsSync(dirname(o.png)) && statSync(dirname(o.png)).isDirectory())) throw new UserError('BAD_INPUT', `the folder of ${basename(o.png)} does not exist`);
+    const ac = new AbortController();
+    const undo = abortOnSignals(ac);
+    const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
+    try {
+      const song = await loadSong(input.path, { maxSeconds: MAX_SONG_SECONDS, signal: ac.signal });
+      const grid = gridCorrectionOf(o);
+      const a = analyzeSong(song.pcm, song.sampleRate, grid ? { grid } : {});
+      if (o.png) {
+        await writeAnalysisPng({ ...a, pcm: song.pcm, sampleRate: song.sampleRate, title: basename(audio).slice(0, 60) }, o.png, { signal: ac.signal });
       }
-    });
+      if (o.json) process.stdout.write(JSON.stringify(analysisJson(a)) + '\n');
+      else printAnalysis(a, o.png);
+    } finally {
+      undo();
+      await input.cleanup();
+    }
+  });
 }

@@ -9,8 +9,9 @@ import { resolveSongInput } from '../services/song.js';
 import { readPlanFile } from '../services/plan-file.js';
 import { abortOnSignals } from './match.command.js';
 import { cliProgressBars } from './progress.js';
+import { addBeatOptions, gridCorrectionOf, type BeatCliOptions } from './beat-options.js';
 
-interface VisualizeCliOptions {
+interface VisualizeCliOptions extends BeatCliOptions {
   library: string;
   model?: string;
   output: string;
@@ -61,7 +62,7 @@ function printResult(r: VisualizeResult): void {
 }
 
 export function registerVisualize(program: Command): void {
-  program
+  const cmd = program
     .command('visualize')
     .description('stitch library clips into a music video for a song (H.264/AAC mp4 under a size cap)')
     .argument('<audio>', 'audio file (or a video with sound) or an http(s) link')
@@ -75,38 +76,40 @@ export function registerVisualize(program: Command): void {
     .option('--keep-flagged', 'also use footage flagged as black, blank, text (title cards, credits), fade or frozen')
     .option('--plan-out <file>', 'write the plan (segments, clip, offset, score, why) as JSON')
     .option('--plan <file>', 'render an edited plan file instead of analysing the song again (see README)')
-    .option('--json', 'print the plan and output paths as JSON')
-    .action(async (audio: string, o: VisualizeCliOptions) => {
-      const ac = new AbortController();
-      const undo = abortOnSignals(ac);
-      const bars = cliProgressBars(!o.json && process.stderr.isTTY);
-      const planIn = o.plan ? await readPlanFile(o.plan) : undefined;
-      const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
-      try {
-        const result = await visualize(
-          {
-            audioPath: input.path,
-            libraryDir: o.library,
-            modelDir: o.model,
-            outPath: o.output,
-            aspect: o.aspect,
-            maxMb: o.maxMb,
-            cuts: o.cuts,
-            signal: ac.signal,
-            ...(o.seed !== undefined ? { seed: o.seed } : {}),
-            ...(o.keepFlagged ? { keepFlagged: true } : {}),
-            ...(planIn ? { planIn } : {}),
-            ...(o.planOut ? { planOut: o.planOut } : {}),
-          },
-          bars.report,
-        );
-        bars.stop();
-        if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        else printResult(result);
-      } finally {
-        bars.stop();
-        undo();
-        await input.cleanup();
-      }
-    });
+    .option('--json', 'print the plan and output paths as JSON');
+  addBeatOptions(cmd).action(async (audio: string, o: VisualizeCliOptions) => {
+    const ac = new AbortController();
+    const undo = abortOnSignals(ac);
+    const bars = cliProgressBars(!o.json && process.stderr.isTTY);
+    const planIn = o.plan ? await readPlanFile(o.plan) : undefined;
+    const grid = gridCorrectionOf(o);
+    const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
+    try {
+      const result = await visualize(
+        {
+          audioPath: input.path,
+          libraryDir: o.library,
+          modelDir: o.model,
+          outPath: o.output,
+          aspect: o.aspect,
+          maxMb: o.maxMb,
+          cuts: o.cuts,
+          signal: ac.signal,
+          ...(o.seed !== undefined ? { seed: o.seed } : {}),
+          ...(o.keepFlagged ? { keepFlagged: true } : {}),
+          ...(planIn ? { planIn } : {}),
+          ...(o.planOut ? { planOut: o.planOut } : {}),
+          ...(grid ? { grid } : {}),
+        },
+        bars.report,
+      );
+      bars.stop();
+      if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      else printResult(result);
+    } finally {
+      bars.stop();
+      undo();
+      await input.cleanup();
+    }
+  });
 }

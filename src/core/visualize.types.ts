@@ -1,4 +1,5 @@
 // The one request and one result that every front end (CLI, Discord, Slack, worker) speaks.
+import type { GridCorrection } from './grid-correction.js';
 
 export type Aspect = '16:9' | '9:16' | '1:1';
 
@@ -48,6 +49,9 @@ export interface VisualizeOptions {
   cuts?: 'auto' | 'beat' | 'bar' | '2bar' | 'phrase';
   /** use footage flagged as black, blank, text (title cards, credits), fades or frozen (default false) */
   keepFlagged?: boolean;
+  /** correct the tracked beat grid (half or double level, a phase shift) before the song is cut; not with a plan
+   * file, which holds its own grid */
+  grid?: GridCorrection;
   /**
    * 'build' (default, the CLI): a missing or stale index is built first; 'worker': never builds, uses
    * the newest index version and fails when there is none (the index job builds it)

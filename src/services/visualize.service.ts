@@ -10,6 +10,7 @@ import type { Aspect } from '../core/visualize.types.js';
 import { probe } from '../media/ffmpeg.js';
 import { chooseByQuality } from '../media/quality.js';
 import { UserError } from '../core/errors.js';
+import { checkCorrection } from '../core/grid-correction.js';
 import { planMontage, type Candidate, type PlanInput, type PlanOptions, type PlanOutput } from '../core/plan.js';
 import { segmentByStructure, type Segment } from '../core/segments.js';
 import { noProgress, type ProgressFn } from '../core/types.js';
@@ -68,6 +69,8 @@ export interface PlanSongOptions {
   exclude?: ReadonlySet<string>;
   /** cut density (segmentByStructure); ignored with `given` */
   cuts?: VisualizeOptions['cuts'];
+  /** the user's correction of the beat grid (grid-correction.ts); not with `given` */
+  grid?: VisualizeOptions['grid'];
 }
 
 /** The analysed song and its nearest clips per segment, before footage is looked at. */
@@ -90,7 +93,7 @@ export async function searchSong(song: Song, lib: LibraryContext, opts: PlanSong
     ({ segments, beats, tempo } = opts.given);
   } else {
     progress('analyse', 0, 1);
-    const a = analyzeSong(song.pcm, song.sampleRate);
+    const a = analyzeSong(song.pcm, song.sampleRate, opts.grid ? { grid: opts.grid } : {});
     segments = segmentByStructure({ ...a, duration: song.duration }, opts.cuts ?? 'auto');
     beats = [...a.beats];
     tempo = a.tempo;
@@ -252,6 +255,11 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
   const outDir = dirname(opts.outPath);
   if (!existsSync(outDir) || !statSync(outDir).isDirectory()) throw new UserError('BAD_INPUT', `the output folder ${outDir} does not exist`);
   progress('decode', 0, 1);
+  // a plan file holds its own beats; a correction of them belongs to the run that made it
+  if (opts.planIn && opts.grid && (opts.grid.level || opts.grid.phase)) {
+    throw new UserError('BAD_INPUT', 'a plan file holds its own beat grid: correct the beats with --beat-level or --beat-phase when the plan is made, or edit its beats, not with --plan');
+  }
+  if (opts.grid) checkCorrection(opts.grid);
   const song = await loadSong(opts.audioPath, { minSeconds: MIN_VISUALIZE_SECONDS, maxSeconds: opts.maxSeconds ?? MAX_SONG_SECONDS, signal });
   progress('decode', 1, 1);
   // Fail on an impossible size cap before any heavy work.
@@ -269,7 +277,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     }
     const seed = opts.seed ?? planIn?.seed ?? 0;
     const keepFlagged = opts.keepFlagged ?? planIn?.keepFlagged ?? false;
-    const planOpts: PlanSongOptions = { candidates: opts.candidates, plan: opts.plan, signal, seed, keepFlagged, cuts: opts.cuts, ...planFileOptions(planIn) };
+    const planOpts: PlanSongOptions = { candidates: opts.candidates, plan: opts.plan, signal, seed, keepFlagged, cuts: opts.cuts, ...(opts.grid ? { grid: opts.grid } : {}), ...planFileOptions(planIn) };
     const found = await searchSong(song, lib, planOpts, progress);
     await lib.ensureFootage?.(found.videoIds, progress, signal);
     const planned = choosePlan(found, lib, planOpts, progress);

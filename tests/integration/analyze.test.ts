@@ -74,3 +74,34 @@ void test('analyze --png writes a picture (and prints a summary); bad input gets
   assert.equal(badPng.status, 1);
   assert.match(badPng.stderr, /does not exist/);
 });
+
+void test('analyze --beat-phase / --beat-level correct the grid: off the clicks by half a beat, every other click; bad values refused', () => {
+  const mp3 = join(t.dir, 'clicks.mp3');
+  if (!existsSync(mp3)) makeClicks(mp3);
+  const p = 60 / BPM;
+  const clickIndex = (b: number) => (b - FIRST) / p;
+  type A = { tempo: number; beats: number[]; downbeats: number[] };
+  const run = (...args: string[]): A => {
+    const r = cli(mp3, '--json', ...args);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as A;
+  };
+  const offbeat = run('--beat-phase', '0.5');
+  assert.ok(Math.abs(offbeat.tempo - BPM) < 2, `tempo ${offbeat.tempo}`);
+  assert.ok(offbeat.beats.length > 20);
+  for (const b of offbeat.beats) {
+    const k = clickIndex(b);
+    assert.ok(Math.abs(k - Math.floor(k) - 0.5) < 0.05 / p, `beat ${b} halfway between clicks (${k.toFixed(2)})`);
+  }
+  const half = run('--beat-level', 'half');
+  assert.ok(Math.abs(half.tempo - BPM / 2) < 1, `tempo ${half.tempo}`);
+  const steps = half.beats.slice(1).map((b, i) => Math.round(clickIndex(b) - clickIndex(half.beats[i]!)));
+  assert.ok(steps.every((s) => s === 2), `every other click: ${steps.join(',')}`);
+  assert.ok(half.downbeats.every((d) => half.beats.includes(d)), 'bars on the corrected beats');
+
+  for (const [flag, value, why] of [['--beat-phase', '1', /from 0 to under 1/], ['--beat-phase', 'x', /from 0 to under 1/], ['--beat-level', 'triple', /half or double/]] as const) {
+    const r = cli(mp3, flag, value);
+    assert.equal(r.status, 1, `${flag} ${value}`);
+    assert.match(r.stderr, why);
+  }
+});

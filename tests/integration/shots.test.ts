@@ -207,6 +207,27 @@ void test('the same seed gives the same plan, another seed another take', async 
   assert.deepEqual(replanned.map((p) => [p.start, p.end, p.clipId]), base.plan.map((p) => [p.start, p.end, p.clipId]));
 });
 
+void test('a corrected beat grid (--beat-phase): the cuts move onto the shifted beats; a plan file refuses one', async () => {
+  const decoded = await loadSong(song);
+  const base = await planSong(decoded, lib, {});
+  const shifted = await planSong(decoded, lib, { grid: { phase: 0.5 } });
+  const gaps = base.beats.slice(1).map((b, i) => b - base.beats[i]!);
+  // each beat half its gap later (the last half the gap before it)
+  const expected = base.beats.map((b, i) => b + 0.5 * (gaps[i] ?? gaps[i - 1]!)).filter((b) => b <= decoded.duration);
+  assert.equal(shifted.beats.length, expected.length);
+  assert.ok(shifted.beats.every((b, i) => Math.abs(b - expected[i]!) < 1e-6), 'the beats are the tracked grid half a beat later');
+  for (const seg of shifted.plan.slice(1)) assert.ok(near(shifted.beats, seg.start) < 1e-6, `cut at ${seg.start} on a shifted beat`);
+  const planPath = join(t.dir, 'out', 'plan-for-grid.json');
+  await visualize({ audioPath: song, libraryDir: lib.root, outPath: join(t.dir, 'out', 'grid.mp4'), library: lib, planOut: planPath, grid: { level: 'half' }, render: { maxHeight: 180 } });
+  const planIn = await readPlanFile(planPath);
+  const halfBeats = base.beats.filter((_, i) => i % 2 === 0);
+  assert.ok(planIn.beats.length === halfBeats.length && planIn.beats.every((b, i) => Math.abs(b - halfBeats[i]!) < 0.002), 'the plan keeps the corrected (half) grid');
+  await assert.rejects(
+    visualize({ audioPath: song, libraryDir: lib.root, outPath: join(t.dir, 'out', 'grid2.mp4'), library: lib, planIn, grid: { phase: 0.5 }, render: { maxHeight: 180 } }),
+    /a plan file holds its own beat grid/,
+  );
+});
+
 void test('a malformed plan file is one clear message naming the field', async () => {
   const bad = join(t.dir, 'out', 'bad.json');
   execFileSync('bash', ['-c', `cat > '${bad}'`], { input: JSON.stringify({ format: 'clipmatch-plan', version: 1, song: { duration: 12 }, beats: [], segments: [{ start: 0, end: 5, clipId: 'x' }, { start: 6, end: 12, clipId: 'y' }] }) });

@@ -7,6 +7,7 @@ import { pickPeaks } from './onset.js';
 import { trackGrid, type GridResult } from './grid.js';
 import { beatNet, type BeatNetOutput, type BeatNetWeights, netInputs, shippedBeatNet } from './beat-net.js';
 import { estimateTempo } from './tempo.js';
+import { checkCorrection, correctGrid, tempoFactor, type GridCorrection } from '../../core/grid-correction.js';
 
 export interface RhythmAnalysis {
   /** seconds between envelope frames (256 / 16000 = 0.016 at 16 kHz) */
@@ -47,7 +48,13 @@ export function gridOfFrames(
   return trackGrid(fa.onset, fa.onsetLow, fa.rms, fps, {}, fa.lowLevel, { mid: fa.onsetMid, high: fa.onsetHigh, harmonic: fa.harmonic, harmonicBands: HARMONIC_BANDS }, undefined, view);
 }
 
-export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnalysis {
+export interface RhythmOptions {
+  /** the user's correction of the tracked grid (level, then phase), applied before anything reads the beats */
+  grid?: GridCorrection;
+}
+
+export function analyzeRhythm(pcm: Float32Array, sampleRate: number, opts: RhythmOptions = {}): RhythmAnalysis {
+  if (opts.grid) checkCorrection(opts.grid);
   checkSampleRate(sampleRate);
   const fa = analyzeFrames(sanitizePcm(pcm), sampleRate, false);
   const fps = sampleRate / fa.hop;
@@ -56,14 +63,16 @@ export function analyzeRhythm(pcm: Float32Array, sampleRate: number): RhythmAnal
   const start = (fa.win - fa.hop / 2) / sampleRate;
   const time = (i: number): number => start + (i * fa.hop) / sampleRate;
   const grid = gridOfFrames(fa, fps);
+  const tracked = grid ? grid.beats.map(time) : [];
+  const beats = opts.grid ? correctGrid(tracked, opts.grid, pcm.length / sampleRate) : tracked;
   return {
     hopSeconds: fa.hop / sampleRate,
     startSeconds: start,
     onsetEnvelope: fa.onset,
     onsetLow: fa.onsetLow,
     rms: fa.rms,
-    tempo: grid && grid.beats.length >= 4 ? grid.tempo.median : 0,
-    beats: grid ? grid.beats.map(time) : [],
+    tempo: grid && grid.beats.length >= 4 ? grid.tempo.median * (opts.grid ? tempoFactor(opts.grid) : 1) : 0,
+    beats,
     onsets: pickPeaks(fa.onset, fps).map(time),
   };
 }

@@ -3,7 +3,7 @@
 // pass (chroma.ts) for chord changes and repeats; the structure itself is pure (src/core/structure.ts).
 import { downbeatsOf, findMeter, findSections, type BeatDescriptor, type Section } from '../../core/structure.js';
 import { analyzeChroma, CHROMA_BINS } from './chroma.js';
-import { analyzeRhythm, type RhythmAnalysis } from './rhythm.js';
+import { analyzeRhythm, type RhythmAnalysis, type RhythmOptions } from './rhythm.js';
 
 export interface SongAnalysis extends RhythmAnalysis {
   duration: number;
@@ -13,8 +13,9 @@ export interface SongAnalysis extends RhythmAnalysis {
   sections: Section[];
 }
 
-export function analyzeSong(pcm: Float32Array, sampleRate: number): SongAnalysis {
-  const rhythm = analyzeRhythm(pcm, sampleRate);
+/** `opts.grid`: the user's correction of the beat grid (grid-correction.ts); bars and sections follow it. */
+export function analyzeSong(pcm: Float32Array, sampleRate: number, opts: RhythmOptions = {}): SongAnalysis {
+  const rhythm = analyzeRhythm(pcm, sampleRate, opts);
   const duration = pcm.length / sampleRate;
   const { beats } = rhythm;
   if (beats.length < 8) {

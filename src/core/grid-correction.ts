@@ -1,0 +1,44 @@
+// A user's correction of the tracked beat grid, for the songs the tracker gets wrong (docs/beats.md: songs
+// tracked on the off-beat throughout, or at half or twice the tempo a listener taps): the level first (every
+// other beat, or the beats and the points halfway between), then a shift by a fraction of the resulting beat.
+// `analyze` and `visualize` take it as --beat-level and --beat-phase; the bars, sections and cuts are then
+// found on the corrected grid.
+
+export type BeatLevel = 'half' | 'double';
+
+export interface GridCorrection {
+  /** 'half': every other beat, from the first; 'double': the beats and the points halfway between */
+  level?: BeatLevel;
+  /** move every beat this fraction of a beat later, 0 <= phase < 1 (0.5: onto the off-beat; after 'half', the
+   * other half of the beats) */
+  phase?: number;
+}
+
+/** The factor a correction multiplies the tempo by. */
+export function tempoFactor(c: GridCorrection): number {
+  return c.level === 'half' ? 0.5 : c.level === 'double' ? 2 : 1;
+}
+
+/** Throws a RangeError for a phase outside [0, 1) or a level that is neither 'half' nor 'double'. */
+export function checkCorrection(c: GridCorrection): void {
+  if (c.level !== undefined && c.level !== 'half' && c.level !== 'double') throw new RangeError(`beat level must be half or double, got ${String(c.level)}`);
+  if (c.phase !== undefined && !(Number.isFinite(c.phase) && c.phase >= 0 && c.phase < 1)) throw new RangeError(`beat phase must be a fraction of a beat from 0 to 1, got ${c.phase}`);
+}
+
+/**
+ * The beats (seconds, ascending) with the correction applied, within [0, duration]. A beat is moved by `phase`
+ * times its gap to the next one (the last one by the gap before it), so a grid whose tempo drifts keeps its
+ * shape. Fewer than two beats have no gap to go by and are returned as they are.
+ */
+export function correctGrid(beats: readonly number[], c: GridCorrection, duration: number): number[] {
+  checkCorrection(c);
+  if (beats.length < 2) return [...beats];
+  let out = [...beats];
+  if (c.level === 'half') out = out.filter((_, i) => i % 2 === 0);
+  else if (c.level === 'double') out = out.flatMap((b, i) => (i + 1 < out.length ? [b, (b + out[i + 1]!) / 2] : [b]));
+  const phase = c.phase ?? 0;
+  if (phase > 0 && out.length >= 2) {
+    out = out.map((b, i) => b + phase * (i + 1 < out.length ? out[i + 1]! - b : b - out[i - 1]!));
+  }
+  return out.filter((t) => t >= 0 && t <= duration);
+}
