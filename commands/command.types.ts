@@ -3,6 +3,7 @@
 // deploy scripts and manifests turn definitions into platform registrations. Commands depend on the
 // shared job types only, never on the bot that runs them.
 import type { Aspect } from '../src/core/visualize.types.js';
+import type { BeatFix } from '../src/core/grid-correction.js';
 import type { LibraryRequest, Platform, VisualizeRequest } from '../src/jobs/jobs.types.js';
 
 export interface OptionDefinition {
@@ -57,6 +58,8 @@ export interface CommandInput {
   /** link typed by the user */
   url?: string;
   aspect?: Aspect;
+  /** a correction of the tracked beat grid (src/core/grid-correction.ts BEAT_FIXES) */
+  beats?: BeatFix;
   /** the adapter already claimed the request id (it had to before posting anything) */
   claimed?: boolean;
   /** Discord: the subcommand chosen */

@@ -1,6 +1,7 @@
 // /visualize: a song in (attachment or link), a music video and the closest and farthest clips out.
 import type { AudioSource, VisualizeRequest } from '../src/jobs/jobs.types.js';
 import type { Command, CommandInput, InputFile } from './command.types.js';
+import { BEAT_FIXES } from '../src/core/grid-correction.js';
 
 const AUDIO_NAME = /\.(mp3|wav|flac|ogg|oga|opus|m4a|aac|webm|mp4|mov|mkv)$/i;
 
@@ -41,6 +42,7 @@ export const visualizeCommand: Command = {
       { name: 'audio', description: 'The song as an audio file', type: 'attachment' },
       { name: 'url', description: 'A link to the song (http or https)', type: 'string' },
       { name: 'aspect', description: 'Video shape', type: 'string', choices: ['16:9', '9:16', '1:1'] },
+      { name: 'beats', description: 'Fix a wrong beat grid: half or double tempo, or the off-beat', type: 'string', choices: [...BEAT_FIXES] },
     ],
     messageAction: { name: 'Visualize', callbackId: 'visualize_message' },
   },
@@ -53,6 +55,7 @@ export const visualizeCommand: Command = {
       serverId: input.serverId,
       channelId: input.channelId,
       ...(input.aspect ? { aspect: input.aspect } : {}),
+      ...(input.beats ? { beats: input.beats } : {}),
       ...(input.claimed ? { claimed: true } : {}),
     };
     // no source: one request that the lifecycle refuses with the reason

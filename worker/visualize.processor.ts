@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Job } from 'bullmq';
 import { UserError } from '../src/core/errors.js';
+import { correctionOfFix } from '../src/core/grid-correction.js';
 import type { BlobStore } from '../src/jobs/blobs.js';
 import type { JobProgress, VisualizeJobData, VisualizeJobResult, VisualizeStage } from '../src/jobs/jobs.types.js';
 import { nextStage } from '../src/jobs/stages.js';
@@ -67,6 +68,7 @@ export function makeVisualizeProcessor(deps: ProcessorDeps): VisualizeProcessor 
           ...(deps.modelDir ? { modelDir: deps.modelDir } : {}),
           outPath: join(dir, 'clipmatch.mp4'),
           ...(job.data.aspect ? { aspect: job.data.aspect } : {}),
+          ...(job.data.beats ? { grid: correctionOfFix(job.data.beats) } : {}),
           maxMb,
           maxSeconds: deps.maxSeconds,
           // a worker never builds an index: the index job does, once, and publishes a version

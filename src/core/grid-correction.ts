@@ -14,6 +14,24 @@ export interface GridCorrection {
   phase?: number;
 }
 
+/** The corrections a bot offers (a choice, where the command line takes any phase): half or double tempo, the
+ * off-beat, or half tempo on the other half of the beats. */
+export const BEAT_FIXES = ['half', 'double', 'offbeat', 'half-offbeat'] as const;
+export type BeatFix = (typeof BEAT_FIXES)[number];
+
+export function correctionOfFix(fix: BeatFix): GridCorrection {
+  switch (fix) {
+    case 'half':
+      return { level: 'half' };
+    case 'double':
+      return { level: 'double' };
+    case 'offbeat':
+      return { phase: 0.5 };
+    case 'half-offbeat':
+      return { level: 'half', phase: 0.5 };
+  }
+}
+
 /** The factor a correction multiplies the tempo by. */
 export function tempoFactor(c: GridCorrection): number {
   return c.level === 'half' ? 0.5 : c.level === 'double' ? 2 : 1;

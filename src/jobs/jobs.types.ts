@@ -1,6 +1,7 @@
 // The one typed list of jobs. Every payload that crosses Redis is declared here, so the bot (producer)
 // and the workers (consumers) on other machines agree on shapes through the type checker.
 import type { Aspect, ClipHit } from '../core/visualize.types.js';
+import type { BeatFix } from '../core/grid-correction.js';
 import type { AddVideoResult, LibraryStatsView, RemoveResult, VideoSource } from '../library/ops.types.js';
 
 export type { AddVideoResult, LibraryStatsView, RemoveResult, VideoSource } from '../library/ops.types.js';
@@ -35,6 +36,8 @@ export interface VisualizeRequest {
   channelId: string;
   source?: AudioSource;
   aspect?: Aspect;
+  /** a correction of the tracked beat grid, for a song the tracker gets wrong */
+  beats?: BeatFix;
   /** another take: a different seed gives a different cut of the same song */
   seed?: number;
   /** already claimed by an adapter that had to post before submitting */
@@ -51,6 +54,8 @@ export interface VisualizeJobData {
   serverId: string;
   source: AudioSource;
   aspect?: Aspect;
+  /** a correction of the tracked beat grid (grid-correction.ts BEAT_FIXES) */
+  beats?: BeatFix;
   reply: ReplyTarget;
   requestedAt: number;
   /** bytes one answer may attach (video + contact sheet), as the platform reported it for this reply */

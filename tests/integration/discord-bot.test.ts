@@ -100,9 +100,9 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.equal(retake?.custom_id, `clipmatch-retake:discord-${it.id}:${USER.id}`);
   });
 
-  it('makes another take of a delivered video for its requester only, with a new seed', async () => {
+  it('makes another take of a delivered video for its requester only, with a new seed and the same beat correction', async () => {
     const from = fake.requests.length;
-    const first = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/again.mp3' }]);
+    const first = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/again.mp3' }, { name: 'beats', type: 3, value: 'offbeat' }]);
     fake.dispatch('INTERACTION_CREATE', first);
     const done = await fake.waitFor(finalEdit(first.token), from);
     const customId = (done.json?.components as { components: { custom_id: string }[] }[])[0]?.components[0]?.custom_id ?? '';
@@ -129,6 +129,8 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.deepEqual(b?.data.source, a?.data.source, 'the same song');
     assert.equal(a?.data.seed, undefined);
     assert.ok(typeof b?.data.seed === 'number' && b.data.seed > 0, 'a new seed');
+    assert.equal(a?.data.beats, 'offbeat', 'the beats option reaches the job');
+    assert.equal(b?.data.beats, 'offbeat', 'another take keeps the correction');
     assert.equal(b?.data.userId, USER.id);
     assert.equal(await s.queue.getJob(`discord-${stranger.id}`), undefined, 'no job for the stranger');
   });

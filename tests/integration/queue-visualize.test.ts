@@ -47,14 +47,14 @@ describe('visualize queue', { timeout: 60_000 }, () => {
     assert.equal(ui.finals().length, 1);
   });
 
-  it('passes the seed of another take and the duration cap to the render', async (t) => {
-    const seen: { seed?: number; maxSeconds?: number }[] = [];
-    const w = await s.startWorker({ render: fakeRender({ onStart: (o) => seen.push({ seed: o.seed, maxSeconds: o.maxSeconds }) }) });
+  it('passes the seed of another take, the beat correction and the duration cap to the render', async (t) => {
+    const seen: { seed?: number; maxSeconds?: number; grid?: unknown }[] = [];
+    const w = await s.startWorker({ render: fakeRender({ onStart: (o) => seen.push({ seed: o.seed, maxSeconds: o.maxSeconds, grid: o.grid }) }) });
     t.after(() => w.close());
     const ui = new RecordingUI();
-    await s.core.submit(request({ seed: 42 }), ui);
+    await s.core.submit(request({ seed: 42, beats: 'half-offbeat' }), ui);
     assert.equal((await ui.done).kind, 'result');
-    assert.deepEqual(seen, [{ seed: 42, maxSeconds: 600 }]);
+    assert.deepEqual(seen, [{ seed: 42, maxSeconds: 600, grid: { level: 'half', phase: 0.5 } }]);
   });
 
   it('answers a user error once, without retrying it', async (t) => {

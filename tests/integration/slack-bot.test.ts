@@ -77,7 +77,7 @@ describe('slack adapter', { timeout: 60_000 }, () => {
       events,
       form({
         token: 'legacy', team_id: TEAM_ID, team_domain: 'music', channel_id: 'CGEN', channel_name: 'general', user_id: 'U1', user_name: 'listener',
-        command: '/visualize', text: `<${fake.origin}/public/song.mp3> 9:16`, response_url: `${fake.origin}/respond`, trigger_id: '1111.2222.abc', api_app_id: 'A1',
+        command: '/visualize', text: `<${fake.origin}/public/song.mp3> 9:16 beats=half-offbeat`, response_url: `${fake.origin}/respond`, trigger_id: '1111.2222.abc', api_app_id: 'A1',
       }),
       'application/x-www-form-urlencoded',
     );
@@ -102,6 +102,8 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     assert.match(done.args.initial_comment ?? '', /\*Closest clips\*\n1\. Source 1 @ 0:10/);
     assert.match(done.args.initial_comment ?? '', /\*Farthest clips\*\n1\. Source 7/);
     await fake.waitFor((c) => c.method === 'chat.update' && c.args.text === 'Done: your video is below.', from);
+    const job = await s.queue.getJob('slack-1111.2222.abc');
+    assert.deepEqual([job?.data.source, job?.data.aspect, job?.data.beats], [{ kind: 'url', url: `${fake.origin}/public/song.mp3` }, '9:16', 'half-offbeat'], 'link, shape and beat correction read from the text');
   });
 
   it('visualizes an audio file shared in a watched channel, read with the bot token', async () => {

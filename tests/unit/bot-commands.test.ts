@@ -31,6 +31,12 @@ describe('pickSource', () => {
     assert.deepEqual(pickSource({ files: [{ url: 'k', name: 's.mp3', bytes: 3, blobKey: 'p:blob' }] }), { kind: 'blob', key: 'p:blob', name: 's.mp3', bytes: 3 });
     assert.equal(pickSource({ files: [] }), undefined);
   });
+  it('passes the beat-grid correction on to the request', () => {
+    const input = { platform: 'discord' as const, requestId: 'r', userId: 'u', serverId: 's', channelId: 'c', files: [], url: 'https://a/b.mp3', beats: 'offbeat' as const };
+    const beatsOf = (r: ReturnType<typeof visualizeCommand.execute>[number] | undefined) => (r && 'beats' in r ? r.beats : undefined);
+    assert.equal(beatsOf(visualizeCommand.execute(input)[0]), 'offbeat');
+    assert.equal(beatsOf(visualizeCommand.execute({ ...input, beats: undefined })[0]), undefined);
+  });
   it('passes a lone non-audio file on so the core can say why it is refused', () => {
     assert.equal(pickSource({ files: [{ url: 'u', name: 'notes.txt', contentType: 'text/plain' }] })?.kind, 'attachment');
   });
@@ -40,7 +46,9 @@ describe('platform registrations', () => {
   it('builds a slash command and a message context menu for Discord', () => {
     const [slash, menu] = toDiscordCommands(loadCommands());
     assert.equal(slash?.type, 1);
-    assert.deepEqual((slash as { options: { name: string; type: number }[] }).options.map((o) => [o.name, o.type]), [['audio', 11], ['url', 3], ['aspect', 3]]);
+    assert.deepEqual((slash as { options: { name: string; type: number }[] }).options.map((o) => [o.name, o.type]), [['audio', 11], ['url', 3], ['aspect', 3], ['beats', 3]]);
+    const beats = (slash as { options: { name: string; choices?: { name: string; value: string }[] }[] }).options.find((o) => o.name === 'beats');
+    assert.deepEqual(beats?.choices?.map((c) => c.value), ['half', 'double', 'offbeat', 'half-offbeat']);
     assert.deepEqual(menu, { type: 3, name: 'Visualize' });
   });
   it('matches the Slack manifest', () => {

@@ -73,13 +73,14 @@ class FlakyUI extends RecordingUI {
 describe('intake', () => {
   it('queues with what the worker needs to fit the reply, and ignores a redelivered event', async () => {
     const { ports, lc } = setup();
-    const r = req({ seed: 7 });
+    const r = req({ seed: 7, beats: 'half' });
     const ui = new RecordingUI(10 * 1024 * 1024);
     assert.equal(await lc.submit(r, ui), 'queued');
     const data = ports.queue.jobs.get(`slack-${r.requestId}`)?.data;
     assert.equal(data?.uploadLimitBytes, 10 * 1024 * 1024);
     assert.equal(data?.fitUpload, true, 'no file links: render to fit');
     assert.equal(data?.seed, 7);
+    assert.equal(data?.beats, 'half', 'the beat-grid correction travels with the job');
     assert.deepEqual(ui.events, [{ kind: 'status', view: { stage: 'queued', position: 1 } }]);
     assert.equal(await lc.submit(r, new RecordingUI()), 'duplicate');
   });

@@ -6,6 +6,7 @@ import type { CommandRegistry } from '../../../commands/registry.js';
 import type { CommandInput, InputFile, LibraryCommand } from '../../../commands/command.types.js';
 import { isAudioFile } from '../../../commands/visualize.command.js';
 import type { Aspect } from '../../core/visualize.types.js';
+import { BEAT_FIXES, type BeatFix } from '../../core/grid-correction.js';
 import type { LibraryJobData, ReplyTarget, VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
 import type { LibraryLifecycle } from '../library.lifecycle.js';
@@ -93,7 +94,12 @@ export class DiscordBot {
     const audio = i.options.getAttachment('audio');
     const url = i.options.getString('url');
     const aspect = i.options.getString('aspect') as Aspect | null;
-    const input = this.input(i, audio ? [fileOf(audio)] : [], url ?? undefined, aspect ?? undefined);
+    const beats = i.options.getString('beats');
+    const input: CommandInput = {
+      ...this.input(i, audio ? [fileOf(audio)] : [], url ?? undefined, aspect ?? undefined),
+      // only the registered choices: a forged value is dropped, not passed on
+      ...(beats && (BEAT_FIXES as readonly string[]).includes(beats) ? { beats: beats as BeatFix } : {}),
+    };
     const ui = new InteractionUI(i, target);
     // an interaction has one reply: one request (the command's first)
     const [req] = cmd.execute(input);

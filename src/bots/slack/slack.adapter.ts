@@ -9,6 +9,7 @@ import type { CommandRegistry } from '../../../commands/registry.js';
 import type { CommandInput, InputFile, LibraryCommand, VisualizeCommand } from '../../../commands/command.types.js';
 import { isAudioFile } from '../../../commands/visualize.command.js';
 import type { Aspect } from '../../core/visualize.types.js';
+import type { BeatFix } from '../../core/grid-correction.js';
 import { UserError } from '../../core/errors.js';
 import type { LibraryJobData, VisualizeJobData } from '../../jobs/jobs.types.js';
 import type { Logger } from '../../log.js';
@@ -49,6 +50,8 @@ interface SlackFile {
 }
 
 const ASPECT = /(?:^|\s)(16:9|9:16|1:1)(?:\s|$)/;
+/** `/visualize <link> beats=half`: a correction of the beat grid (grid-correction.ts BEAT_FIXES) */
+const BEATS = /(?:^|\s)beats=(half-offbeat|half|double|offbeat)(?:\s|$)/;
 
 /** Largest request body the receiver reads (Slack's own payloads are a few kB). */
 const BODY_LIMIT = 1024 * 1024;
@@ -151,7 +154,8 @@ export class SlackBot {
           return;
         }
         const aspect = ASPECT.exec(text)?.[1] as Aspect | undefined;
-        const url = text.replace(ASPECT, ' ').trim().split(/\s+/)[0] || undefined;
+        const beats = BEATS.exec(text)?.[1] as BeatFix | undefined;
+        const url = text.replace(ASPECT, ' ').replace(BEATS, ' ').trim().split(/\s+/)[0] || undefined;
         await this.run(cmd, client, command.channel_id, undefined, {
           platform: 'slack',
           requestId: command.trigger_id,
@@ -161,6 +165,7 @@ export class SlackBot {
           files: [],
           ...(url ? { url } : {}),
           ...(aspect ? { aspect } : {}),
+          ...(beats ? { beats } : {}),
         });
       });
       const action = cmd.definition.messageAction;
