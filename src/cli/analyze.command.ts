@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { env } from '../config.js';
 import { UserError } from '../core/errors.js';
 import { analyzeSong, type SongAnalysis } from '../features/audio/song-analysis.js';
+import type { GridCorrection } from '../core/grid-correction.js';
 import { writeAnalysisPng } from '../media/analysis-png.js';
 import { loadSong, MAX_SONG_SECONDS } from '../services/song.js';
 import { resolveSongInput } from '../services/song.js';
@@ -33,9 +34,15 @@ export function analysisJson(a: SongAnalysis): Record<string, unknown> {
 
 const clock = (t: number) => `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')}`;
 
-function printAnalysis(a: SongAnalysis, png?: string): void {
+/** How the grid was corrected, for the summary line: '' when it was not. */
+function correctionText(c: GridCorrection | undefined): string {
+  const parts = [...(c?.level ? [`${c.level} tempo`] : []), ...(c?.phase ? [`moved ${c.phase} of a beat later`] : [])];
+  return parts.length ? ` (grid corrected: ${parts.join(', ')})` : '';
+}
+
+function printAnalysis(a: SongAnalysis, png?: string, grid?: GridCorrection): void {
   const lines = [
-    a.tempo > 0 ? `tempo ${a.tempo.toFixed(1)} BPM, ${a.beatsPerBar} beats a bar` : 'no steady beat found',
+    a.tempo > 0 ? `tempo ${a.tempo.toFixed(1)} BPM, ${a.beatsPerBar} beats a bar${correctionText(grid)}` : 'no steady beat found',
     `${a.beats.length} beats, ${a.downbeats.length} bars, ${a.sections.length} section(s) over ${clock(a.duration)}`,
     ...a.sections.map((s) => `  ${s.label}  ${clock(s.start).padStart(6)} - ${clock(s.end).padEnd(6)}  energy ${s.energy.toFixed(2)}`),
   ];
@@ -64,7 +71,7 @@ export function registerAnalyze(program: Command): void {
         await writeAnalysisPng({ ...a, pcm: song.pcm, sampleRate: song.sampleRate, title: basename(audio).slice(0, 60) }, o.png, { signal: ac.signal });
       }
       if (o.json) process.stdout.write(JSON.stringify(analysisJson(a)) + '\n');
-      else printAnalysis(a, o.png);
+      else printAnalysis(a, o.png, grid);
     } finally {
       undo();
       await input.cleanup();

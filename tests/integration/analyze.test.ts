@@ -98,6 +98,9 @@ void test('analyze --beat-phase / --beat-level correct the grid: off the clicks 
   const steps = half.beats.slice(1).map((b, i) => Math.round(clickIndex(b) - clickIndex(half.beats[i]!)));
   assert.ok(steps.every((s) => s === 2), `every other click: ${steps.join(',')}`);
   assert.ok(half.downbeats.every((d) => half.beats.includes(d)), 'bars on the corrected beats');
+  const text = cli(mp3, '--beat-level', 'half', '--beat-phase', '0.5');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^tempo 6\d\.\d BPM, \d beats a bar \(grid corrected: half tempo, moved 0\.5 of a beat later\)$/m);
 
   for (const [flag, value, why] of [['--beat-phase', '1', /from 0 to under 1/], ['--beat-phase', 'x', /from 0 to under 1/], ['--beat-level', 'triple', /half or double/]] as const) {
     const r = cli(mp3, flag, value);
