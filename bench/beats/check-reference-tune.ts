@@ -12,6 +12,7 @@ import { decodePcm } from '../../src/media/ffmpeg.js';
 import { benchSongs, referenceBeats, render } from '../beats.bench.js';
 import { checkCli, checkReference, type ReferenceCheck } from './check-reference.js';
 import { suspicion } from './check-reference3.js';
+import { medianBpm } from './heldout7.js';
 
 const EVAL_SECONDS = 120;
 
@@ -32,13 +33,12 @@ export async function run(only?: readonly string[]): Promise<{ checks: Reference
     const pcm = await decodePcm(wav, AUDIO_SAMPLE_RATE, { duration: EVAL_SECONDS });
     const seconds = pcm.length / AUDIO_SAMPLE_RATE;
     const reference = referenceBeats(song, pcm, seconds);
-    const gaps = reference.slice(1).map((t, i) => t - reference[i]!).sort((a, b) => a - b);
     const c = checkReference(pcm, AUDIO_SAMPLE_RATE, reference);
     checks.push({
       name: song.name,
       set: song.set,
       source: 'midi' in song ? 'MIDI' : 'audio',
-      bpm: gaps.length ? Math.round((60 / gaps[gaps.length >> 1]!) * 100) / 100 : 0,
+      bpm: Math.round(medianBpm(reference) * 100) / 100,
       seconds: Math.round(seconds * 10) / 10,
       beats: reference.length,
       ...c,

@@ -3,14 +3,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
-import { env } from '../config.js';
 import { UserError } from '../core/errors.js';
 import { analyzeSong, type SongAnalysis } from '../features/audio/song-analysis.js';
 import type { GridCorrection } from '../core/grid-correction.js';
 import { writeAnalysisPng } from '../media/analysis-png.js';
 import { loadSong, MAX_SONG_SECONDS } from '../services/song.js';
-import { resolveSongInput } from '../services/song.js';
-import { abortOnSignals } from './match.command.js';
+import { withSongInput } from './match.command.js';
 import { addBeatOptions, gridCorrectionOf, type BeatCliOptions } from './beat-options.js';
 
 interface AnalyzeCliOptions extends BeatCliOptions {
@@ -60,21 +58,15 @@ export function registerAnalyze(program: Command): void {
   addBeatOptions(cmd).action(async (audio: string, o: AnalyzeCliOptions) => {
     if (o.png !== undefined && !/\.png$/i.test(o.png)) throw new UserError('BAD_INPUT', '--png needs a file name ending in .png');
     if (o.png !== undefined && !(existsSync(dirname(o.png)) && statSync(dirname(o.png)).isDirectory())) throw new UserError('BAD_INPUT', `the folder of ${basename(o.png)} does not exist`);
-    const ac = new AbortController();
-    const undo = abortOnSignals(ac);
-    const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
-    try {
-      const song = await loadSong(input.path, { maxSeconds: MAX_SONG_SECONDS, signal: ac.signal });
+    await withSongInput(audio, async (path, signal) => {
+      const song = await loadSong(path, { maxSeconds: MAX_SONG_SECONDS, signal });
       const grid = gridCorrectionOf(o);
       const a = analyzeSong(song.pcm, song.sampleRate, grid ? { grid } : {});
       if (o.png) {
-        await writeAnalysisPng({ ...a, pcm: song.pcm, sampleRate: song.sampleRate, title: basename(audio).slice(0, 60) }, o.png, { signal: ac.signal });
+        await writeAnalysisPng({ ...a, pcm: song.pcm, sampleRate: song.sampleRate, title: basename(audio).slice(0, 60) }, o.png, { signal });
       }
       if (o.json) process.stdout.write(JSON.stringify(analysisJson(a)) + '\n');
       else printAnalysis(a, o.png, grid);
-    } finally {
-      undo();
-      await input.cleanup();
-    }
+    });
   });
 }

@@ -40,6 +40,27 @@ export function abortOnSignals(ac: AbortController): () => void {
   };
 }
 
+/**
+ * The command-line frame around one song: Ctrl-C / SIGTERM abort `run`'s signal, a link is fetched to a file first
+ * (under the bot's size and time limits), and the fetched file and the signal handlers are gone afterwards, also
+ * on failure. `done` runs first on the way out (a progress display stopping).
+ */
+export async function withSongInput<T>(audio: string, run: (path: string, signal: AbortSignal) => Promise<T>, done: () => void = () => undefined): Promise<T> {
+  const ac = new AbortController();
+  const undo = abortOnSignals(ac);
+  try {
+    const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
+    try {
+      return await run(input.path, ac.signal);
+    } finally {
+      done();
+      await input.cleanup();
+    }
+  } finally {
+    undo();
+  }
+}
+
 function printHits(title: string, hits: ClipHit[]): string[] {
   return [title, ...hits.map((h, i) => `  ${i + 1}. ${h.clipId}  distance ${h.distance.toFixed(4)}  ${h.source} @ ${h.start.toFixed(1)} s`)];
 }
@@ -61,22 +82,19 @@ export function registerMatch(program: Command): void {
     .option('--keep-flagged', 'also answer clips that are mostly title cards, credits, black, fades or frozen frames')
     .option('--json', 'print the result as JSON')
     .action(async (audio: string, o: MatchCliOptions) => {
-      const ac = new AbortController();
-      const undo = abortOnSignals(ac);
       const bars = cliProgressBars(!o.json && process.stderr.isTTY);
-      const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
-      try {
-        const result = await match(
-          { audioPath: input.path, libraryDir: o.library, modelDir: o.model, at: o.at, sheetPath: o.sheet ?? `${stemOf(audio)}.sheet.png`, keepFlagged: o.keepFlagged ?? false, signal: ac.signal },
-          bars.report,
-        );
-        bars.stop();
-        if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        else printMatch(result);
-      } finally {
-        bars.stop();
-        undo();
-        await input.cleanup();
-      }
+      await withSongInput(
+        audio,
+        async (audioPath, signal) => {
+          const result = await match(
+            { audioPath, libraryDir: o.library, modelDir: o.model, at: o.at, sheetPath: o.sheet ?? `${stemOf(audio)}.sheet.png`, keepFlagged: o.keepFlagged ?? false, signal },
+            bars.report,
+          );
+          bars.stop();
+          if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+          else printMatch(result);
+        },
+        bars.stop,
+      );
     });
 }

@@ -5,9 +5,8 @@ import { env } from '../config.js';
 import type { Aspect, VisualizeResult } from '../core/visualize.types.js';
 import { CUTS_MODES, type CutsMode } from '../core/segments.js';
 import { visualize } from '../services/visualize.service.js';
-import { resolveSongInput } from '../services/song.js';
 import { readPlanFile } from '../services/plan-file.js';
-import { abortOnSignals } from './match.command.js';
+import { withSongInput } from './match.command.js';
 import { cliProgressBars } from './progress.js';
 import { addBeatOptions, gridCorrectionOf, type BeatCliOptions } from './beat-options.js';
 
@@ -78,38 +77,35 @@ export function registerVisualize(program: Command): void {
     .option('--plan <file>', 'render an edited plan file instead of analysing the song again (see README)')
     .option('--json', 'print the plan and output paths as JSON');
   addBeatOptions(cmd).action(async (audio: string, o: VisualizeCliOptions) => {
-    const ac = new AbortController();
-    const undo = abortOnSignals(ac);
     const bars = cliProgressBars(!o.json && process.stderr.isTTY);
     const planIn = o.plan ? await readPlanFile(o.plan) : undefined;
     const grid = gridCorrectionOf(o);
-    const input = await resolveSongInput(audio, { maxBytes: env().BOT_MAX_AUDIO_MB * 1_000_000, timeoutMs: env().BOT_FETCH_TIMEOUT_S * 1000, signal: ac.signal });
-    try {
-      const result = await visualize(
-        {
-          audioPath: input.path,
-          libraryDir: o.library,
-          modelDir: o.model,
-          outPath: o.output,
-          aspect: o.aspect,
-          maxMb: o.maxMb,
-          cuts: o.cuts,
-          signal: ac.signal,
-          ...(o.seed !== undefined ? { seed: o.seed } : {}),
-          ...(o.keepFlagged ? { keepFlagged: true } : {}),
-          ...(planIn ? { planIn } : {}),
-          ...(o.planOut ? { planOut: o.planOut } : {}),
-          ...(grid ? { grid } : {}),
-        },
-        bars.report,
-      );
-      bars.stop();
-      if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else printResult(result);
-    } finally {
-      bars.stop();
-      undo();
-      await input.cleanup();
-    }
+    await withSongInput(
+      audio,
+      async (audioPath, signal) => {
+        const result = await visualize(
+          {
+            audioPath,
+            libraryDir: o.library,
+            modelDir: o.model,
+            outPath: o.output,
+            aspect: o.aspect,
+            maxMb: o.maxMb,
+            cuts: o.cuts,
+            signal,
+            ...(o.seed !== undefined ? { seed: o.seed } : {}),
+            ...(o.keepFlagged ? { keepFlagged: true } : {}),
+            ...(planIn ? { planIn } : {}),
+            ...(o.planOut ? { planOut: o.planOut } : {}),
+            ...(grid ? { grid } : {}),
+          },
+          bars.report,
+        );
+        bars.stop();
+        if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else printResult(result);
+      },
+      bars.stop,
+    );
   });
 }

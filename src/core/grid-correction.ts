@@ -43,6 +43,13 @@ export function checkCorrection(c: GridCorrection): void {
   if (c.phase !== undefined && !(Number.isFinite(c.phase) && c.phase >= 0 && c.phase < 1)) throw new RangeError(`beat phase must be a fraction of a beat from 0 to 1, got ${c.phase}`);
 }
 
+/** Each beat moved `f` times its gap to the next one (the last one by the gap before it); under two beats, as they
+ * are. The tracker's phase candidates (grid.ts) and the user's --beat-phase both shift a grid this way. */
+export function shiftByFraction(beats: readonly number[], f: number): number[] {
+  if (beats.length < 2) return [...beats];
+  return beats.map((b, i) => b + f * (i + 1 < beats.length ? beats[i + 1]! - b : b - beats[i - 1]!));
+}
+
 /**
  * The beats (seconds, ascending) with the correction applied, within [0, duration]. A beat is moved by `phase`
  * times its gap to the next one (the last one by the gap before it), so a grid whose tempo drifts keeps its
@@ -54,9 +61,6 @@ export function correctGrid(beats: readonly number[], c: GridCorrection, duratio
   let out = [...beats];
   if (c.level === 'half') out = out.filter((_, i) => i % 2 === 0);
   else if (c.level === 'double') out = out.flatMap((b, i) => (i + 1 < out.length ? [b, (b + out[i + 1]!) / 2] : [b]));
-  const phase = c.phase ?? 0;
-  if (phase > 0 && out.length >= 2) {
-    out = out.map((b, i) => b + phase * (i + 1 < out.length ? out[i + 1]! - b : b - out[i - 1]!));
-  }
+  if (c.phase) out = shiftByFraction(out, c.phase);
   return out.filter((t) => t >= 0 && t <= duration);
 }

@@ -21,6 +21,7 @@
 import { lagAt, meanPeak, phaseLogOdds, PHASE_WEIGHTS, type GridCandidate, type SelectSignals } from './grid-select.js';
 import { dbnBeats } from './beat-dbn.js';
 import { lowerBound } from '../../core/sorted.js';
+import { shiftByFraction } from '../../core/grid-correction.js';
 
 export interface GridOptions {
   minBpm: number;
@@ -414,11 +415,10 @@ export interface GridAnalysis {
  * the tuning script asks for 0.5, 2/3, 1, 1.5 and 2). */
 const CANDIDATE_FACTORS = [1];
 
+/** The grid shifted by `f` of a beat (shiftByFraction), its last beat dropped where that passes frame `n`. */
 function shiftBeats(beats: readonly number[], f: number, n: number): number[] {
-  if (beats.length < 2) return [...beats];
-  const out = beats.slice(0, -1).map((b, i) => b + f * (beats[i + 1]! - b));
-  const tail = beats[beats.length - 1]! + f * (beats[beats.length - 1]! - beats[beats.length - 2]!);
-  if (tail < n) out.push(tail);
+  const out = shiftByFraction(beats, f);
+  if (out.length >= 2 && out[out.length - 1]! >= n) out.pop();
   return out;
 }
 
