@@ -57,6 +57,17 @@ export const messageObject = (channelId: string, id: string, body: Record<string
   flags: 0,
 });
 
+/** A click on a button of the bot's message `shown` (its JSON as the bot sent it; none: an empty message): the
+ * command interaction `base` of the same channel made a component interaction (type 3) by `user`. */
+export function buttonClick(base: Record<string, unknown>, o: { id: string; token: string; customId: string; user: typeof USER; permissions: string; shown?: Record<string, unknown> }) {
+  return {
+    ...base, id: o.id, token: o.token, type: 3,
+    member: { user: o.user, roles: [], permissions: o.permissions, joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+    message: { content: '', components: [], ...o.shown, id: snowflake(), channel_id: CHANNEL_ID, author: { id: BOT_ID, username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 20, flags: 0 },
+    data: { custom_id: o.customId, component_type: 2 },
+  };
+}
+
 async function readBody(req: IncomingMessage): Promise<Pick<RecordedRequest, 'json' | 'files'>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);

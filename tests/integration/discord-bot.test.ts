@@ -10,7 +10,7 @@ import { loadCommands } from '../../commands/registry.js';
 import { DiscordBot } from '../../src/bots/discord/discord.adapter.js';
 import { startFileServer } from '../../src/bots/files.server.js';
 import type { FilePublisher } from '../../src/bots/files.server.js';
-import { APP_ID, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
+import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
 import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
 import { fakeRender, quietLog, startStack } from '../helpers/bot-fakes.js';
 import type { VisualizeOptions } from '../../src/core/visualize.types.js';
@@ -108,12 +108,7 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     const customId = (done.json?.components as { components: { custom_id: string }[] }[])[0]?.components[0]?.custom_id ?? '';
     const click = (user: typeof USER) => {
       const bid = id();
-      const button = {
-        ...slashInteraction([]), id: bid, token: `rtoken-${bid}`, type: 3,
-        member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
-        message: { id: id(), channel_id: CHANNEL_ID, content: '', author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], components: [], pinned: false, type: 20, flags: 0 },
-        data: { custom_id: customId, component_type: 2 },
-      };
+      const button = buttonClick(slashInteraction([]), { id: bid, token: `rtoken-${bid}`, customId, user, permissions: '2248473465835073' });
       fake.dispatch('INTERACTION_CREATE', button);
       return button;
     };
@@ -213,12 +208,7 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.equal(customId, `clipmatch-cancel:discord-${it.id}`);
     const click = (user: typeof USER) => {
       const bid = id();
-      const button = {
-        ...slashInteraction([]), id: bid, token: `btoken-${bid}`, type: 3,
-        member: { user, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
-        message: { ...queued.json, id: id(), channel_id: CHANNEL_ID, author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 20, flags: 0 },
-        data: { custom_id: customId, component_type: 2 },
-      };
+      const button = buttonClick(slashInteraction([]), { id: bid, token: `btoken-${bid}`, customId: customId!, user, permissions: '2248473465835073', shown: queued.json });
       fake.dispatch('INTERACTION_CREATE', button);
       return button;
     };

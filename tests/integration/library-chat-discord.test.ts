@@ -12,7 +12,7 @@ import { DiscordBot } from '../../src/bots/discord/discord.adapter.js';
 import { LIBRARY_MESSAGES } from '../../src/bots/render.js';
 import { BlobStore } from '../../src/jobs/blobs.js';
 import { makeFetchAudio } from '../../worker/audio-source.js';
-import { APP_ID, CHANNEL_ID, GUILD_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
+import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
 import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
 import { FakeLibraryOps, quietLog, REDIS_URL, startLibraryStack, startStack } from '../helpers/bot-fakes.js';
 import type { LibraryStack, Stack } from '../helpers/bot-fakes.js';
@@ -73,12 +73,8 @@ describe('/library on discord', { timeout: 60_000 }, () => {
   const cancelId = (r: RecordedRequest) => (r.json?.components as { components: { custom_id: string }[] }[] | undefined)?.[0]?.components[0]?.custom_id;
   /** a click on the button `customId` of the message `shown` (a status edit) by `user` */
   const click = (shown: RecordedRequest, customId: string, user: typeof USER) => {
-    const button = {
-      ...library('add', []), type: 3,
-      member: { user, roles: [], permissions: MANAGER, joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
-      message: { ...shown.json, id: id(), channel_id: CHANNEL_ID, author: { id: '100000000000000002', username: 'clipmatch', discriminator: '0', avatar: null, global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false, type: 20, flags: 0 },
-      data: { custom_id: customId, component_type: 2 },
-    };
+    const base = library('add', []);
+    const button = buttonClick(base, { id: base.id, token: base.token, customId, user, permissions: MANAGER, shown: shown.json });
     fake.dispatch('INTERACTION_CREATE', button);
     return button;
   };

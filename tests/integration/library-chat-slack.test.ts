@@ -8,7 +8,7 @@ import { SlackBot } from '../../src/bots/slack/slack.adapter.js';
 import { LIBRARY_MESSAGES } from '../../src/bots/render.js';
 import { FakeLibraryOps, quietLog, startLibraryStack, startStack } from '../helpers/bot-fakes.js';
 import type { LibraryStack, Stack } from '../helpers/bot-fakes.js';
-import { BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
+import { blockAction, BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
 import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -63,12 +63,11 @@ describe('/library on slack', { timeout: 60_000 }, () => {
   };
   /** `user` clicks the button `action` (value `value`) on the status message `shown` */
   const click = (shown: SlackCall, action: string, value: string, user: string) =>
-    postSigned(events, form({ payload: JSON.stringify({
-      type: 'block_actions', team: { id: TEAM_ID }, user: { id: user }, api_app_id: 'A1', token: 'legacy', trigger_id: `7100.${++n}.click`,
-      channel: { id: 'CADM' }, container: { type: 'message', message_ts: shown.args.ts, channel_id: 'CADM' },
-      message: { type: 'message', ts: shown.args.ts, text: shown.args.text }, response_url: `${fake.origin}/respond`,
-      actions: [{ type: 'button', action_id: action, block_id: 'b', value, action_ts: '1700000030.1', text: { type: 'plain_text', text: 'Cancel' } }],
-    }) }), 'application/x-www-form-urlencoded');
+    postSigned(
+      events,
+      blockAction({ user, trigger: `7100.${++n}.click`, channel: 'CADM', messageTs: shown.args.ts, text: shown.args.text, actionId: action, value, label: 'Cancel', responseUrl: `${fake.origin}/respond` }),
+      'application/x-www-form-urlencoded',
+    );
 
   it('refuses /library add from someone who is not a library admin, with nothing queued', async () => {
     const from = fake.calls.length;

@@ -14,7 +14,7 @@ import { BlobStore } from '../../src/jobs/blobs.js';
 import { makeFetchAudio } from '../../worker/audio-source.js';
 import { quietLog, REDIS_URL, startStack } from '../helpers/bot-fakes.js';
 import type { Stack } from '../helpers/bot-fakes.js';
-import { BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
+import { blockAction, BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
 import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -195,12 +195,11 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     assert.equal(button?.action_id, 'clipmatch_retake');
     assert.equal(button?.value, 'slack-8888.9999.short');
     const click = (user: string, trigger: string) =>
-      postSigned(events, form({ payload: JSON.stringify({
-        type: 'block_actions', team: { id: TEAM_ID }, user: { id: user }, api_app_id: 'A1', token: 'legacy', trigger_id: trigger,
-        channel: { id: 'CGEN' }, container: { type: 'message', message_ts: finished.args.ts, channel_id: 'CGEN' },
-        message: { type: 'message', ts: finished.args.ts, thread_ts: '1700000019.000100', text: 'Done' }, response_url: `${fake.origin}/respond`,
-        actions: [{ type: 'button', action_id: 'clipmatch_retake', block_id: 'b', value: button?.value, action_ts: '1700000030.1', text: { type: 'plain_text', text: 'Another take' } }],
-      }) }), 'application/x-www-form-urlencoded');
+      postSigned(
+        events,
+        blockAction({ user, trigger, channel: 'CGEN', messageTs: finished.args.ts, threadTs: '1700000019.000100', text: 'Done', actionId: 'clipmatch_retake', value: button?.value, label: 'Another take', responseUrl: `${fake.origin}/respond` }),
+        'application/x-www-form-urlencoded',
+      );
     const mark = fake.calls.length;
     assert.equal((await click('U9', '1234.5678.nope')).status, 200);
     const no = await fake.waitFor((c) => c.method === 'chat.postEphemeral', mark);
