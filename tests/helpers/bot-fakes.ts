@@ -229,6 +229,15 @@ export class FakeLibraryOps implements LibraryOps {
   readonly added: VideoSource[] = [];
   gate?: Promise<void>;
   constructor(private readonly clipsPerVideo = 3) {}
+  /** Holds every ingest after its first clip (the gate) until the returned release is called, or its job's signal aborts. */
+  hold(): () => void {
+    let open!: () => void;
+    this.gate = new Promise((r) => (open = r));
+    return () => {
+      this.gate = undefined;
+      open();
+    };
+  }
   async addVideo(source: VideoSource, opts: Parameters<LibraryOps['addVideo']>[1]): Promise<AddVideoResult> {
     const p = opts.progress ?? (() => undefined);
     this.added.push(source);

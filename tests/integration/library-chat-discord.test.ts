@@ -93,8 +93,7 @@ describe('/library on discord', { timeout: 60_000 }, () => {
   });
 
   it("goes through the queue for an admin's link: progress edits with /library's Cancel button, then clips added and seconds", async () => {
-    let open!: () => void;
-    ops.gate = new Promise((r) => (open = r));
+    const release = ops.hold();
     const from = fake.requests.length;
     const it = library('add', [{ name: 'url', type: 3, value: `http://${host}/clip.mp4` }]);
     fake.dispatch('INTERACTION_CREATE', it);
@@ -106,8 +105,7 @@ describe('/library on discord', { timeout: 60_000 }, () => {
     assert.deepEqual(job?.data.op === 'ingest' && job.data.source, { kind: 'url', url: `http://${host}/clip.mp4` });
     assert.equal(job?.data.requester?.userId, USER.id);
     assert.equal(job?.opts.priority, 1, 'an admin add goes before a command-line batch');
-    ops.gate = undefined;
-    open();
+    release();
     const final = await fake.waitFor(answer(it.token), from);
     assert.equal(description(final), 'Added “clip.mp4” to the library.\n3 clips added, 0:30 of footage.');
     const shown = fake.requests.slice(from).filter(edits(it.token)).map((r) => r.json?.content);
@@ -119,12 +117,7 @@ describe('/library on discord', { timeout: 60_000 }, () => {
   });
 
   it('cancels a running add when its admin clicks Cancel, and refuses another admin', async (t) => {
-    let open!: () => void;
-    ops.gate = new Promise((r) => (open = r));
-    t.after(() => {
-      ops.gate = undefined;
-      open();
-    });
+    t.after(ops.hold());
     const from = fake.requests.length;
     const before = ops.videos.size;
     const it = library('add', [{ name: 'url', type: 3, value: `http://${host}/long.mp4` }]);

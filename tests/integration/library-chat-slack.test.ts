@@ -81,14 +81,12 @@ describe('/library on slack', { timeout: 60_000 }, () => {
   });
 
   it("takes an admin's link through the queue: progress with /library's Cancel button, then the clips added", async () => {
-    let open!: () => void;
-    ops.gate = new Promise((r) => (open = r));
+    const release = ops.hold();
     const from = fake.calls.length;
     const trigger = await command('UADMIN', `add <${fake.origin}/public/v.mp4>`);
     const cutting = await fake.waitFor(update((t) => t === 'Cutting clips 50%…'), from);
     assert.deepEqual(cancelButton(cutting), { action_id: 'clipmatch_library_cancel', value: `slack-${trigger}` }, "/library's Cancel button");
-    ops.gate = undefined;
-    open();
+    release();
     const done = await fake.waitFor(update((t) => t.startsWith('*Added')), from);
     assert.equal(done.args.text, '*Added “v.mp4” to the library.*\n2 clips added, 0:20 of footage.');
     const job = await lib.queue.getJob(`slack-${trigger}`);
@@ -97,12 +95,7 @@ describe('/library on slack', { timeout: 60_000 }, () => {
   });
 
   it('cancels a running add when its admin clicks Cancel, and refuses anyone else', async (t) => {
-    let open!: () => void;
-    ops.gate = new Promise((r) => (open = r));
-    t.after(() => {
-      ops.gate = undefined;
-      open();
-    });
+    t.after(ops.hold());
     const before = ops.videos.size;
     const from = fake.calls.length;
     const trigger = await command('UADMIN', `add <${fake.origin}/public/long.mp4>`);
