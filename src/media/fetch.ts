@@ -6,7 +6,7 @@
 // any failure. Page links (text/html) go to yt-dlp when it is installed (fetch-ytdlp.ts), whose every
 // connection passes the same checks in a local egress proxy (egress-proxy.ts).
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
@@ -177,6 +177,7 @@ export async function fetchToFile(link: string, opts: FetchOptions): Promise<Fet
   const tag = randomBytes(6).toString('hex');
   const part = join(opts.dir, `.fetch-${tag}.part`);
   let res: IncomingMessage | undefined;
+  let out: WriteStream | undefined;
   try {
     for (let hop = 0; ; hop++) {
       const target = await resolveChecked(url, opts.allowPrivate);
@@ -215,7 +216,8 @@ export async function fetchToFile(link: string, opts: FetchOptions): Promise<Fet
       throw new UserError('TOO_LARGE', `the file is ${mb(declared)}, over the ${mb(opts.maxBytes)} limit`);
     }
     const counter = { bytes: 0 };
-    await pipeline(res, byteCap(opts.maxBytes, counter), createWriteStream(part), { signal: ac.signal });
+    out = createWriteStream(part);
+    await pipeline(res, byteCap(opts.maxBytes, counter), out, { signal: ac.signal });
     if (Number.isFinite(declared) && counter.bytes !== declared) {
       throw new UserError('UNREACHABLE', `the download from ${url.host} was cut short (${counter.bytes} of ${declared} bytes)`);
     }
@@ -224,12 +226,23 @@ export async function fetchToFile(link: string, opts: FetchOptions): Promise<Fet
     return { path, contentType: type, bytes: counter.bytes };
   } catch (err) {
     res?.destroy();
+    // pipeline rejects as soon as one stream fails, before the file stream has finished opening and closing:
+    // removing the part file before that close would let the open create it again afterwards.
+    if (out) await closed(out);
     await rm(part, { force: true });
     throw toUserError(err, ac.signal, url);
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onCancel);
   }
+}
+
+function closed(stream: WriteStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('close', () => resolve());
+    stream.destroy();
+  });
 }
 
 function toUserError(err: unknown, signal: AbortSignal, url: URL): unknown {
