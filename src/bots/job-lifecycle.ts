@@ -142,8 +142,20 @@ export abstract class JobLifecycle<D, R, U extends StatusUI> {
 
   // ---- cancel ----
 
-  /** The Cancel button: only the requester; a waiting job is removed, a running one is aborted. */
+  /**
+   * The Cancel button: only the requester; a waiting job is removed, a running one is aborted. Always resolves
+   * to the words for the clicker: with Redis down, the queue-down words (nothing was cancelled).
+   */
   async cancel(jobId: string, byUserId: string): Promise<string> {
+    try {
+      return await this.cancelJob(jobId, byUserId);
+    } catch (err) {
+      this.log.error({ jobId, err: (err as Error).message }, 'could not cancel');
+      return err instanceof QueueUnavailableError ? this.words.queueDown : this.words.fault;
+    }
+  }
+
+  private async cancelJob(jobId: string, byUserId: string): Promise<string> {
     const job = await this.ports.queue.get(jobId);
     if (!job || job.state === 'completed' || job.state === 'failed') return this.words.alreadyDone;
     if (this.subjectOf(job.data, jobId)?.userId !== byUserId) return this.words.notYours;

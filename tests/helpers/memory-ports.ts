@@ -6,16 +6,19 @@ import type { BlobsPort, ClaimsPort, LifecyclePorts, LimitsPort, QueuedJob, Queu
 import type { VisualizeJobData, VisualizeJobResult } from '../../src/jobs/jobs.types.js';
 import type { LimitSubject } from '../../src/jobs/limits.js';
 
+function throwOnce<K extends 'failAdd' | 'failGet' | 'failCancel'>(q: Partial<Record<K, Error>>, key: K): void {
+  const e = q[key];
+  if (!e) return;
+  delete q[key];
+  throw e;
+}
+
 export class MemoryQueue<D = VisualizeJobData, R = VisualizeJobResult> implements QueuePort<D, R> {
   readonly jobs = new Map<string, QueuedJob<D, R>>();
   /** throws this on the next add (a fault), once */
   failAdd?: Error;
   async add(jobId: string, data: D, maxWaiting: number): Promise<'added' | 'full'> {
-    if (this.failAdd) {
-      const e = this.failAdd;
-      this.failAdd = undefined;
-      throw e;
-    }
+    throwOnce(this, 'failAdd');
     if ((await this.waitingCount()) >= maxWaiting) return 'full';
     this.jobs.set(jobId, { data, state: 'waiting' });
     return 'added';
@@ -23,7 +26,11 @@ export class MemoryQueue<D = VisualizeJobData, R = VisualizeJobResult> implement
   async waitingCount(): Promise<number> {
     return [...this.jobs.values()].filter((j) => j.state === 'waiting').length;
   }
+  /** throws this on the next get or requestCancel (a fault), once */
+  failGet?: Error;
+  failCancel?: Error;
   async get(jobId: string): Promise<QueuedJob<D, R> | undefined> {
+    throwOnce(this, 'failGet');
     return this.jobs.get(jobId);
   }
   async removeWaiting(jobId: string): Promise<boolean> {
@@ -35,6 +42,7 @@ export class MemoryQueue<D = VisualizeJobData, R = VisualizeJobResult> implement
   }
   readonly cancelled: string[] = [];
   async requestCancel(jobId: string): Promise<void> {
+    throwOnce(this, 'failCancel');
     this.cancelled.push(jobId);
   }
 }

@@ -228,4 +228,24 @@ describe('delivery', () => {
     assert.equal(ports.queue.jobs.size, 0);
     assert.equal(await lc.cancel(jobId, r.userId), MESSAGES.alreadyDone);
   });
+
+  it('answers a Cancel click with Redis down by saying so, and cancels nothing', async () => {
+    const { ports, lc } = setup();
+    const r = req();
+    const jobId = `slack-${r.requestId}`;
+    const ui = new RecordingUI();
+    await lc.submit(r, ui);
+    ports.queue.failGet = new QueueUnavailableError(new Error('connect ECONNREFUSED'));
+    assert.equal(await lc.cancel(jobId, r.userId), MESSAGES.queueDown);
+    ports.queue.failGet = new Error('ERR unexpected reply');
+    assert.equal(await lc.cancel(jobId, r.userId), MESSAGES.fault);
+    assert.equal(ports.queue.jobs.get(jobId)?.state, 'waiting', 'the job is still queued');
+    assert.deepEqual(ui.finals(), [], 'no final answer was given');
+    ports.queue.jobs.set(jobId, { ...ports.queue.jobs.get(jobId)!, state: 'active' });
+    ports.queue.failCancel = new QueueUnavailableError(new Error('connect ECONNREFUSED'));
+    assert.equal(await lc.cancel(jobId, r.userId), MESSAGES.queueDown);
+    assert.deepEqual(ports.queue.cancelled, []);
+    assert.equal(await lc.cancel(jobId, r.userId), MESSAGES.cancelling, 'with Redis back, the same click works');
+    assert.deepEqual(ports.queue.cancelled, [jobId]);
+  });
 });
