@@ -52,6 +52,9 @@ export const libraryCommand: LibraryCommand = {
     description: 'Add, count or remove videos of the clip library (server managers)',
     options: [],
     adminOnly: true,
+    // a video posted in a message: Discord "Apps -> Add to clip library", Slack's message shortcut (Slack's
+    // slash commands carry no file)
+    messageAction: { name: 'Add to clip library', callbackId: 'clipmatch_library_add' },
     subcommands: [
       {
         name: 'add',

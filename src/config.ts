@@ -62,6 +62,8 @@ export const envSchema = z.object({
   DISCORD_VISUALIZE_CHANNELS: z.string().default(''),
   SLACK_WATCH_CHANNELS: z.string().default(''),
   SLACK_UPLOAD_LIMIT_MB: intFromEnv(1000, 1),
+  // a Slack video for /library waits in Redis as one string until the worker takes it (Redis' cap: 512 MB)
+  SLACK_LIBRARY_UPLOAD_MB: z.coerce.number().int().min(1).max(500).default(200),
   YTDLP_PATH: z.string().default('yt-dlp'),
 });
 

@@ -16,6 +16,8 @@ export interface SlackSettings {
   port: number;
   watchChannels: Set<string>;
   uploadLimitBytes: number;
+  /** the largest Slack video the bot reads for /library (SLACK_LIBRARY_UPLOAD_MB) */
+  maxVideoBytes: number;
   /** who may run /library (SLACK_LIBRARY_ADMINS) */
   libraryAdmins: Set<string>;
 }
@@ -57,6 +59,7 @@ export function botSettings(e: Env): BotSettings {
         port: e.SLACK_PORT,
         watchChannels: ids(e.SLACK_WATCH_CHANNELS),
         uploadLimitBytes: e.SLACK_UPLOAD_LIMIT_MB * 1024 * 1024,
+        maxVideoBytes: e.SLACK_LIBRARY_UPLOAD_MB * 1024 * 1024,
         libraryAdmins: ids(e.SLACK_LIBRARY_ADMINS),
       };
     }

@@ -23,6 +23,16 @@ export interface LibraryUI extends StatusUI {
 
 export type LibraryLifecycleConfig = BaseLifecycleConfig;
 
+/** A library request as an adapter hands it over. */
+export interface LibraryIntake extends LibraryRequest {
+  /**
+   * For attachments only the bot can read (Slack's files need its token, which workers do not hold): fetches
+   * the bytes, within the adapter's cap. Called once the permission and the limits passed; the bytes wait
+   * for the worker as the job's input blob, removed with the final answer or when the request is refused.
+   */
+  download?: (source: Extract<VideoSource, { kind: 'attachment' }>) => Promise<Buffer>;
+}
+
 /** Longest `/library remove` reference accepted (an id or a title). */
 const MAX_REF = 200;
 
@@ -48,7 +58,7 @@ export class LibraryLifecycle extends JobLifecycle<LibraryJobData, LibraryJobRes
   }
 
   /** Acknowledged already by the adapter: permission, checks, claim, limits, enqueue, the queued status. */
-  async submit(req: LibraryRequest, ui: LibraryUI): Promise<SubmitOutcome> {
+  async submit(req: LibraryIntake, ui: LibraryUI): Promise<SubmitOutcome> {
     const jobId = jobIdFor(req.platform, req.requestId);
     let data!: (reply: ReplyTarget) => LibraryJobData;
     const outcome = await this.admit({
@@ -60,9 +70,16 @@ export class LibraryLifecycle extends JobLifecycle<LibraryJobData, LibraryJobRes
         if (!req.permitted) throw new UserError('NOT_ALLOWED', LIBRARY_MESSAGES.notAllowed[req.platform]);
         data = this.payload(req, jobId);
       },
-      build: async () => {
+      build: async (staged) => {
         const d = data(ui.target);
         if (d.op === 'remove') this.refs.set(jobId, d.ref);
+        if (d.op === 'ingest' && d.source.kind === 'attachment' && req.download) {
+          const { name, contentType } = d.source;
+          const bytes = await req.download(d.source);
+          const key = await this.ports.blobs.putInput(jobId, bytes, contentType ?? 'application/octet-stream');
+          staged(key);
+          return { ...d, source: { kind: 'blob', key, name, bytes: bytes.length } };
+        }
         return d;
       },
     });
@@ -78,7 +95,7 @@ export class LibraryLifecycle extends JobLifecycle<LibraryJobData, LibraryJobRes
       case undefined:
         throw new UserError('BAD_INPUT', LIBRARY_MESSAGES.unknownOp);
       case 'add': {
-        const source = checkVideo(req.source);
+        const source = checkVideo(req.source, req.platform);
         return (reply) => ({ v: 1, op: 'ingest', batchId: `chat-${jobId}`, source, requester: requester(reply) });
       }
       case 'stats':
@@ -100,8 +117,9 @@ export class LibraryLifecycle extends JobLifecycle<LibraryJobData, LibraryJobRes
 }
 
 /** A video to add: a well-formed http(s) link, or a file that says it is a video (the worker checks the content). */
-function checkVideo(source: VideoSource | undefined): VideoSource {
-  if (!source) throw new UserError('BAD_INPUT', LIBRARY_MESSAGES.noVideo);
+function checkVideo(source: VideoSource | undefined, platform: Platform): VideoSource {
+  const none = LIBRARY_MESSAGES.noVideo[platform];
+  if (!source) throw new UserError('BAD_INPUT', none);
   switch (source.kind) {
     case 'url':
     case 'attachment':
@@ -114,6 +132,6 @@ function checkVideo(source: VideoSource | undefined): VideoSource {
       return source;
     case 'file':
       // a path on the workers' machines is for the command line, never for chat
-      throw new UserError('BAD_INPUT', LIBRARY_MESSAGES.noVideo);
+      throw new UserError('BAD_INPUT', none);
   }
 }

@@ -129,7 +129,10 @@ export const LIBRARY_MESSAGES = {
     discord: 'Only members with the Manage Server permission can change the library.',
     slack: 'Only the library admins of this workspace (SLACK_LIBRARY_ADMINS) can change the library.',
   },
-  noVideo: 'Give a link to the video or attach it: `/library add url:<link>` or `/library add video:<file>`.',
+  noVideo: {
+    discord: 'Give a link to the video or attach it (`/library add url:<link>` or `/library add video:<file>`), or use Apps -> Add to clip library on a message with a video.',
+    slack: 'Give a link to the video (`/library add <link>`), or use the "Add to clip library" shortcut on a message with a video file.',
+  },
   noRef: 'Say which video to remove: its id, the first 8 characters of its id, or its title.',
   unknownOp: 'Use `/library add <link>`, `/library stats` or `/library remove <video>`.',
   notEnabled: 'Library admin is not enabled on this bot.',

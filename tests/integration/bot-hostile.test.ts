@@ -114,6 +114,7 @@ describe('slack receiver under malformed requests', { timeout: 60_000 }, () => {
       [JSON.stringify({ type: 'event_callback', team_id: TEAM_ID, event: { type: 'message', subtype: 'file_share', channel: 'CWATCH', user: 'U9', ts: '../../x', files: [{ name: 'a.mp3', mimetype: 'audio/mpeg', url_private_download: 'http://[::1' }] } }), json],
       [form({ payload: '{broken' }), urlenc],
       [form({ payload: JSON.stringify({ type: 'message_action', callback_id: 'visualize_message', trigger_id: 't:/x', user: { id: 'U1' }, channel: { id: 'C1' }, message: {} }) }), urlenc],
+      [form({ payload: JSON.stringify({ type: 'message_action', callback_id: 'clipmatch_library_add', trigger_id: 't:/y', user: { id: 'U1' }, channel: { id: 'C1' }, message: { files: [{ name: 'v.mp4', mimetype: 'video/mp4', url_private_download: 'http://[::1' }] } }) }), urlenc],
       [form({ payload: JSON.stringify({ type: 'block_actions', user: { id: 'U1' }, actions: [{ type: 'button', action_id: 'clipmatch_cancel', value: 'discord-%%' }] }) }), urlenc],
       [form({ command: '/visualize', text: 'x'.repeat(5000), team_id: TEAM_ID, channel_id: 'C1', user_id: 'U1', trigger_id: 'a b c' }), urlenc],
       [form({ command: '/visualize' }), urlenc],

@@ -188,4 +188,43 @@ describe('/library on discord', { timeout: 60_000 }, () => {
     assert.equal(await job?.getState(), 'failed');
     assert.equal(job?.attemptsMade, 1, 'a user error is not retried');
   });
+
+  it('adds the video of a message through Apps -> Add to clip library, for managers only', async () => {
+    /** the context menu on a message holding a text file and a video, run by a member with `permissions` */
+    const menu = (permissions: string) => {
+      const target = id();
+      const base = interaction('Add to clip library', [], permissions);
+      const file = (filename: string, content_type: string) => ({ id: id(), filename, size: 5000, url: `http://${host}/attachments/1/2/${filename}`, proxy_url: `http://${host}/p/${filename}`, content_type });
+      return {
+        ...base,
+        data: {
+          id: id(), name: 'Add to clip library', type: 3, target_id: target,
+          resolved: {
+            messages: {
+              [target]: {
+                id: target, channel_id: CHANNEL_ID, author: USER, content: 'footage', timestamp: new Date().toISOString(), edited_timestamp: null,
+                tts: false, mention_everyone: false, mentions: [], mention_roles: [], embeds: [], pinned: false, type: 0, flags: 0, components: [],
+                attachments: [file('notes.txt', 'text/plain'), file('reel.mp4', 'video/mp4')],
+              },
+            },
+          },
+        },
+      };
+    };
+    const from = fake.requests.length;
+    const no = menu(MEMBER);
+    fake.dispatch('INTERACTION_CREATE', no);
+    assert.equal((await fake.waitFor(edits(no.token), from)).json?.content, LIBRARY_MESSAGES.notAllowed.discord);
+    assert.equal(await lib.queue.getJob(`discord-${no.id}`), undefined, 'nothing queued for a member');
+
+    const yes = menu(MANAGER);
+    fake.dispatch('INTERACTION_CREATE', yes);
+    const ack = await fake.waitFor((r) => r.path === `/interactions/${yes.id}/${yes.token}/callback`, from);
+    assert.equal(ack.json?.type, 5, 'deferred first');
+    const final = await fake.waitFor(answer(yes.token), from);
+    assert.equal(description(final), 'Added “reel.mp4” to the library.\n3 clips added, 0:30 of footage.');
+    const job = await lib.queue.getJob(`discord-${yes.id}`);
+    assert.deepEqual(job?.data.op === 'ingest' && job.data.source, { kind: 'attachment', url: `http://${host}/attachments/1/2/reel.mp4`, name: 'reel.mp4', bytes: 5000, contentType: 'video/mp4' }, 'the video, not the first file');
+  });
 });
+

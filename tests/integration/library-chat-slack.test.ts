@@ -3,14 +3,21 @@
 // worker with the real library processor over an in-memory LibraryOps. Only SLACK_LIBRARY_ADMINS may use it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { loadCommands } from '../../commands/registry.js';
 import { SlackBot } from '../../src/bots/slack/slack.adapter.js';
 import { LIBRARY_MESSAGES } from '../../src/bots/render.js';
-import { FakeLibraryOps, quietLog, startLibraryStack, startStack } from '../helpers/bot-fakes.js';
+import { FakeLibraryOps, quietLog, REDIS_URL, startLibraryStack, startStack } from '../helpers/bot-fakes.js';
 import type { LibraryStack, Stack } from '../helpers/bot-fakes.js';
 import { blockAction, BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
 import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
+import { makeVideo, probeStreams, tempDir } from '../helpers/media.js';
 import { freePort } from '../helpers/ports.js';
+
+/** the cap on a Slack video the bot reads for /library, small here so a too-large file is cheap to make */
+const MAX_VIDEO = 200 * 1024;
 
 describe('/library on slack', { timeout: 60_000 }, () => {
   let s: Stack;
@@ -20,18 +27,29 @@ describe('/library on slack', { timeout: 60_000 }, () => {
   let events: string;
   let ops: FakeLibraryOps;
   let n = 0;
+  const redis = new Redis(REDIS_URL);
+  const media = tempDir('clipmatch-libslack-');
+  /** the files the worker's ops were handed, read when they were (the processor removes them afterwards) */
+  const handed: { path: string; streams: string[] }[] = [];
 
   before(async () => {
     fake = await startFakeSlack();
     s = await startStack();
     lib = await startLibraryStack({ prefix: s.prefix });
     ops = new FakeLibraryOps(2);
+    const addVideo = ops.addVideo.bind(ops);
+    ops.addVideo = async (source, opts) => {
+      if (source.kind === 'file') handed.push({ path: source.path, streams: probeStreams(source.path) });
+      return addVideo(source, opts);
+    };
     await lib.startWorker({ ops, allowPrivate: [new URL(fake.origin).host] });
+    fake.files.set('clip.mp4', readFileSync(makeVideo(join(media.dir, 'clip.mp4'), { seconds: 2 })));
+    fake.files.set('huge.mp4', Buffer.alloc(MAX_VIDEO + 1, 1));
     const port = await freePort();
     bot = new SlackBot({
       botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: s.core, library: lib.core, libraryAdmins: new Set(['UADMIN']),
       registry: loadCommands(), log: quietLog, watchChannels: new Set(), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024,
-      apiUrl: fake.apiUrl, apiRetries: 0,
+      maxVideoBytes: MAX_VIDEO, apiUrl: fake.apiUrl, apiRetries: 0,
     });
     await bot.start();
     events = `http://127.0.0.1:${port}/slack/events`;
@@ -42,6 +60,8 @@ describe('/library on slack', { timeout: 60_000 }, () => {
     await fake.close();
     await lib.close();
     await s.close();
+    redis.disconnect();
+    media.cleanup();
   });
 
   /** posts `/library <text>` as `user`; returns the trigger id (the job is slack-<trigger>) */
@@ -55,6 +75,24 @@ describe('/library on slack', { timeout: 60_000 }, () => {
     assert.equal(res.status, 200, 'acknowledged within the request');
     return trigger;
   }
+  /** `user` runs the "Add to clip library" shortcut on a message in CADM holding `files`; returns the trigger id */
+  async function shortcut(user: string, files: { name: string; mimetype: string }[]): Promise<string> {
+    const trigger = `7200.${++n}.short`;
+    const ts = `1700000100.${String(n).padStart(6, '0')}`;
+    const payload = {
+      type: 'message_action', token: 'legacy', action_ts: `${ts}1`, team: { id: TEAM_ID, domain: 'music' }, user: { id: user, name: user },
+      channel: { id: 'CADM', name: 'admin' }, callback_id: 'clipmatch_library_add', trigger_id: trigger, response_url: `${fake.origin}/respond`,
+      message_ts: ts,
+      message: {
+        type: 'message', user: 'U2', ts, text: 'footage',
+        files: files.map((f, i) => ({ id: `FV${n}${i}`, name: f.name, mimetype: f.mimetype, size: fake.files.get(f.name)?.length ?? 0, url_private_download: `${fake.origin}/files/${f.name}` })),
+      },
+    };
+    const res = await postSigned(events, form({ payload: JSON.stringify(payload) }), 'application/x-www-form-urlencoded');
+    assert.equal(res.status, 200, 'acknowledged within the request');
+    return trigger;
+  }
+  const fileGets = (from: number) => fake.calls.slice(from).filter((c) => c.method === 'GET file').map((c) => c.args.path);
   const update = (pred: (text: string) => boolean) => (c: SlackCall) => c.method === 'chat.update' && c.args.channel === 'CADM' && pred(c.args.text ?? '');
   /** the status message's button: its action id and value (the job id) */
   const cancelButton = (c: SlackCall) => {
@@ -136,4 +174,45 @@ describe('/library on slack', { timeout: 60_000 }, () => {
     assert.equal(no.args.text, 'links to 192.168.1.20 are not allowed: it points to a private address');
     assert.ok(!ops.added.some((v) => v.kind === 'url' && v.url.includes('192.168')));
   });
+
+  it('adds the video of a message through the "Add to clip library" shortcut: read with the bot token, remuxed on the worker, answered in the thread', async () => {
+    const from = fake.calls.length;
+    const trigger = await shortcut('UADMIN', [{ name: 'notes.txt', mimetype: 'text/plain' }, { name: 'clip.mp4', mimetype: 'video/mp4' }]);
+    const post = await fake.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === 'CADM', from);
+    assert.match(post.args.thread_ts ?? '', /^1700000100\./, 'answered in the thread of the message');
+    const done = await fake.waitFor(update((t) => t.startsWith('*Added')), from);
+    assert.deepEqual(fileGets(from), ['/files/clip.mp4'], 'only the video was read, once, by the bot');
+    const job = await lib.queue.getJob(`slack-${trigger}`);
+    const source = job?.data.op === 'ingest' ? job.data.source : undefined;
+    assert.equal(source?.kind, 'blob', 'handed over through Redis: workers hold no Slack token');
+    assert.equal(source?.kind === 'blob' && source.bytes, fake.files.get('clip.mp4')?.length);
+    const last = handed.at(-1);
+    assert.match(last?.path ?? '', /clip\.mp4$/, "the ops get the worker's own copy, under the file's name");
+    assert.deepEqual(last?.streams, ['video', 'audio'], 'a remux with the video and audio streams');
+    assert.match(done.args.text ?? '', /^\*Added “clip\.mp4” to the library\.\*/);
+    await lib.core.settled();
+    assert.deepEqual(await redis.keys(`${s.prefix}:library:blob:slack-${trigger}*`), [], 'the upload is removed with the answer');
+  });
+
+  it('refuses the shortcut from a non-admin before reading the file, and a video over the cap after reading no more than the cap', async () => {
+    let from = fake.calls.length;
+    const refused = await shortcut('UMEMBER', [{ name: 'clip.mp4', mimetype: 'video/mp4' }]);
+    await fake.waitFor(update((t) => t === LIBRARY_MESSAGES.notAllowed.slack), from);
+    assert.deepEqual(fileGets(from), [], 'nothing read for a non-admin');
+    assert.equal(await lib.queue.getJob(`slack-${refused}`), undefined, 'nothing queued');
+
+    from = fake.calls.length;
+    const big = await shortcut('UADMIN', [{ name: 'huge.mp4', mimetype: 'video/mp4' }]);
+    const no = await fake.waitFor(update((t) => /over the limit/.test(t)), from);
+    assert.match(no.args.text ?? '', /^That file is over the limit of 0\.2 MB\.$/);
+    assert.equal(await lib.queue.getJob(`slack-${big}`), undefined, 'nothing queued');
+    assert.deepEqual(await redis.keys(`${s.prefix}:library:blob:slack-${big}*`), [], 'nothing stored');
+  });
+
+  it('tells an admin who runs the shortcut on a message without a video what to do', async () => {
+    const from = fake.calls.length;
+    await shortcut('UADMIN', []);
+    await fake.waitFor(update((t) => t === LIBRARY_MESSAGES.noVideo.slack), from);
+  });
 });
+

@@ -57,7 +57,9 @@ describe('platform registrations', () => {
       oauth_config: { scopes: { bot: string[] } };
     };
     assert.deepEqual(m.features.slash_commands.map((c) => c.command), loadCommands().all().map((c) => `/${c.definition.name}`));
-    assert.deepEqual(m.features.shortcuts.map((s) => [s.type, s.callback_id]), [['message', 'visualize_message']]);
+    const actions = loadCommands().all().flatMap((c) => (c.definition.messageAction ? [['message', c.definition.messageAction.callbackId]] : []));
+    assert.deepEqual(m.features.shortcuts.map((s) => [s.type, s.callback_id]), actions);
+    assert.deepEqual(actions, [['message', 'visualize_message'], ['message', 'clipmatch_library_add']]);
     for (const scope of ['commands', 'chat:write', 'files:write', 'files:read']) assert.ok(m.oauth_config.scopes.bot.includes(scope), scope);
   });
 });

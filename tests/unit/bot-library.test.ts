@@ -77,13 +77,14 @@ describe('library lifecycle', () => {
       assert.equal(await lc.submit(req(r), ui), 'refused');
       return (ui.finals()[0] as { message: string }).message;
     };
-    assert.equal(await refusal({ op: 'add' }), LIBRARY_MESSAGES.noVideo);
+    assert.equal(await refusal({ op: 'add' }), LIBRARY_MESSAGES.noVideo.discord);
+    assert.equal(await refusal({ op: 'add', platform: 'slack' }), LIBRARY_MESSAGES.noVideo.slack, "in each platform's own words");
     assert.equal(await refusal({ op: 'remove' }), LIBRARY_MESSAGES.noRef);
     assert.equal(await refusal({ op: 'remove', ref: 'x'.repeat(201) }), LIBRARY_MESSAGES.noRef);
     const { op: _op, ...noOp } = req();
     assert.equal(await refusal({ ...noOp, op: undefined }), LIBRARY_MESSAGES.unknownOp);
     assert.equal(await refusal({ op: 'add', source: { kind: 'attachment', url: 'https://cdn/x.txt', name: 'x.txt', contentType: 'text/plain' } }), 'That file (text/plain) is not a video.');
-    assert.equal(await refusal({ op: 'add', source: { kind: 'file', path: '/etc/passwd' } }), LIBRARY_MESSAGES.noVideo);
+    assert.equal(await refusal({ op: 'add', source: { kind: 'file', path: '/etc/passwd' } }), LIBRARY_MESSAGES.noVideo.discord);
     assert.equal(await refusal({ op: 'add', source: { kind: 'url', url: 'file:///etc/passwd' } }), 'Only http(s) links are accepted.');
     assert.equal(ports.queue.jobs.size, 0);
     assert.equal(ports.limits.inFlight(), 0);
@@ -149,8 +150,11 @@ describe('/library command', () => {
     assert.deepEqual(body.options.map((o) => [o.type, o.name]), [[1, 'add'], [1, 'stats'], [1, 'remove']]);
     assert.deepEqual(body.options[0]?.options.map((o) => [o.name, o.type]), [['video', 11], ['url', 3]]);
     assert.deepEqual(body.options[2]?.options.map((o) => [o.name, o.type, o.required]), [['video', 3, true]]);
-    const visualize = toDiscordCommands(loadCommands()).find((c) => c.name === 'visualize') as { default_member_permissions?: string };
-    assert.equal(visualize.default_member_permissions, undefined, '/visualize stays open to everyone');
+    const menu = all.find((c) => c.name === 'Add to clip library') as unknown as { type: number; default_member_permissions?: number; contexts?: number[] };
+    assert.deepEqual(menu, { type: 3, name: 'Add to clip library', default_member_permissions: 32, contexts: [0] }, 'the message menu is for managers in servers too');
+    const visualize = all.filter((c) => c.name === 'visualize' || c.name === 'Visualize') as { default_member_permissions?: string }[];
+    assert.equal(visualize.length, 2);
+    assert.ok(visualize.every((c) => c.default_member_permissions === undefined), '/visualize and its menu stay open to everyone');
   });
 });
 

@@ -128,12 +128,11 @@ export class DiscordBot {
       await ui.error(LIBRARY_MESSAGES.unknownOp);
       return;
     }
-    const permitted = i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
     const input: CommandInput = {
       ...this.input(i, video ? [fileOf(video)] : [], url ?? undefined, undefined),
       subcommand: sub,
       ...(ref ? { strings: { video: ref } } : {}),
-      permitted,
+      permitted: isManager(i),
     };
     const [req] = cmd.execute(input);
     if (req) await this.o.library.submit(req, ui);
@@ -141,9 +140,18 @@ export class DiscordBot {
 
   private async onMessageAction(i: MessageContextMenuCommandInteraction): Promise<void> {
     const cmd = this.o.registry.action(i.commandName);
-    if (!cmd || cmd.kind === 'library') return;
-    await i.deferReply({ withResponse: true });
+    if (!cmd) return;
+    const res = await i.deferReply({ withResponse: true });
     const files = [...i.targetMessage.attachments.values()].map(fileOf);
+    if (cmd.kind === 'library') {
+      // "Apps -> Add to clip library": the message's video, as /library add with that attachment
+      const target: ReplyTarget = { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) };
+      const ui = new InteractionUI(i, target, { cancelPrefix: LIBRARY_CANCEL_PREFIX });
+      if (!this.o.library) return ui.error(LIBRARY_MESSAGES.notEnabled);
+      const [req] = cmd.execute({ ...this.input(i, files, undefined, undefined), subcommand: 'add', permitted: isManager(i) });
+      if (req) await this.o.library.submit(req, ui);
+      return;
+    }
     const input = this.input(i, files, undefined, undefined);
     // one reply, one request: the first audio file of the message
     const [req] = cmd.execute(input);
@@ -223,4 +231,9 @@ export class DiscordBot {
       ...(aspect ? { aspect } : {}),
     };
   }
+}
+
+/** Manage Server in this channel, as Discord computed it for the interaction (servers only). */
+function isManager(i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction): boolean {
+  return i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
 }

@@ -18,6 +18,10 @@ const option = (o: OptionDefinition): APIApplicationCommandBasicOption =>
 
 export function toDiscordCommands(registry: CommandRegistry): RESTPostAPIApplicationCommandsJSONBody[] {
   return registry.all().flatMap(({ definition: d }) => {
+    // Discord hides an admin command (and its message menu) from everyone else; the bot still checks the
+    // permission on each use. The bit set goes as the integer Discord's OpenAPI description asks for
+    // (discord.js types it as a string; the API reads both)
+    const admin = d.adminOnly ? { default_member_permissions: Number(PermissionFlagsBits.ManageGuild) as unknown as string, contexts: [InteractionContextType.Guild] } : {};
     const slash: RESTPostAPIApplicationCommandsJSONBody = {
       type: ApplicationCommandType.ChatInput,
       name: d.name,
@@ -25,13 +29,10 @@ export function toDiscordCommands(registry: CommandRegistry): RESTPostAPIApplica
       options: d.subcommands
         ? d.subcommands.map((s) => ({ type: ApplicationCommandOptionType.Subcommand, name: s.name, description: s.description, options: s.options.map(option) }))
         : d.options.map(option),
-      // Discord hides the command from everyone else; the bot still checks the permission on each use. The bit
-      // set goes as the integer Discord's OpenAPI description asks for (discord.js types it as a string; the
-      // API reads both)
-      ...(d.adminOnly ? { default_member_permissions: Number(PermissionFlagsBits.ManageGuild) as unknown as string, contexts: [InteractionContextType.Guild] } : {}),
+      ...admin,
     };
     const menu: RESTPostAPIApplicationCommandsJSONBody[] = d.messageAction
-      ? [{ type: ApplicationCommandType.Message, name: d.messageAction.name }]
+      ? [{ type: ApplicationCommandType.Message, name: d.messageAction.name, ...admin }]
       : [];
     return [slash, ...menu];
   });

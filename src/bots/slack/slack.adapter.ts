@@ -1,6 +1,7 @@
-// Bolt glue: the /visualize command, the "Visualize" message shortcut, audio shared in watched channels
-// and the Cancel button -> CommandInput; SlackUI renders. HTTP mode verifies request signatures (Bolt's
-// HTTPReceiver with the signing secret); Socket Mode is used when an app-level token is configured.
+// Bolt glue: the /visualize and /library commands, the "Visualize" and "Add to clip library" message
+// shortcuts, audio shared in watched channels and the buttons -> CommandInput; SlackUI renders. HTTP mode
+// verifies request signatures (Bolt's HTTPReceiver with the signing secret); Socket Mode is used when an
+// app-level token is configured.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
@@ -18,6 +19,9 @@ import type { IntakeRequest, ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { LIBRARY_MESSAGES, MESSAGES } from '../render.js';
 import { CANCEL_ACTION, LIBRARY_CANCEL_ACTION, RETAKE_ACTION, SlackUI } from './slack.ui.js';
 
+/** SLACK_LIBRARY_UPLOAD_MB's default */
+const DEFAULT_MAX_VIDEO_BYTES = 200 * 2 ** 20;
+
 export interface SlackBotOptions {
   botToken: string;
   signingSecret?: string;
@@ -34,6 +38,8 @@ export interface SlackBotOptions {
   watchChannels: Set<string>;
   uploadLimitBytes: number;
   maxAudioBytes: number;
+  /** the largest video file the bot reads for /library's message shortcut (default 200 MiB) */
+  maxVideoBytes?: number;
   /** Web API base, e.g. a local fake in tests (default https://slack.com/api/) */
   apiUrl?: string;
   /** retries of a failed Web API call (default: @slack/web-api's, about ten over half an hour) */
@@ -141,7 +147,7 @@ export class SlackBot {
         if (cmd.kind === 'library') {
           // the admins are this bot's setting; Slack itself has no per-command permission
           const permitted = this.o.libraryAdmins?.has(command.user_id) ?? false;
-          await this.runLibrary(cmd, client, command.channel_id, {
+          await this.runLibrary(cmd, client, command.channel_id, undefined, {
             platform: 'slack',
             requestId: command.trigger_id,
             userId: command.user_id,
@@ -169,12 +175,27 @@ export class SlackBot {
         });
       });
       const action = cmd.definition.messageAction;
-      if (!action || cmd.kind === 'library') continue;
+      if (!action) continue;
       this.app.shortcut({ callback_id: action.callbackId, type: 'message_action' }, async ({ shortcut, ack, client }) => {
         await ack();
         if (shortcut.type !== 'message_action') return;
         const files = ((shortcut.message.files ?? []) as SlackFile[]).map(toInputFile);
-        await this.run(cmd, client, shortcut.channel.id, shortcut.message.thread_ts ?? shortcut.message.ts, {
+        const thread = shortcut.message.thread_ts ?? shortcut.message.ts;
+        if (cmd.kind === 'library') {
+          // "Add to clip library" on a message: the video posted in it
+          await this.runLibrary(cmd, client, shortcut.channel.id, thread, {
+            platform: 'slack',
+            requestId: shortcut.trigger_id,
+            userId: shortcut.user.id,
+            serverId: shortcut.team?.id ?? 'dm',
+            channelId: shortcut.channel.id,
+            files,
+            text: 'add',
+            permitted: this.o.libraryAdmins?.has(shortcut.user.id) ?? false,
+          });
+          return;
+        }
+        await this.run(cmd, client, shortcut.channel.id, thread, {
           platform: 'slack',
           requestId: shortcut.trigger_id,
           userId: shortcut.user.id,
@@ -263,16 +284,19 @@ export class SlackBot {
    * /library: claimed on the library queue, one status message (its Cancel button is /library's), one request. The
    * permission travels with the request; the lifecycle refuses a non-admin before anything is queued.
    */
-  private async runLibrary(cmd: LibraryCommand, client: webApi.WebClient, channel: string, input: CommandInput): Promise<void> {
+  private async runLibrary(cmd: LibraryCommand, client: webApi.WebClient, channel: string, thread: string | undefined, input: CommandInput): Promise<void> {
     const library = this.o.library;
     const fresh = library ? await this.claim(channel, input, (p, id) => library.claim(p, id)) : true;
     if (fresh === false) return;
-    const ui = await this.open(client, channel, undefined, input.userId, LIBRARY_CANCEL_ACTION);
+    const ui = await this.open(client, channel, thread, input.userId, LIBRARY_CANCEL_ACTION);
     if (!ui) return;
     if (!library) return ui.error(LIBRARY_MESSAGES.notEnabled);
     if (fresh === 'down') return ui.error(LIBRARY_MESSAGES.queueDown);
     const [req] = cmd.execute(input);
-    if (req) await library.submit(req, ui);
+    if (!req) return;
+    // a Slack file needs the bot token: the bot reads it and the worker gets the bytes
+    const maxBytes = this.o.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES;
+    await library.submit({ ...req, download: (source) => downloadSlackFile(source.url, this.o.botToken, maxBytes, this.allowedOrigins()) }, ui);
   }
 
   /** Checks the payload has the ids Slack always sends and claims it: false for a redelivery, 'down' when Redis is. */
