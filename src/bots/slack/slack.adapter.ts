@@ -179,30 +179,19 @@ export class SlackBot {
       this.app.shortcut({ callback_id: action.callbackId, type: 'message_action' }, async ({ shortcut, ack, client }) => {
         await ack();
         if (shortcut.type !== 'message_action') return;
-        const files = ((shortcut.message.files ?? []) as SlackFile[]).map(toInputFile);
         const thread = shortcut.message.thread_ts ?? shortcut.message.ts;
-        if (cmd.kind === 'library') {
-          // "Add to clip library" on a message: the video posted in it
-          await this.runLibrary(cmd, client, shortcut.channel.id, thread, {
-            platform: 'slack',
-            requestId: shortcut.trigger_id,
-            userId: shortcut.user.id,
-            serverId: shortcut.team?.id ?? 'dm',
-            channelId: shortcut.channel.id,
-            files,
-            text: 'add',
-            permitted: this.o.libraryAdmins?.has(shortcut.user.id) ?? false,
-          });
-          return;
-        }
-        await this.run(cmd, client, shortcut.channel.id, thread, {
+        const input: CommandInput = {
           platform: 'slack',
           requestId: shortcut.trigger_id,
           userId: shortcut.user.id,
           serverId: shortcut.team?.id ?? 'dm',
           channelId: shortcut.channel.id,
-          files,
-        });
+          files: ((shortcut.message.files ?? []) as SlackFile[]).map(toInputFile),
+        };
+        // "Add to clip library" on a message: the video posted in it, as `/library add` with that file
+        if (cmd.kind === 'library') {
+          await this.runLibrary(cmd, client, shortcut.channel.id, thread, { ...input, text: 'add', permitted: this.o.libraryAdmins?.has(shortcut.user.id) ?? false });
+        } else await this.run(cmd, client, shortcut.channel.id, thread, input);
       });
     }
 
