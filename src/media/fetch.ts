@@ -226,8 +226,8 @@ export async function fetchToFile(link: string, opts: FetchOptions): Promise<Fet
     return { path, contentType: type, bytes: counter.bytes };
   } catch (err) {
     res?.destroy();
-    // pipeline rejects as soon as one stream fails, before the file stream has finished opening and closing:
-    // removing the part file before that close would let the open create it again afterwards.
+    // pipeline can reject before the file stream has finished opening and closing (a stream's 'error' counts
+    // twice towards its end): removing the part file before that close would let a late open create it again
     if (out) await closed(out);
     await rm(part, { force: true });
     throw toUserError(err, ac.signal, url);

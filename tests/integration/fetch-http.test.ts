@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isUserError, type UserErrorCode } from '../../src/core/errors.js';
@@ -149,6 +149,21 @@ void test('the size cap holds while streaming without Content-Length, and on a d
 
 void test('a body shorter than its Content-Length is an error', async () => {
   await expectCode(fetchToFile(`http://${origin}/short`, opts()), 'UNREACHABLE');
+});
+
+void test('a failed download settles only once its file is closed and removed, however slowly the file opened', async (t) => {
+  // pipeline() can reject before its file stream has finished opening (a stream's error counts twice towards its
+  // end); removing the part file then let the late open create it again (a CI run saw `.fetch-*.part` left)
+  let requested = 0;
+  let opened = 0;
+  const open = fs.open;
+  t.mock.method(fs, 'open', (path: string, flags: string, mode: number, cb: (err: Error | null, fd: number) => void) => {
+    requested++;
+    setTimeout(() => open(path, flags, mode, (err, fd) => (opened++, cb(err, fd))), 30);
+  });
+  await expectCode(fetchToFile(`http://${origin}/short`, opts()), 'UNREACHABLE');
+  assert.equal(requested, 1);
+  assert.equal(opened, requested, 'the file had opened (and closed) before the error reached the caller');
 });
 
 void test('wrong content types are refused', async () => {
