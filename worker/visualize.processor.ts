@@ -84,7 +84,17 @@ export function makeVisualizeProcessor(deps: ProcessorDeps): VisualizeProcessor 
       if (signal.aborted) throw new UserError('CANCELLED', 'Cancelled.');
       const video = await deps.blobs.putFile(jobId, basename(res.video), res.video, 'video/mp4');
       const sheet = await deps.blobs.putFile(jobId, basename(res.sheet), res.sheet, 'image/png');
-      return { closest: res.closest, farthest: res.farthest, at: res.at, duration: res.duration, video, sheet, ...(res.indexVersion !== undefined ? { indexVersion: res.indexVersion } : {}) };
+      return {
+        closest: res.closest,
+        farthest: res.farthest,
+        at: res.at,
+        duration: res.duration,
+        video,
+        sheet,
+        tempo: res.tempo,
+        ...(job.data.beats ? { beats: job.data.beats } : {}),
+        ...(res.indexVersion !== undefined ? { indexVersion: res.indexVersion } : {}),
+      };
     } catch (err) {
       if (signal.aborted) throw new UserError('CANCELLED', 'Cancelled.');
       throw err;

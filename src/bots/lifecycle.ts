@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import type { BeatFix } from '../core/grid-correction.js';
 import type { ClipHit } from '../core/visualize.types.js';
 import type { AudioSource, Platform, ReplyTarget, VisualizeJobData, VisualizeJobResult, VisualizeRequest } from '../jobs/jobs.types.js';
 import { jobIdFor } from '../jobs/queue.js';
@@ -17,8 +18,8 @@ import type { BaseLifecycleConfig, StatusUI, SubmitOutcome } from './job-lifecyc
 import { limitSubject, QueueUnavailableError } from './lifecycle.ports.js';
 import type { LifecyclePorts } from './lifecycle.ports.js';
 import { checkLink } from '../jobs/links.js';
-import { MESSAGES, mb } from './render.js';
-import type { StatusView } from './render.js';
+import { AS_TRACKED, MESSAGES, mb } from './render.js';
+import type { BeatChoice, StatusView } from './render.js';
 export type { LifecyclePorts } from './lifecycle.ports.js';
 export type { SubmitOutcome } from './job-lifecycle.js';
 
@@ -47,6 +48,9 @@ export interface ResultView {
   farthest: ClipHit[];
   at: number;
   duration: number;
+  /** beats per minute the cuts follow, and the job's correction of the grid */
+  tempo?: number;
+  beats?: BeatFix;
   sheet: LocalFile;
   /** attached when it fits the channel's upload limit */
   video?: LocalFile;
@@ -167,9 +171,11 @@ export class RequestLifecycle extends JobLifecycle<VisualizeJobData, VisualizeJo
    * The Another take button: the requester only, while the finished job is kept (a day): the same song
    * from the same source, a new seed, through the same intake (limits, queue cap). Links and Discord
    * attachments are fetched again by the worker; a Slack private file is downloaded again by the bot
-   * from the URL the job kept (its staged bytes are deleted with the first answer).
+   * from the URL the job kept (its staged bytes are deleted with the first answer). With `beats` (the
+   * "fix the beat" choice): the same song and seed with that correction of the grid instead of the job's
+   * (AS_TRACKED: none), so what changes is where the cuts fall.
    */
-  async retake(jobId: string, byUserId: string, requestId: string, ui: ReplyUI, download?: IntakeRequest['download']): Promise<SubmitOutcome> {
+  async retake(jobId: string, byUserId: string, requestId: string, ui: ReplyUI, download?: IntakeRequest['download'], beats?: BeatChoice): Promise<SubmitOutcome> {
     let job;
     try {
       job = await this.ports.queue.get(jobId);
@@ -186,6 +192,8 @@ export class RequestLifecycle extends JobLifecycle<VisualizeJobData, VisualizeJo
       return 'refused';
     }
     const d = job.data;
+    const fix = beats === undefined ? d.beats : beats === AS_TRACKED ? undefined : beats;
+    const seed = beats === undefined ? randomInt(1, 2 ** 31 - 1) : d.seed;
     let source: AudioSource | undefined = d.source;
     if (source.kind === 'blob') source = source.url ? { kind: 'attachment', url: source.url, name: source.name, bytes: source.bytes } : undefined;
     if (!source) {
@@ -201,8 +209,8 @@ export class RequestLifecycle extends JobLifecycle<VisualizeJobData, VisualizeJo
         channelId: ui.target.channelId,
         source,
         ...(d.aspect ? { aspect: d.aspect } : {}),
-        ...(d.beats ? { beats: d.beats } : {}),
-        seed: randomInt(1, 2 ** 31 - 1),
+        ...(fix ? { beats: fix } : {}),
+        ...(seed !== undefined ? { seed } : {}),
         ...(download && source.kind === 'attachment' && d.source.kind === 'blob' ? { download } : {}),
       },
       ui,
@@ -222,7 +230,17 @@ export class RequestLifecycle extends JobLifecycle<VisualizeJobData, VisualizeJo
       const video: LocalFile = { path: join(dir, r.video.name), name: r.video.name, bytes: r.video.bytes };
       await this.ports.blobs.saveTo(r.sheet, sheet.path);
       await this.ports.blobs.saveTo(r.video, video.path);
-      const base = { jobId, closest: r.closest, farthest: r.farthest, at: r.at, duration: r.duration, sheet, ...(requesterId ? { requesterId } : {}) };
+      const base = {
+        jobId,
+        closest: r.closest,
+        farthest: r.farthest,
+        at: r.at,
+        duration: r.duration,
+        sheet,
+        ...(r.tempo !== undefined ? { tempo: r.tempo } : {}),
+        ...(r.beats ? { beats: r.beats } : {}),
+        ...(requesterId ? { requesterId } : {}),
+      };
       const link = async (): Promise<Partial<ResultView>> =>
         this.files
           ? { videoLink: await this.files.publish(video.path, video.name) }

@@ -1,5 +1,6 @@
 // Words shown to people, shared by every platform so a Discord user and a Slack user read the same thing.
 // Platforms only decide markup (bold) and layout (embeds, blocks).
+import type { BeatFix } from '../core/grid-correction.js';
 import type { ClipHit } from '../core/visualize.types.js';
 import type { AddVideoResult, LibraryStatsView, RemoveResult, Stage } from '../jobs/jobs.types.js';
 
@@ -55,12 +56,37 @@ export interface ResultLines {
   farthest: string[];
 }
 
-export function resultLines(r: { closest: ClipHit[]; farthest: ClipHit[]; at: number; duration: number }): ResultLines {
+export function resultLines(r: { closest: ClipHit[]; farthest: ClipHit[]; at: number; duration: number; tempo?: number; beats?: BeatFix }): ResultLines {
+  const cut = r.tempo ? `, cut to ${Math.round(r.tempo)} BPM${r.beats ? ` (beats: ${r.beats})` : ''}` : '';
   return {
-    title: `Your video is ready: ${clock(r.duration)} long, matched on the song at ${clock(r.at)}.`,
+    title: `Your video is ready: ${clock(r.duration)} long${cut}, matched on the song at ${clock(r.at)}.`,
     closest: r.closest.slice(0, 3).map(hitLine),
     farthest: r.farthest.slice(0, 3).map(hitLine),
   };
+}
+
+/** The "fix the beat" choice under a result: a new take of the same song with the grid corrected. */
+export const BEATS_PLACEHOLDER = 'Cuts off the beat? Fix the beat grid';
+/** a choice that takes a correction away again */
+export const AS_TRACKED = 'tracked';
+export type BeatChoice = BeatFix | typeof AS_TRACKED;
+const BEAT_CHOICES: Record<BeatChoice, { label: string; description: string }> = {
+  offbeat: { label: 'On the off-beat', description: 'Every cut half a beat later' },
+  half: { label: 'Half tempo', description: 'Cut on every other beat' },
+  double: { label: 'Double tempo', description: 'A beat between each two' },
+  'half-offbeat': { label: 'Half tempo, other beats', description: 'Every other beat, from the second' },
+  tracked: { label: 'As tracked', description: 'No correction of the beat grid' },
+};
+
+/** The corrections to offer under a result made with `current` (none: as tracked): every other one. */
+export function beatChoices(current: BeatFix | undefined): { value: BeatChoice; label: string; description: string }[] {
+  const all: BeatChoice[] = ['offbeat', 'half', 'double', 'half-offbeat', AS_TRACKED];
+  return all.filter((c) => c !== (current ?? AS_TRACKED)).map((value) => ({ value, ...BEAT_CHOICES[value] }));
+}
+
+/** A choice as it comes back from a platform: one of ours, or undefined (a forged or stale value). */
+export function parseBeatChoice(value: string | undefined): BeatChoice | undefined {
+  return value !== undefined && Object.hasOwn(BEAT_CHOICES, value) ? (value as BeatChoice) : undefined;
 }
 
 export const MESSAGES = {
@@ -74,6 +100,7 @@ export const MESSAGES = {
   cancelling: 'Cancelling…',
   retakeGone: 'That video is too old for another take; send the song again.',
   retakeNotYours: 'Only the person who asked for this video can ask for another take.',
+  beatsNotYours: 'Only the person who asked for this video can change its beats.',
   lost: 'Your request was lost on our side (a server restart). Please send it again.',
   deliveryFailed: 'Your video was made, but it could not be posted here. Please try again later.',
 } as const;

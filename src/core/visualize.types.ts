@@ -74,6 +74,8 @@ export interface VisualizeResult extends MatchResult {
   duration: number;
   sizeBytes: number;
   plan: PlanSegment[];
+  /** beats per minute the cuts follow, after any correction of the grid (0: the song has no clear pulse) */
+  tempo: number;
   /** the frame size and bitrate rendered, and the SSIM of each size tried (when measured) */
   picture?: { width: number; height: number; videoKbps: number; measured: Array<{ width: number; height: number; ssim: number }> };
   /** the library index version the clips were chosen from (absent when the library had none to name) */

@@ -84,6 +84,9 @@ export interface VisualizeJobResult {
   sheet: BlobRef;
   /** the library index version the clips were chosen from */
   indexVersion?: number;
+  /** beats per minute the cuts follow (0: no clear pulse), and the correction of the grid the job asked for */
+  tempo?: number;
+  beats?: BeatFix;
 }
 
 /** Stages of a visualize job shown to people. `queued` and `uploading` happen in the bot, the rest in a worker. */

@@ -321,7 +321,7 @@ export async function visualize(opts: VisualizeServiceOptions, progress: Progres
     });
     if (opts.planOut) await writePlanFile(opts.planOut, planFileOf(planned, { songPath: opts.audioPath, duration: song.duration, seed, keepFlagged, previous: planIn }));
     const picture = { width: chosen.width, height: chosen.height, videoKbps: rendered.videoKbps, measured };
-    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan, picture, ...(indexVersion !== undefined ? { indexVersion } : {}) };
+    return { ...matched, video: rendered.path, duration: song.duration, sizeBytes: rendered.sizeBytes, plan: planned.plan, tempo: planned.tempo, picture, ...(indexVersion !== undefined ? { indexVersion } : {}) };
   } catch (err) {
     if (wroteSheet) await rm(sheetPath, { force: true });
     if (signal?.aborted && !(err instanceof UserError)) throw new UserError('CANCELLED', 'cancelled');

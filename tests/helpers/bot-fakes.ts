@@ -98,6 +98,7 @@ export function fakeRender(opts: { delayMs?: number; onStart?: (o: Parameters<Re
       duration: 30,
       sizeBytes: 20,
       plan: [],
+      tempo: 120,
     };
     return res;
   };

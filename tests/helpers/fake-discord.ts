@@ -68,6 +68,11 @@ export function buttonClick(base: Record<string, unknown>, o: { id: string; toke
   };
 }
 
+/** A choice in a string select menu of a message (component type 3): `values` picked in the menu `customId`. */
+export function menuChoice(base: Record<string, unknown>, o: Parameters<typeof buttonClick>[1] & { values: string[] }) {
+  return { ...buttonClick(base, o), data: { custom_id: o.customId, component_type: 3, values: o.values } };
+}
+
 async function readBody(req: IncomingMessage): Promise<Pick<RecordedRequest, 'json' | 'files'>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);

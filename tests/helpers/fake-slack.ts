@@ -183,6 +183,16 @@ export async function postSigned(url: string, body: string, contentType: string,
 export const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
 
 /** The form body of a click on a button (`actionId`, `value`) of the bot's message `messageTs` in `channel`. */
+/** A choice in a static select menu of a message: `value` picked in the menu `actionId`. */
+export function menuAction(o: { user: string; trigger: string; channel: string; messageTs?: string; threadTs?: string; actionId: string; value: string; label: string; responseUrl: string }): string {
+  return form({ payload: JSON.stringify({
+    type: 'block_actions', team: { id: TEAM_ID }, user: { id: o.user }, api_app_id: 'A1', token: 'legacy', trigger_id: o.trigger,
+    channel: { id: o.channel }, container: { type: 'message', message_ts: o.messageTs, channel_id: o.channel },
+    message: { type: 'message', ts: o.messageTs, ...(o.threadTs ? { thread_ts: o.threadTs } : {}) }, response_url: o.responseUrl,
+    actions: [{ type: 'static_select', action_id: o.actionId, block_id: 'b', action_ts: '1700000031.1', selected_option: { text: { type: 'plain_text', text: o.label }, value: o.value } }],
+  }) });
+}
+
 export function blockAction(o: { user: string; trigger: string; channel: string; messageTs?: string; threadTs?: string; text?: string; actionId: string; value?: string; label: string; responseUrl: string }): string {
   return form({ payload: JSON.stringify({
     type: 'block_actions', team: { id: TEAM_ID }, user: { id: o.user }, api_app_id: 'A1', token: 'legacy', trigger_id: o.trigger,

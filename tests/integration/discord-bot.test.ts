@@ -10,7 +10,7 @@ import { loadCommands } from '../../commands/registry.js';
 import { DiscordBot } from '../../src/bots/discord/discord.adapter.js';
 import { startFileServer } from '../../src/bots/files.server.js';
 import type { FilePublisher } from '../../src/bots/files.server.js';
-import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
+import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, menuChoice, startFakeDiscord, USER } from '../helpers/fake-discord.js';
 import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
 import { fakeRender, quietLog, startStack } from '../helpers/bot-fakes.js';
 import type { VisualizeOptions } from '../../src/core/visualize.types.js';
@@ -68,6 +68,7 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     await files.close();
   });
 
+  const description = (r: RecordedRequest) => (r.json?.embeds as { description?: string }[] | undefined)?.[0]?.description ?? '';
   const finalEdit = (token: string) => (r: RecordedRequest) =>
     r.method === 'PATCH' && r.path === `/webhooks/${APP_ID}/${token}/messages/@original` && Array.isArray(r.json?.embeds) && (r.json.embeds as unknown[]).length > 0;
 
@@ -127,6 +128,41 @@ describe('discord adapter', { timeout: 60_000 }, () => {
     assert.equal(a?.data.beats, 'offbeat', 'the beats option reaches the job');
     assert.equal(b?.data.beats, 'offbeat', 'another take keeps the correction');
     assert.equal(b?.data.userId, USER.id);
+    assert.equal(await s.queue.getJob(`discord-${stranger.id}`), undefined, 'no job for the stranger');
+  });
+
+  it('fixes the beat of a delivered video from the menu under it: the same song and seed, the chosen correction, for its requester only', async () => {
+    const from = fake.requests.length;
+    const first = slashInteraction([{ name: 'url', type: 3, value: 'https://example.org/offbeat.mp3' }]);
+    fake.dispatch('INTERACTION_CREATE', first);
+    const done = await fake.waitFor(finalEdit(first.token), from);
+    assert.match(description(done), /cut to 120 BPM, matched/, 'the tempo the cuts follow');
+    const rows = done.json?.components as { components: { type: number; custom_id: string; placeholder?: string; options?: { value: string; label: string }[] }[] }[];
+    const menu = rows[1]?.components[0];
+    assert.equal(menu?.type, 3, 'a string select under the Another take button');
+    assert.equal(menu?.custom_id, `clipmatch-beats:discord-${first.id}:${USER.id}`);
+    assert.equal(menu?.placeholder, 'Cuts off the beat? Fix the beat grid');
+    assert.deepEqual(menu?.options?.map((o) => o.value), ['offbeat', 'half', 'double', 'half-offbeat']);
+    const choose = (user: typeof USER, value: string) => {
+      const mid = id();
+      const pick = menuChoice(slashInteraction([]), { id: mid, token: `mtoken-${mid}`, customId: menu?.custom_id ?? '', user, permissions: '2248473465835073', values: [value] });
+      fake.dispatch('INTERACTION_CREATE', pick);
+      return pick;
+    };
+    const stranger = choose({ ...USER, id: '400000000000000009', username: 'stranger' }, 'half');
+    const refusal = await fake.waitFor((r) => r.path === `/interactions/${stranger.id}/${stranger.token}/callback`, from);
+    const said = refusal.json?.data as { content?: string; flags?: number };
+    assert.equal(said.content, 'Only the person who asked for this video can change its beats.');
+    assert.equal(said.flags, 64, 'ephemeral');
+    const mine = choose(USER, 'offbeat');
+    const fixed = await fake.waitFor(finalEdit(mine.token), from);
+    assert.match(description(fixed), /cut to 120 BPM \(beats: offbeat\), matched/);
+    const offered = (fixed.json?.components as { components: { options?: { value: string }[] }[] }[])[1]?.components[0]?.options?.map((o) => o.value);
+    assert.deepEqual(offered, ['half', 'double', 'half-offbeat', 'tracked'], 'the new video offers the way back');
+    const [a, b] = await Promise.all([s.queue.getJob(`discord-${first.id}`), s.queue.getJob(`discord-${mine.id}`)]);
+    assert.deepEqual(b?.data.source, a?.data.source, 'the same song');
+    assert.equal(b?.data.beats, 'offbeat');
+    assert.equal(b?.data.seed, a?.data.seed, 'the same seed');
     assert.equal(await s.queue.getJob(`discord-${stranger.id}`), undefined, 'no job for the stranger');
   });
 

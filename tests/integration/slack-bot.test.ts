@@ -14,7 +14,7 @@ import { BlobStore } from '../../src/jobs/blobs.js';
 import { makeFetchAudio } from '../../worker/audio-source.js';
 import { quietLog, REDIS_URL, startStack } from '../helpers/bot-fakes.js';
 import type { Stack } from '../helpers/bot-fakes.js';
-import { blockAction, BOT_TOKEN, form, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
+import { blockAction, BOT_TOKEN, form, menuAction, postSigned, SIGNING_SECRET, startFakeSlack, TEAM_ID } from '../helpers/fake-slack.js';
 import type { FakeSlack, SlackCall } from '../helpers/fake-slack.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -211,5 +211,31 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     assert.equal(take?.data.source.kind === 'blob' && take.data.source.name, 'song.mp3');
     assert.ok((take?.data.seed ?? 0) > 0);
     assert.equal(await s.queue.getJob('slack-1234.5678.nope'), undefined);
+
+    // Fix the beat: the menu beside the button; the song again (downloaded again), the same seed, the correction
+    const menu = (JSON.parse(finished.args.blocks ?? '[]') as { elements?: { type: string; action_id: string; options?: { value: string; text: { text: string } }[] }[] }[])[1]?.elements?.[1];
+    assert.equal(menu?.type, 'static_select');
+    assert.equal(menu?.action_id, 'clipmatch_beats');
+    assert.deepEqual(menu?.options?.map((o) => o.value), ['offbeat', 'half', 'double', 'half-offbeat'].map((c) => `${c}|slack-8888.9999.short`));
+    const choose = (user: string, trigger: string, value: string) =>
+      postSigned(
+        events,
+        menuAction({ user, trigger, channel: 'CGEN', messageTs: finished.args.ts, threadTs: '1700000019.000100', actionId: 'clipmatch_beats', value, label: 'Double tempo', responseUrl: `${fake.origin}/respond` }),
+        'application/x-www-form-urlencoded',
+      );
+    const mark2 = fake.calls.length;
+    assert.equal((await choose('U9', '1234.5678.nobeat', 'double|slack-8888.9999.short')).status, 200);
+    const no2 = await fake.waitFor((c) => c.method === 'chat.postEphemeral', mark2);
+    assert.equal(no2.args.text, 'Only the person who asked for this video can change its beats.');
+    assert.equal((await choose('U8', '1234.5678.forged', 'triple|slack-8888.9999.short')).status, 200, 'a forged choice is ignored');
+    assert.equal((await choose('U8', '1234.5678.beat', 'double|slack-8888.9999.short')).status, 200);
+    const posted = await fake.waitFor((c) => c.method === 'files.completeUploadExternal' && /beats: double/.test(c.args.initial_comment ?? ''), mark2);
+    assert.equal(posted.args.thread_ts, '1700000019.000100', 'in the same thread');
+    const [orig, beat] = await Promise.all([s.queue.getJob('slack-8888.9999.short'), s.queue.getJob('slack-1234.5678.beat')]);
+    assert.equal(beat?.data.beats, 'double');
+    assert.equal(beat?.data.seed, orig?.data.seed, 'the same seed');
+    assert.equal(beat?.data.source.kind === 'blob' && beat.data.source.name, 'song.mp3');
+    assert.equal(await s.queue.getJob('slack-1234.5678.nobeat'), undefined);
+    assert.equal(await s.queue.getJob('slack-1234.5678.forged'), undefined);
   });
 });

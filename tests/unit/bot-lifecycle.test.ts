@@ -229,6 +229,32 @@ describe('delivery', () => {
     assert.equal(await lc.cancel(jobId, r.userId), MESSAGES.alreadyDone);
   });
 
+  it('fixes the beat of a delivered video: the same song and seed with the chosen correction; another take: a new seed, the same correction', async () => {
+    const { ports, lc } = setup({ perUser: 5, perServer: 5 });
+    const first = req({ beats: 'half', seed: 7 });
+    const jobId = `slack-${first.requestId}`;
+    await lc.submit(first, new RecordingUI());
+    ports.queue.jobs.set(jobId, { ...ports.queue.jobs.get(jobId)!, state: 'completed', result: result(ports, jobId) });
+    const take = async (beats?: 'offbeat' | 'tracked') => {
+      const requestId = `r${n++}`;
+      assert.equal(await lc.retake(jobId, first.userId, requestId, new RecordingUI(), undefined, beats), 'queued');
+      return ports.queue.jobs.get(`slack-${requestId}`)!.data;
+    };
+    const offbeat = await take('offbeat');
+    assert.equal(offbeat.beats, 'offbeat', 'the chosen correction instead of the first one');
+    assert.equal(offbeat.seed, 7, 'the same seed: only where the cuts fall changes');
+    assert.deepEqual(offbeat.source, first.source);
+    const tracked = await take('tracked');
+    assert.equal(tracked.beats, undefined, '"as tracked" takes the correction away');
+    assert.equal(tracked.seed, 7);
+    const again = await take();
+    assert.equal(again.beats, 'half', 'Another take keeps the correction');
+    assert.notEqual(again.seed, 7, 'with a new seed');
+    const other = new RecordingUI();
+    assert.equal(await lc.retake(jobId, 'someone-else', `r${n++}`, other, undefined, 'double'), 'refused');
+    assert.deepEqual(other.events, [{ kind: 'error', message: MESSAGES.retakeNotYours }]);
+  });
+
   it('answers a Cancel click with Redis down by saying so, and cancels nothing', async () => {
     const { ports, lc } = setup();
     const r = req();

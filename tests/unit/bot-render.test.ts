@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { clock, hitLine, resultLines, statusText } from '../../src/bots/render.js';
+import { beatChoices, clock, hitLine, parseBeatChoice, resultLines, statusText } from '../../src/bots/render.js';
 import { Tracker } from '../../src/bots/tracker.js';
 import type { ReplyUI } from '../../src/bots/core.js';
 import type { StatusView } from '../../src/bots/render.js';
@@ -16,6 +16,18 @@ describe('render', () => {
     assert.equal(hitLine({ clipId: 'c', videoId: 'v', source: 'Live at X', start: 70, distance: 0.25 }, 0), '1. Live at X @ 1:10 (distance 0.250)');
     const r = resultLines({ closest: [], farthest: [], at: 12, duration: 95 });
     assert.equal(r.title, 'Your video is ready: 1:35 long, matched on the song at 0:12.');
+    assert.equal(resultLines({ closest: [], farthest: [], at: 12, duration: 95, tempo: 119.6 }).title, 'Your video is ready: 1:35 long, cut to 120 BPM, matched on the song at 0:12.');
+    assert.equal(resultLines({ closest: [], farthest: [], at: 0, duration: 95, tempo: 60, beats: 'half' }).title, 'Your video is ready: 1:35 long, cut to 60 BPM (beats: half), matched on the song at 0:00.');
+    assert.equal(resultLines({ closest: [], farthest: [], at: 0, duration: 95, tempo: 0 }).title, 'Your video is ready: 1:35 long, matched on the song at 0:00.', 'no pulse, no tempo');
+  });
+
+  it('offers every other correction of the beat grid, and takes back only its own choices', () => {
+    assert.deepEqual(beatChoices(undefined).map((c) => c.value), ['offbeat', 'half', 'double', 'half-offbeat']);
+    assert.deepEqual(beatChoices('offbeat').map((c) => c.value), ['half', 'double', 'half-offbeat', 'tracked']);
+    for (const c of beatChoices('half')) assert.ok(c.label.length <= 75 && c.description.length <= 75, `${c.value}: within Slack's 75 characters`);
+    assert.equal(parseBeatChoice('half-offbeat'), 'half-offbeat');
+    assert.equal(parseBeatChoice('tracked'), 'tracked');
+    for (const bad of ['toString', '__proto__', 'triple', '', undefined]) assert.equal(parseBeatChoice(bad), undefined, String(bad));
   });
 });
 

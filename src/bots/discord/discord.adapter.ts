@@ -1,7 +1,7 @@
 // discord.js glue: gateway events -> CommandInput, ReplyUI -> messages. Every handler acknowledges first
 // (deferReply / a reply message), then hands over to the command; nothing heavy runs here.
 import { Client, Events, GatewayIntentBits, MessageFlags, PermissionFlagsBits } from 'discord.js';
-import type { Attachment, ButtonInteraction, ChatInputCommandInteraction, Interaction, Message, MessageContextMenuCommandInteraction } from 'discord.js';
+import type { Attachment, ButtonInteraction, ChatInputCommandInteraction, Interaction, Message, MessageContextMenuCommandInteraction, StringSelectMenuInteraction } from 'discord.js';
 import type { CommandRegistry } from '../../../commands/registry.js';
 import type { CommandInput, InputFile, LibraryCommand } from '../../../commands/command.types.js';
 import { isAudioFile } from '../../../commands/visualize.command.js';
@@ -11,8 +11,8 @@ import type { LibraryJobData, ReplyTarget, VisualizeJobData } from '../../jobs/j
 import type { Logger } from '../../log.js';
 import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { ReplyUI, RequestLifecycle } from '../lifecycle.js';
-import { LIBRARY_MESSAGES, MESSAGES, statusText } from '../render.js';
-import { CANCEL_PREFIX, InteractionUI, LIBRARY_CANCEL_PREFIX, MessageUI, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
+import { LIBRARY_MESSAGES, MESSAGES, parseBeatChoice, statusText } from '../render.js';
+import { BEATS_PREFIX, CANCEL_PREFIX, InteractionUI, LIBRARY_CANCEL_PREFIX, MessageUI, parseBeatsId, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
 
 export interface DiscordBotOptions {
   token: string;
@@ -80,6 +80,7 @@ export class DiscordBot {
       else if (i.isButton() && i.customId.startsWith(CANCEL_PREFIX)) await this.onCancel(i);
       else if (i.isButton() && i.customId.startsWith(LIBRARY_CANCEL_PREFIX)) await this.onLibraryCancel(i);
       else if (i.isButton() && i.customId.startsWith(RETAKE_PREFIX)) await this.onRetake(i);
+      else if (i.isStringSelectMenu() && i.customId.startsWith(BEATS_PREFIX)) await this.onBeats(i);
     } catch (err) {
       this.o.log.error({ interaction: i.id, err: (err as Error).message }, 'interaction failed');
     }
@@ -183,6 +184,20 @@ export class DiscordBot {
     const res = await i.deferReply({ withResponse: true });
     const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
     await this.o.core.retake(ref.jobId, i.user.id, i.id, ui);
+  }
+
+  /** "Fix the beat": a new take of the song with the chosen correction of the grid, for the requester only. */
+  private async onBeats(i: StringSelectMenuInteraction): Promise<void> {
+    const ref = parseBeatsId(i.customId);
+    const choice = parseBeatChoice(i.values[0]);
+    if (!ref || !choice) return;
+    if (ref.userId !== i.user.id) {
+      await i.reply({ content: MESSAGES.beatsNotYours, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const res = await i.deferReply({ withResponse: true });
+    const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
+    await this.o.core.retake(ref.jobId, i.user.id, i.id, ui, undefined, choice);
   }
 
   private async onMessage(m: Message): Promise<void> {

@@ -1,10 +1,10 @@
 // Discord replies for one request: an interaction's deferred reply, a reply to a channel message, or,
 // after a bot restart, a fresh message in the channel. Status edits carry a Cancel button (one id prefix per
 // queue: a /visualize request's and a /library request's go to their own lifecycle).
-import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, GuildPremiumTier } from 'discord.js';
+import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, GuildPremiumTier, StringSelectMenuBuilder } from 'discord.js';
 import type { Client, Guild, Message, MessageEditOptions, RepliableInteraction, SendableChannels } from 'discord.js';
 import type { LibraryUI, ReplyUI, ResultView } from '../core.js';
-import { MB, resultLines, statusText } from '../render.js';
+import { beatChoices, BEATS_PLACEHOLDER, MB, resultLines, statusText } from '../render.js';
 import type { LibraryAnswerView, StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
@@ -22,6 +22,22 @@ export function parseRetakeId(customId: string): { jobId: string; userId: string
 const retakeRow = (jobId: string, userId: string) =>
   new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(`${RETAKE_PREFIX}${jobId}:${userId}`).setLabel('Another take').setStyle(ButtonStyle.Secondary),
+  );
+
+/** `clipmatch-beats:<jobId>:<requester id>`: the "fix the beat" menu under a result, its value the correction */
+export const BEATS_PREFIX = 'clipmatch-beats:';
+
+export function parseBeatsId(customId: string): { jobId: string; userId: string } | undefined {
+  const m = /^clipmatch-beats:([\w.-]+):(\d+)$/.exec(customId);
+  return m ? { jobId: m[1] as string, userId: m[2] as string } : undefined;
+}
+
+const beatsRow = (view: ResultView, userId: string) =>
+  new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(
+    new StringSelectMenuBuilder()
+      .setCustomId(`${BEATS_PREFIX}${view.jobId}:${userId}`)
+      .setPlaceholder(BEATS_PLACEHOLDER)
+      .addOptions(beatChoices(view.beats)),
   );
 
 /** Upload limit of a guild without an interaction to report it (Discord's documented tiers). */
@@ -67,7 +83,7 @@ export function resultMessage(view: ResultView): MessageEditOptions {
   const files = [new AttachmentBuilder(view.sheet.path, { name: view.sheet.name })];
   if (view.video) files.push(new AttachmentBuilder(view.video.path, { name: view.video.name }));
   const extra = view.videoLink ? `\nVideo: ${view.videoLink}` : view.videoNote ? `\n${view.videoNote}` : '';
-  return { content: extra.trim(), embeds: [embed], files, components: view.requesterId ? [retakeRow(view.jobId, view.requesterId)] : [] };
+  return { content: extra.trim(), embeds: [embed], files, components: view.requesterId ? [retakeRow(view.jobId, view.requesterId), ...(view.tempo !== 0 ? [beatsRow(view, view.requesterId)] : [])] : [] };
 }
 
 export const errorMessage = (message: string): MessageEditOptions => ({ content: message, embeds: [], components: [] });

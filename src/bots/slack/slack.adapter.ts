@@ -16,8 +16,17 @@ import type { LibraryJobData, VisualizeJobData } from '../../jobs/jobs.types.js'
 import type { Logger } from '../../log.js';
 import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { IntakeRequest, ReplyUI, RequestLifecycle } from '../lifecycle.js';
-import { LIBRARY_MESSAGES, MESSAGES } from '../render.js';
-import { CANCEL_ACTION, LIBRARY_CANCEL_ACTION, RETAKE_ACTION, SlackUI } from './slack.ui.js';
+import { LIBRARY_MESSAGES, MESSAGES, parseBeatChoice } from '../render.js';
+import type { BeatChoice } from '../render.js';
+import { BEATS_ACTION, CANCEL_ACTION, LIBRARY_CANCEL_ACTION, parseBeatsValue, RETAKE_ACTION, SlackUI } from './slack.ui.js';
+
+/** What a button's or menu's payload says of where it was clicked (Bolt's block_actions body). */
+interface ActionBody {
+  channel?: { id: string } | null;
+  trigger_id?: string;
+  user: { id: string };
+  message?: unknown;
+}
 
 /** SLACK_LIBRARY_UPLOAD_MB's default */
 const DEFAULT_MAX_VIDEO_BYTES = 200 * 2 ** 20;
@@ -227,18 +236,17 @@ export class SlackBot {
     this.app.action(RETAKE_ACTION, async ({ ack, body, action, client }) => {
       await ack();
       if (action.type !== 'button' || !('channel' in body) || !body.channel || !('trigger_id' in body)) return;
-      const channel = body.channel.id;
-      const jobId = action.value ?? '';
-      const thread = 'message' in body ? ((body.message as { thread_ts?: string } | undefined)?.thread_ts ?? undefined) : undefined;
-      if (!/^[\w.-]+$/.test(body.trigger_id ?? '')) return;
-      if ((await this.o.core.requesterOf(jobId)) !== body.user.id) {
-        await client.chat.postEphemeral({ channel, user: body.user.id, text: MESSAGES.retakeNotYours });
-        return;
-      }
-      const ui = await SlackUI.open(client, channel, thread, this.o.uploadLimitBytes);
-      await this.o.core.retake(jobId, body.user.id, body.trigger_id, ui, (source) =>
-        downloadSlackFile(source.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins()),
-      );
+      await this.retake(client, body, action.value ?? '', MESSAGES.retakeNotYours);
+    });
+
+    // "Fix the beat": the same song again with the chosen correction of its beat grid
+    this.app.action(BEATS_ACTION, async ({ ack, body, action, client }) => {
+      await ack();
+      if (action.type !== 'static_select' || !('channel' in body) || !body.channel || !('trigger_id' in body)) return;
+      const picked = parseBeatsValue(action.selected_option?.value);
+      const choice = parseBeatChoice(picked?.choice);
+      if (!picked || !choice) return;
+      await this.retake(client, body, picked.jobId, MESSAGES.beatsNotYours, choice);
     });
 
     this.app.error(async (err) => {
@@ -267,6 +275,21 @@ export class SlackBot {
       };
       await this.o.core.submit(intake, ui);
     }
+  }
+
+  /** A new take of a delivered job from a button or menu under its result: its requester only, in its thread. */
+  private async retake(client: webApi.WebClient, body: ActionBody, jobId: string, notYours: string, beats?: BeatChoice): Promise<void> {
+    const channel = body.channel?.id;
+    const trigger = body.trigger_id ?? '';
+    if (!channel || !/^[\w.-]+$/.test(trigger)) return;
+    const thread = (body.message as { thread_ts?: string } | undefined)?.thread_ts ?? undefined;
+    if ((await this.o.core.requesterOf(jobId)) !== body.user.id) {
+      await client.chat.postEphemeral({ channel, user: body.user.id, text: notYours });
+      return;
+    }
+    const ui = await SlackUI.open(client, channel, thread, this.o.uploadLimitBytes);
+    const download = (source: { url: string }) => downloadSlackFile(source.url, this.o.botToken, this.o.maxAudioBytes, this.allowedOrigins());
+    await this.o.core.retake(jobId, body.user.id, trigger, ui, download, beats);
   }
 
   /**

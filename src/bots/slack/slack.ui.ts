@@ -3,7 +3,7 @@
 // files.uploadV2 in the same place.
 import type { types, webApi } from '@slack/bolt';
 import type { LibraryUI, ReplyUI, ResultView } from '../core.js';
-import { resultLines, statusText } from '../render.js';
+import { beatChoices, BEATS_PLACEHOLDER, resultLines, statusText } from '../render.js';
 import type { LibraryAnswerView, StatusView } from '../render.js';
 import type { ReplyTarget } from '../../jobs/jobs.types.js';
 
@@ -11,6 +11,13 @@ export const CANCEL_ACTION = 'clipmatch_cancel';
 /** the Cancel button of a /library request */
 export const LIBRARY_CANCEL_ACTION = 'clipmatch_library_cancel';
 export const RETAKE_ACTION = 'clipmatch_retake';
+/** the "fix the beat" menu under a result; each option's value is `<choice>|<jobId>` */
+export const BEATS_ACTION = 'clipmatch_beats';
+
+export function parseBeatsValue(value: string | undefined): { choice: string; jobId: string } | undefined {
+  const m = /^([\w-]+)\|([\w.-]+)$/.exec(value ?? '');
+  return m ? { choice: m[1] as string, jobId: m[2] as string } : undefined;
+}
 
 /** A status message's blocks, with the Cancel button of action id `cancelAction`. */
 export function statusBlocks(view: StatusView, jobId: string, cancelAction = CANCEL_ACTION): types.KnownBlock[] {
@@ -76,7 +83,14 @@ export class SlackUI implements ReplyUI, LibraryUI {
     const done = 'Done: your video is below.';
     const blocks: types.KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: done } }];
     if (view.requesterId) {
-      blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: RETAKE_ACTION, text: { type: 'plain_text', text: 'Another take' }, value: view.jobId }] });
+      const retake: types.Button = { type: 'button', action_id: RETAKE_ACTION, text: { type: 'plain_text', text: 'Another take' }, value: view.jobId };
+      const beats: types.StaticSelect = {
+        type: 'static_select',
+        action_id: BEATS_ACTION,
+        placeholder: { type: 'plain_text', text: BEATS_PLACEHOLDER },
+        options: beatChoices(view.beats).map((c) => ({ text: { type: 'plain_text', text: c.label }, description: { type: 'plain_text', text: c.description }, value: `${c.value}|${view.jobId}` })),
+      };
+      blocks.push({ type: 'actions', elements: view.tempo !== 0 ? [retake, beats] : [retake] });
     }
     await this.client.chat.update({ channel: this.target.channelId, ts: this.target.messageId, text: done, blocks });
   }
