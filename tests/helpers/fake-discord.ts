@@ -68,6 +68,14 @@ export function buttonClick(base: Record<string, unknown>, o: { id: string; toke
   };
 }
 
+/** A channel message as an interaction's `resolved.messages` holds it (a context menu's target). */
+export function targetMessage(id: string, content: string, attachments: unknown[]) {
+  return {
+    id, channel_id: CHANNEL_ID, author: USER, content, timestamp: new Date().toISOString(), edited_timestamp: null,
+    tts: false, mention_everyone: false, mentions: [], mention_roles: [], embeds: [], pinned: false, type: 0, flags: 0, components: [], attachments,
+  };
+}
+
 /** A choice in a string select menu of a message (component type 3): `values` picked in the menu `customId`. */
 export function menuChoice(base: Record<string, unknown>, o: Parameters<typeof buttonClick>[1] & { values: string[] }) {
   return { ...buttonClick(base, o), data: { custom_id: o.customId, component_type: 3, values: o.values } };

@@ -10,7 +10,7 @@ import { loadCommands } from '../../commands/registry.js';
 import { DiscordBot } from '../../src/bots/discord/discord.adapter.js';
 import { startFileServer } from '../../src/bots/files.server.js';
 import type { FilePublisher } from '../../src/bots/files.server.js';
-import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, menuChoice, startFakeDiscord, USER } from '../helpers/fake-discord.js';
+import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, MARKED_CHANNEL_ID, menuChoice, startFakeDiscord, targetMessage, USER } from '../helpers/fake-discord.js';
 import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
 import { fakeRender, quietLog, startStack } from '../helpers/bot-fakes.js';
 import type { VisualizeOptions } from '../../src/core/visualize.types.js';
@@ -215,11 +215,7 @@ describe('discord adapter', { timeout: 60_000 }, () => {
         id: id(), name: 'Visualize', type: 3, target_id: target,
         resolved: {
           messages: {
-            [target]: {
-              id: target, channel_id: CHANNEL_ID, author: USER, content: 'my song', timestamp: new Date().toISOString(), edited_timestamp: null,
-              tts: false, mention_everyone: false, mentions: [], mention_roles: [], embeds: [], pinned: false, type: 0, flags: 0, components: [],
-              attachments: [{ id: id(), filename: 'mine.ogg', size: 2000, url: 'https://cdn.discordapp.com/attachments/1/2/mine.ogg', proxy_url: 'https://media.discordapp.net/mine.ogg', content_type: 'audio/ogg' }],
-            },
+            [target]: targetMessage(target, 'my song', [{ id: id(), filename: 'mine.ogg', size: 2000, url: 'https://cdn.discordapp.com/attachments/1/2/mine.ogg', proxy_url: 'https://media.discordapp.net/mine.ogg', content_type: 'audio/ogg' }]),
           },
         },
       },

@@ -12,7 +12,7 @@ import { DiscordBot } from '../../src/bots/discord/discord.adapter.js';
 import { LIBRARY_MESSAGES } from '../../src/bots/render.js';
 import { BlobStore } from '../../src/jobs/blobs.js';
 import { makeFetchAudio } from '../../worker/audio-source.js';
-import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, startFakeDiscord, USER } from '../helpers/fake-discord.js';
+import { APP_ID, buttonClick, CHANNEL_ID, GUILD_ID, startFakeDiscord, targetMessage, USER } from '../helpers/fake-discord.js';
 import type { FakeDiscord, RecordedRequest } from '../helpers/fake-discord.js';
 import { FakeLibraryOps, quietLog, REDIS_URL, startLibraryStack, startStack } from '../helpers/bot-fakes.js';
 import type { LibraryStack, Stack } from '../helpers/bot-fakes.js';
@@ -199,15 +199,7 @@ describe('/library on discord', { timeout: 60_000 }, () => {
         ...base,
         data: {
           id: id(), name: 'Add to clip library', type: 3, target_id: target,
-          resolved: {
-            messages: {
-              [target]: {
-                id: target, channel_id: CHANNEL_ID, author: USER, content: 'footage', timestamp: new Date().toISOString(), edited_timestamp: null,
-                tts: false, mention_everyone: false, mentions: [], mention_roles: [], embeds: [], pinned: false, type: 0, flags: 0, components: [],
-                attachments: [file('notes.txt', 'text/plain'), file('reel.mp4', 'video/mp4')],
-              },
-            },
-          },
+          resolved: { messages: { [target]: targetMessage(target, 'footage', [file('notes.txt', 'text/plain'), file('reel.mp4', 'video/mp4')]) } },
         },
       };
     };

@@ -12,7 +12,7 @@ import type { Logger } from '../../log.js';
 import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { LIBRARY_MESSAGES, MESSAGES, parseBeatChoice, statusText } from '../render.js';
-import { BEATS_PREFIX, CANCEL_PREFIX, InteractionUI, LIBRARY_CANCEL_PREFIX, MessageUI, parseBeatsId, parseRetakeId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
+import { BEATS_PREFIX, CANCEL_PREFIX, InteractionUI, LIBRARY_CANCEL_PREFIX, MessageUI, parseRequesterId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
 
 export interface DiscordBotOptions {
   token: string;
@@ -175,7 +175,7 @@ export class DiscordBot {
 
   /** Another take: others are told at once (ephemeral); the requester gets a new reply that follows the new job. */
   private async onRetake(i: ButtonInteraction): Promise<void> {
-    const ref = parseRetakeId(i.customId);
+    const ref = parseRequesterId(RETAKE_PREFIX, i.customId);
     if (!ref) return;
     if (ref.userId !== i.user.id) {
       await i.reply({ content: MESSAGES.retakeNotYours, flags: MessageFlags.Ephemeral });
@@ -188,7 +188,7 @@ export class DiscordBot {
 
   /** "Fix the beat": a new take of the song with the chosen correction of the grid, for the requester only. */
   private async onBeats(i: StringSelectMenuInteraction): Promise<void> {
-    const ref = parseBeatsId(i.customId);
+    const ref = parseRequesterId(BEATS_PREFIX, i.customId);
     const choice = parseBeatChoice(i.values[0]);
     if (!ref || !choice) return;
     if (ref.userId !== i.user.id) {

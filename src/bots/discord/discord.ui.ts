@@ -14,8 +14,10 @@ export const LIBRARY_CANCEL_PREFIX = 'clipmatch-library-cancel:';
 /** `clipmatch-retake:<jobId>:<requester id>`: the requester is in the id so others are answered at once */
 export const RETAKE_PREFIX = 'clipmatch-retake:';
 
-export function parseRetakeId(customId: string): { jobId: string; userId: string } | undefined {
-  const m = /^clipmatch-retake:([\w.-]+):(\d+)$/.exec(customId);
+/** The job and requester of a `<prefix><jobId>:<requester id>` component id (Another take's, Fix the beat's). */
+export function parseRequesterId(prefix: string, customId: string): { jobId: string; userId: string } | undefined {
+  if (!customId.startsWith(prefix)) return undefined;
+  const m = /^([\w.-]+):(\d+)$/.exec(customId.slice(prefix.length));
   return m ? { jobId: m[1] as string, userId: m[2] as string } : undefined;
 }
 
@@ -26,11 +28,6 @@ const retakeRow = (jobId: string, userId: string) =>
 
 /** `clipmatch-beats:<jobId>:<requester id>`: the "fix the beat" menu under a result, its value the correction */
 export const BEATS_PREFIX = 'clipmatch-beats:';
-
-export function parseBeatsId(customId: string): { jobId: string; userId: string } | undefined {
-  const m = /^clipmatch-beats:([\w.-]+):(\d+)$/.exec(customId);
-  return m ? { jobId: m[1] as string, userId: m[2] as string } : undefined;
-}
 
 const beatsRow = (view: ResultView, userId: string) =>
   new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(
