@@ -50,7 +50,7 @@ const parseMb = (v: string): number => {
 function printResult(r: VisualizeResult): void {
   const videos = new Set(r.plan.map((p) => p.videoId ?? p.clipId)).size;
   const lines = [
-    `wrote ${r.video}: ${r.duration.toFixed(1)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB, ${r.plan.length} segments from ${videos} source video(s)`,
+    `wrote ${r.video}: ${r.duration.toFixed(1)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB, ${r.plan.length} segments from ${videos} source video(s)${r.tempo ? `, cut to ${Math.round(r.tempo)} BPM` : ''}`,
     ...(r.picture
       ? [`picture ${r.picture.width}x${r.picture.height} at ${r.picture.videoKbps} kb/s${r.picture.measured.length ? ` (SSIM ${r.picture.measured.map((m) => `${m.height}p ${m.ssim.toFixed(3)}`).join(', ')})` : ''}`]
       : []),
