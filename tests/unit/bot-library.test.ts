@@ -279,4 +279,11 @@ describe('library answers, priorities and settings', () => {
     assert.match(problems({ ...slack, SLACK_LIBRARY_ADMINS: 'U1OK2,@alice' }).join('\n'), /^SLACK_LIBRARY_ADMINS: not Slack user ids .*: @alice$/m);
     assert.match(problems({ DISCORD_TOKEN: 'd', SLACK_LIBRARY_ADMINS: 'U123' }).join('\n'), /SLACK_LIBRARY_ADMINS: set, but Slack is not configured/);
   });
+
+  it('caps the Slack video the bot reads for "Add to clip library" (SLACK_LIBRARY_UPLOAD_MB, at most what Redis holds as one string)', () => {
+    const slack = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
+    assert.equal(botSettings(parseEnv(slack)).slack?.maxVideoBytes, 200 * 2 ** 20, 'default 200 MiB');
+    assert.equal(botSettings(parseEnv({ ...slack, SLACK_LIBRARY_UPLOAD_MB: '50' })).slack?.maxVideoBytes, 50 * 2 ** 20);
+    for (const bad of ['0', '501', 'lots']) assert.throws(() => parseEnv({ ...slack, SLACK_LIBRARY_UPLOAD_MB: bad }), ConfigError, bad);
+  });
 });
