@@ -80,7 +80,7 @@ const BEAT_CHOICES: Record<BeatChoice, { label: string; description: string }> =
 
 /** The corrections to offer under a result made with `current` (none: as tracked): every other one. */
 export function beatChoices(current: BeatFix | undefined): { value: BeatChoice; label: string; description: string }[] {
-  const all: BeatChoice[] = ['offbeat', 'half', 'double', 'half-offbeat', AS_TRACKED];
+  const all = Object.keys(BEAT_CHOICES) as BeatChoice[];
   return all.filter((c) => c !== (current ?? AS_TRACKED)).map((value) => ({ value, ...BEAT_CHOICES[value] }));
 }
 

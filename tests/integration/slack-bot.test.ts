@@ -49,7 +49,7 @@ describe('slack adapter', { timeout: 60_000 }, () => {
     const port = await freePort();
     bot = new SlackBot({
       botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, port, core: s.core, registry: loadCommands(), log: quietLog,
-      watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl, apiRetries: 0,
+      watchChannels: new Set(['CWATCH']), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, maxVideoBytes: 1024 * 1024, apiUrl: fake.apiUrl, apiRetries: 0,
     });
     await bot.start();
     events = `http://127.0.0.1:${port}/slack/events`;

@@ -20,7 +20,7 @@ describe('slack adapter in Socket Mode', { timeout: 60_000 }, () => {
     fake = await startFakeSlack();
     bot = new SlackBot({
       botToken: BOT_TOKEN, appToken: APP_TOKEN, port: 0, core: s.core, registry: loadCommands(), log: quietLog,
-      watchChannels: new Set(), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, apiUrl: fake.apiUrl, apiRetries: 0,
+      watchChannels: new Set(), uploadLimitBytes: 1000 * 1024 * 1024, maxAudioBytes: 1024 * 1024, maxVideoBytes: 1024 * 1024, apiUrl: fake.apiUrl, apiRetries: 0,
     });
     await bot.start();
     await fake.socketReady;

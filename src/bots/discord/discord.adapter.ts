@@ -12,6 +12,7 @@ import type { Logger } from '../../log.js';
 import type { LibraryLifecycle } from '../library.lifecycle.js';
 import type { ReplyUI, RequestLifecycle } from '../lifecycle.js';
 import { LIBRARY_MESSAGES, MESSAGES, parseBeatChoice, statusText } from '../render.js';
+import type { BeatChoice } from '../render.js';
 import { BEATS_PREFIX, CANCEL_PREFIX, InteractionUI, LIBRARY_CANCEL_PREFIX, MessageUI, parseRequesterId, RecoveredUI, RETAKE_PREFIX } from './discord.ui.js';
 
 export interface DiscordBotOptions {
@@ -89,8 +90,7 @@ export class DiscordBot {
   private async onCommand(i: ChatInputCommandInteraction): Promise<void> {
     const cmd = this.o.registry.get(i.commandName);
     if (!cmd) return;
-    const res = await i.deferReply({ withResponse: true });
-    const target: ReplyTarget = { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) };
+    const target = await deferTarget(i);
     if (cmd.kind === 'library') return this.onLibrary(i, cmd, target);
     const audio = i.options.getAttachment('audio');
     const url = i.options.getString('url');
@@ -142,11 +142,10 @@ export class DiscordBot {
   private async onMessageAction(i: MessageContextMenuCommandInteraction): Promise<void> {
     const cmd = this.o.registry.action(i.commandName);
     if (!cmd) return;
-    const res = await i.deferReply({ withResponse: true });
+    const target = await deferTarget(i);
     const files = [...i.targetMessage.attachments.values()].map(fileOf);
     if (cmd.kind === 'library') {
       // "Apps -> Add to clip library": the message's video, as /library add with that attachment
-      const target: ReplyTarget = { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) };
       const ui = new InteractionUI(i, target, { cancelPrefix: LIBRARY_CANCEL_PREFIX });
       if (!this.o.library) return ui.error(LIBRARY_MESSAGES.notEnabled);
       const [req] = cmd.execute({ ...this.input(i, files, undefined, undefined), subcommand: 'add', permitted: isManager(i) });
@@ -173,31 +172,27 @@ export class DiscordBot {
     await i.editReply({ content: text });
   }
 
-  /** Another take: others are told at once (ephemeral); the requester gets a new reply that follows the new job. */
-  private async onRetake(i: ButtonInteraction): Promise<void> {
-    const ref = parseRequesterId(RETAKE_PREFIX, i.customId);
-    if (!ref) return;
-    if (ref.userId !== i.user.id) {
-      await i.reply({ content: MESSAGES.retakeNotYours, flags: MessageFlags.Ephemeral });
-      return;
-    }
-    const res = await i.deferReply({ withResponse: true });
-    const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
-    await this.o.core.retake(ref.jobId, i.user.id, i.id, ui);
+  private onRetake(i: ButtonInteraction): Promise<void> {
+    return this.retake(i, RETAKE_PREFIX, MESSAGES.retakeNotYours);
   }
 
-  /** "Fix the beat": a new take of the song with the chosen correction of the grid, for the requester only. */
+  /** "Fix the beat": a new take of the song with the chosen correction of the grid. */
   private async onBeats(i: StringSelectMenuInteraction): Promise<void> {
-    const ref = parseRequesterId(BEATS_PREFIX, i.customId);
     const choice = parseBeatChoice(i.values[0]);
-    if (!ref || !choice) return;
+    if (choice) await this.retake(i, BEATS_PREFIX, MESSAGES.beatsNotYours, choice);
+  }
+
+  /** A new take of a delivered job from a component under its result: others are told at once (ephemeral);
+   * the requester gets a new reply that follows the new job. */
+  private async retake(i: ButtonInteraction | StringSelectMenuInteraction, prefix: string, notYours: string, beats?: BeatChoice): Promise<void> {
+    const ref = parseRequesterId(prefix, i.customId);
+    if (!ref) return;
     if (ref.userId !== i.user.id) {
-      await i.reply({ content: MESSAGES.beatsNotYours, flags: MessageFlags.Ephemeral });
+      await i.reply({ content: notYours, flags: MessageFlags.Ephemeral });
       return;
     }
-    const res = await i.deferReply({ withResponse: true });
-    const ui = new InteractionUI(i, { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) });
-    await this.o.core.retake(ref.jobId, i.user.id, i.id, ui, undefined, choice);
+    const ui = new InteractionUI(i, await deferTarget(i));
+    await this.o.core.retake(ref.jobId, i.user.id, i.id, ui, undefined, beats);
   }
 
   private async onMessage(m: Message): Promise<void> {
@@ -251,4 +246,10 @@ export class DiscordBot {
 /** Manage Server in this channel, as Discord computed it for the interaction (servers only). */
 function isManager(i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction): boolean {
   return i.inGuild() && (i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false);
+}
+
+/** Defers the interaction's reply (Discord wants an answer within 3 s) and says where that reply is. */
+async function deferTarget(i: ChatInputCommandInteraction | MessageContextMenuCommandInteraction | ButtonInteraction | StringSelectMenuInteraction): Promise<ReplyTarget> {
+  const res = await i.deferReply({ withResponse: true });
+  return { channelId: i.channelId, ...(res.resource?.message ? { messageId: res.resource.message.id } : {}) };
 }

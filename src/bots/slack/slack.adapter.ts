@@ -28,9 +28,6 @@ interface ActionBody {
   message?: unknown;
 }
 
-/** SLACK_LIBRARY_UPLOAD_MB's default */
-const DEFAULT_MAX_VIDEO_BYTES = 200 * 2 ** 20;
-
 export interface SlackBotOptions {
   botToken: string;
   signingSecret?: string;
@@ -47,8 +44,8 @@ export interface SlackBotOptions {
   watchChannels: Set<string>;
   uploadLimitBytes: number;
   maxAudioBytes: number;
-  /** the largest video file the bot reads for /library's message shortcut (default 200 MiB) */
-  maxVideoBytes?: number;
+  /** the largest video file the bot reads for /library's message shortcut (SLACK_LIBRARY_UPLOAD_MB) */
+  maxVideoBytes: number;
   /** Web API base, e.g. a local fake in tests (default https://slack.com/api/) */
   apiUrl?: string;
   /** retries of a failed Web API call (default: @slack/web-api's, about ten over half an hour) */
@@ -307,8 +304,7 @@ export class SlackBot {
     const [req] = cmd.execute(input);
     if (!req) return;
     // a Slack file needs the bot token: the bot reads it and the worker gets the bytes
-    const maxBytes = this.o.maxVideoBytes ?? DEFAULT_MAX_VIDEO_BYTES;
-    await library.submit({ ...req, download: (source) => downloadSlackFile(source.url, this.o.botToken, maxBytes, this.allowedOrigins()) }, ui);
+    await library.submit({ ...req, download: (source) => downloadSlackFile(source.url, this.o.botToken, this.o.maxVideoBytes, this.allowedOrigins()) }, ui);
   }
 
   /** Checks the payload has the ids Slack always sends and claims it: false for a redelivery, 'down' when Redis is. */
